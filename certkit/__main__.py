@@ -1,0 +1,6 @@
+"""``python -m certkit``."""
+
+from certkit.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

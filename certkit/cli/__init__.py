@@ -1,0 +1,120 @@
+"""The ``certkit`` command line: thin typer apps over the library.
+
+``main(args=None)`` is the entry point (console script and ``python -m certkit``). It
+answers ``--version`` before importing typer, turns every :class:`CertkitError` into one
+``error: …`` line (plus an optional ``hint: …``) with exit status 2, and makes SIGTERM
+unwind like Ctrl-C so that temporary outputs are cleaned up.
+
+Each command group lives in its own module with a ``register(app)`` function; modules
+import cryptography, yaml and rich inside the command bodies only.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from certkit import __version__
+
+# Command modules, in the order they appear in ``certkit --help`` (the pipeline's order).
+COMMAND_MODULES = (
+    "demo",
+    "instances",
+    "issue",
+    "convert",
+    "inspect",
+    "restrictions",
+    "cloud",
+    "wire",
+)
+
+
+def build_app():  # -> typer.Typer (typer imported lazily)
+    import importlib
+
+    import typer
+
+    app = typer.Typer(
+        name="certkit",
+        help=(
+            "Certificates and trust restrictions for Elasticsearch clusters that trust each "
+            "other across a security boundary: plan node names, issue node certificates from "
+            "your CA, convert keystores, audit trust_restrictions files, emit the wiring."
+        ),
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    ) -> None:
+        if version:  # reached only when main() was bypassed (e.g. CliRunner)
+            print(f"certkit {__version__}")
+            raise typer.Exit(0)
+
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(f"certkit.cli.{module_name}")
+        module.register(app)
+    return app
+
+
+def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise KeyboardInterrupt
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if args is None else args)
+    if argv == ["--version"]:
+        print(f"certkit {__version__}")
+        return 0
+
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    except ValueError:  # not the main thread (e.g. called from a test thread)
+        pass
+
+    import typer
+
+    from certkit.errors import CertkitError
+
+    try:
+        app = build_app()
+        result = app(args=argv, prog_name="certkit", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except CertkitError as exc:
+        _print_error(exc.message, exc.hint)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        _print_error("aborted")
+        return 130
+    except typer.TyperException as exc:  # click's usage errors (typer vendors click)
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            print(exc.ctx.get_help())
+            return 2
+        _print_error(exc.format_message(), _usage_hint(exc))
+        return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        _print_error("interrupted; nothing was written")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _usage_hint(exc) -> str | None:
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        return f"see '{ctx.command_path} --help'"
+    return None
+
+
+def _print_error(message: str, hint: str | None = None) -> None:
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    if hint:
+        print(f"hint: {' '.join(hint.split())}", file=sys.stderr)

@@ -1,0 +1,45 @@
+"""What every command shares: rendering warnings and JSON, and the exit-status contract.
+
+Kept free of heavy imports: rich is imported only when something is actually rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from certkit.model import Finding
+
+# Exit statuses of CLI.md.
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def warn_all(findings: Iterable[Finding]) -> None:
+    for finding in findings:
+        warn(f"{finding.where}: {finding.message}" if finding.where else finding.message)
+
+
+def info(message: str) -> None:
+    """Human progress lines go to stderr so stdout stays clean for data (``--out -``, --json)."""
+    print(message, file=sys.stderr)
+
+
+def emit_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def is_terminal(stream: Any = None) -> bool:
+    stream = sys.stderr if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

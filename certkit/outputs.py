@@ -1,0 +1,214 @@
+"""Writing outputs so that a failed or interrupted run leaves nothing half-written.
+
+Every file certkit writes goes through here:
+
+* a file is written to a temporary name *in the target folder* (so the final step is a
+  same-filesystem rename), flushed and fsynced, then moved into place;
+* without ``force`` the move is ``os.link`` + unlink, which fails atomically if the
+  target appeared meanwhile, so two concurrent runs cannot both "win";
+* secret files (private keys, keystores) are created with ``O_CREAT | O_EXCL`` and mode
+  0600 from the first byte: there is no moment at which they are world-readable;
+* a directory output (a certificate bundle) is assembled in a temporary sibling folder and
+  renamed as a whole.
+
+Temporary names start with ``.certkit-tmp-`` so that leftovers of a killed process
+(SIGKILL cannot be caught) are recognisable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets as _secrets
+import shutil
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from certkit.errors import OutputError
+
+TMP_PREFIX = ".certkit-tmp-"
+SECRET_MODE = 0o600
+PUBLIC_MODE = 0o644
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of a multi-file output: its bytes and whether it is a secret."""
+
+    data: bytes
+    secret: bool = False
+
+
+def _tmp_name(directory: Path) -> Path:
+    return directory / f"{TMP_PREFIX}{_secrets.token_hex(8)}"
+
+
+def _explain_os_error(exc: OSError, path: Path) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"no space left on the device while writing {path}")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return OutputError(f"permission denied writing {path}")
+    if exc.errno == errno.ENOENT:
+        return OutputError(f"the folder of {path} does not exist")
+    if exc.errno == errno.EROFS:
+        return OutputError(f"{path} is on a read-only file system")
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def check_secret_target(path: Path) -> None:
+    """Refuse a place where a private key could be read or redirected by someone else.
+
+    A symbolic link as the output path could point a key at a file another user controls;
+    a folder writable by others (without the sticky bit) lets them swap the file.
+    """
+    if path.is_symlink():
+        raise OutputError(f"refusing to write a private key through the symbolic link {path}")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        st = directory.stat()
+    except FileNotFoundError:
+        raise OutputError(f"the folder {directory} does not exist") from None
+    if st.st_mode & stat.S_IWOTH and not st.st_mode & stat.S_ISVTX:
+        raise OutputError(
+            f"refusing to write a private key into {directory}: the folder is writable by others",
+            hint="choose a folder only you can write to",
+        )
+
+
+def ensure_absent(path: Path, force: bool) -> None:
+    """Fail early (before any work) when an output exists and ``force`` was not given."""
+    if not force and (path.exists() or path.is_symlink()):
+        raise OutputError(f"{path} already exists", hint="use --force to replace it")
+
+
+def _write_new_file(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: str | os.PathLike[str], data: bytes, *, secret: bool = False, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically; never leaves a partial file behind."""
+    target = Path(path)
+    if secret:
+        check_secret_target(target)
+    ensure_absent(target, force)
+    directory = target.parent if str(target.parent) else Path(".")
+    tmp = _tmp_name(directory)
+    try:
+        _write_new_file(tmp, data, SECRET_MODE if secret else PUBLIC_MODE)
+        _move_into_place(tmp, target, force)
+    except OSError as exc:
+        raise _explain_os_error(exc, target) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return target
+
+
+def _move_into_place(tmp: Path, target: Path, force: bool) -> None:
+    if force:
+        if target.is_dir() and not target.is_symlink():
+            raise OutputError(f"{target} is a folder; refusing to replace it with a file")
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise OutputError(f"{target} already exists", hint="use --force to replace it") from None
+
+
+def write_tree(
+    path: str | os.PathLike[str], files: Mapping[str, OutputFile], *, force: bool = False
+) -> Path:
+    """Write a folder of files (relative POSIX names) as one atomic step.
+
+    The folder is built as a hidden sibling and renamed into place; with ``force`` an
+    existing folder is moved aside first and removed only after the new one is in place.
+    """
+    target = Path(path)
+    ensure_absent(target, force)
+    parent = target.parent if str(target.parent) else Path(".")
+    staging = _tmp_name(parent)
+    old: Path | None = None
+    try:
+        os.mkdir(staging, 0o700)
+        for relative, entry in files.items():
+            file_path = staging / relative
+            if ".." in Path(relative).parts or Path(relative).is_absolute():
+                raise OutputError(f"refusing to write outside the output folder: {relative}")
+            file_path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+            _write_new_file(file_path, entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
+        # Directories made with 0700 so nobody peeks at keys while the bundle is built;
+        # opened up to the usual 0755 only once everything is written.
+        for directory in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            os.chmod(directory, 0o755)
+        if target.exists() or target.is_symlink():
+            if not force:
+                raise OutputError(f"{target} already exists", hint="use --force to replace it")
+            old = _tmp_name(parent)
+            os.rename(target, old)
+        os.rename(staging, target)
+    except OSError as exc:
+        if old is not None and not target.exists():
+            os.rename(old, target)
+            old = None
+        raise _explain_os_error(exc, target) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+        if old is not None:
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+    return target
+
+
+def zip_bytes(files: Mapping[str, OutputFile]) -> bytes:
+    """A zip archive of ``files``, built in memory, entries with Unix modes (keys 0600)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        directories: set[str] = set()
+        for relative in files:
+            parts = relative.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                directories.add("/".join(parts[:depth]) + "/")
+        for directory in sorted(directories):
+            info = zipfile.ZipInfo(directory, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
+            archive.writestr(info, b"")
+        for relative, entry in files.items():
+            info = zipfile.ZipInfo(relative, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (stat.S_IFREG | (SECRET_MODE if entry.secret else PUBLIC_MODE)) << 16
+            archive.writestr(info, entry.data)
+    return buffer.getvalue()
+
+
+def write_bundle(
+    path: str | os.PathLike[str], files: Mapping[str, OutputFile], *, force: bool = False
+) -> Path:
+    """Write a bundle as a zip (``path`` ends in ``.zip``) or as a folder (anything else).
+
+    A zip holding keys is itself a secret (mode 0600).
+    """
+    target = Path(path)
+    if target.suffix.lower() == ".zip":
+        return write_file(
+            target, zip_bytes(files), secret=any(f.secret for f in files.values()), force=force
+        )
+    return write_tree(target, files, force=force)
+

@@ -1,0 +1,90 @@
+"""Reading the YAML files users hand to certkit (instances files, trust restrictions).
+
+Plain ``yaml.safe_load`` is not enough for them:
+
+* an unquoted pattern such as ``- *.node.abc.cluster.1.account`` is a YAML *alias*, and the
+  parser's own message ("expected alphabetic or numeric character, but found '.'", "found
+  undefined alias") does not tell the user to quote it; Elastic's public docs show such
+  unquoted examples, so this is the error users hit first;
+* anchors and aliases let a small file expand into millions of nodes (a "billion laughs"
+  bomb); neither instances files nor trust files need them, so aliases are refused
+  before anything is expanded;
+* absurdly deep nesting would exhaust the parser's recursion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certkit.errors import InputError
+
+MAX_YAML_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+def _where(source: str, mark: Any) -> str:
+    if mark is None:
+        return source
+    return f"{source}, line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _line_at(text: str, mark: Any) -> str:
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    return lines[mark.line].strip() if 0 <= mark.line < len(lines) else ""
+
+
+def load_yaml(data: bytes | str, source: str) -> Any:
+    """Parse ``data`` (named ``source`` in errors) into plain Python objects."""
+    import yaml
+
+    if isinstance(data, bytes):
+        if len(data) > MAX_YAML_BYTES:
+            raise InputError(f"{source} is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB; refusing to parse it as YAML")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source} is not UTF-8 text (invalid byte at offset {exc.start})") from None
+    else:
+        text = data
+    if "\x00" in text:
+        raise InputError(f"{source} contains NUL bytes: it is not a YAML text file")
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def compose_node(loader, parent, index, _original=yaml.SafeLoader.compose_node):
+        if loader.check_event(yaml.AliasEvent):
+            event = loader.peek_event()
+            raise InputError(
+                f"{_where(source, event.start_mark)}: YAML aliases (*{event.anchor}) are not supported",
+                hint="if this is a pattern starting with '*', put it in double quotes",
+            )
+        depth = getattr(loader, "_certkit_depth", 0)
+        if depth > MAX_DEPTH:
+            raise InputError(f"{source} nests deeper than {MAX_DEPTH} levels; refusing to parse it")
+        loader._certkit_depth = depth + 1
+        try:
+            return _original(loader, parent, index)
+        finally:
+            loader._certkit_depth = depth
+
+    _Loader.compose_node = compose_node  # type: ignore[method-assign]
+
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if (exc.context or "").startswith("while scanning an alias") or "undefined alias" in (exc.problem or ""):
+            offending = _line_at(text, mark)
+            raise InputError(
+                f"{_where(source, mark)}: an unquoted value starting with '*' is a YAML alias, "
+                f"not a pattern: {offending}",
+                hint='quote it, e.g. - "*.node.<cluster_id>.cluster.<scope_id>.account"',
+            ) from None
+        raise InputError(f"{_where(source, mark)}: invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{source} nests too deeply; refusing to parse it") from None

@@ -1,0 +1,56 @@
+"""certkit.yamlio: the YAML traps users actually hit, explained in one line."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from certkit.errors import InputError
+from certkit.yamlio import load_yaml
+
+
+def test_unquoted_star_pattern_is_explained():
+    with pytest.raises(InputError) as caught:
+        load_yaml("trust.subject_name:\n  - *.node.abc.cluster.1.account\n", "trust.yml")
+    assert "line 2" in caught.value.message
+    assert "alias" in caught.value.message and "*.node.abc" in caught.value.message
+    assert "quote" in caught.value.hint
+
+
+def test_quoted_star_pattern_loads():
+    assert load_yaml('trust.subject_name: ["*.node.x.cluster.1.account"]', "t.yml") == {
+        "trust.subject_name": ["*.node.x.cluster.1.account"]
+    }
+
+
+def test_alias_bomb_is_refused_before_expansion():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20)
+    )
+    with pytest.raises(InputError, match="aliases"):
+        load_yaml(bomb, "bomb.yml")
+
+
+def test_deep_nesting_is_refused():
+    with pytest.raises(InputError, match="deeper"):
+        load_yaml("[" * 5000 + "]" * 5000, "deep.yml")
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [(b"\xff\xfe\x00a", "not UTF-8"), (b"a: 1\x00", "NUL"), ("a: [b", "invalid YAML")],
+)
+def test_malformed_inputs(data, fragment):
+    with pytest.raises(InputError, match=fragment):
+        load_yaml(data, "x.yml")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200))
+def test_any_input_either_loads_or_raises_certkit_error(data):
+    try:
+        load_yaml(data, "fuzz.yml")
+    except InputError:
+        pass

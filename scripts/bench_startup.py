@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Start-up cost of the CLI against the interpreter's own, measured in the same run.
+
+Targets (issue 6): ``certkit --version`` at most 2.5x ``python -c pass``; ``certkit
+--help`` and ``certkit COMMAND --help`` at most 8x. Medians of several runs, because these
+machines are noisy. The last line is the worst ratio against its target.
+
+    python scripts/bench_startup.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+COMMAND_HELP = ["instances", "ca", "cert", "convert", "inspect", "restrictions", "cloud", "wire", "demo"]
+
+
+def median_wall(argv: list[str], runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    baseline = median_wall([sys.executable, "-c", "pass"], args.runs)
+    certkit = [sys.executable, "-m", "certkit"]
+    rows = [("--version", certkit + ["--version"], 2.5), ("--help", certkit + ["--help"], 8.0)]
+    rows += [(f"{name} --help", certkit + [name, "--help"], 8.0) for name in COMMAND_HELP]
+
+    print(f"baseline python -c pass: {baseline * 1000:.1f} ms (median of {args.runs})")
+    worst = 0.0
+    for label, argv, target in rows:
+        wall = median_wall(argv, args.runs)
+        ratio = wall / baseline
+        worst = max(worst, ratio / target)
+        print(f"certkit {label:<22} {wall * 1000:7.1f} ms  {ratio:5.2f}x  (target <= {target}x)")
+    print(f"worst ratio / target: {worst:.2f} ({'OK' if worst <= 1 else 'OVER'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Names: the Elastic Cloud node-name convention and X.500 distinguished names.
+
+Elastic Cloud and ECE nodes present ``{node}.node.{cluster_id}.cluster.{scope_id}.account``
+as the otherName commonName SAN of their transport certificate (REFERENCE.md 4); trust
+restriction patterns such as ``*.node.<cluster>.cluster.<scope>.account`` are written
+against it. A self-managed cluster that wants Cloud-style patterns to cover its own nodes
+names them the same way; this module formats and recognises such names.
+
+It also parses distinguished names the way users write them for certutil (``--dn``, an
+instance ``name`` containing ``=``): Java's X500Principal accepts ``CN=a, OU=b`` (spaces
+after commas, RFC 1779), which strict RFC 4514 parsers reject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from certkit.errors import InputError
+
+# One label of a node name: what Cloud uses (lower-case hex ids, numeric scopes,
+# "instance-0000000001") and what users pick for their own nodes. No dots (they separate
+# the parts), no wildcard or escape characters (they would turn a name into a pattern).
+_COMPONENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
+_NODE_NAME = re.compile(
+    r"(?P<node>[^.]+)\.node\.(?P<cluster>[^.]+)\.cluster\.(?P<scope>[^.]+)\.account"
+)
+# What Elastic Cloud's direct-trust API accepts as scope_id (REFERENCE.md 7).
+_CLOUD_SCOPE_ID = re.compile(r"[a-z0-9]{1,32}")
+
+
+@dataclass(frozen=True)
+class NodeName:
+    """A node name in the Elastic Cloud convention, split into its three parts."""
+
+    node: str
+    cluster_id: str
+    scope_id: str
+
+    def __str__(self) -> str:
+        return f"{self.node}.node.{self.cluster_id}.cluster.{self.scope_id}.account"
+
+
+def check_name_component(value: str, what: str) -> str:
+    """Return ``value`` if it can be one part of a node name, else raise :class:`InputError`.
+
+    ``what`` names the part in the error ("the node name", "the cluster id"...).
+    """
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{what} is empty")
+    if not _COMPONENT.fullmatch(value):
+        raise InputError(
+            f"{what} {value!r} is not usable in a node name: use letters, digits, '-' and '_' "
+            "(no dots, no wildcards), starting and ending with a letter or digit"
+        )
+    return value
+
+
+def format_node_name(node: str, cluster_id: str, scope_id: str) -> str:
+    """``<node>.node.<cluster_id>.cluster.<scope_id>.account``, each part validated."""
+    return str(
+        NodeName(
+            check_name_component(node, "the node name"),
+            check_name_component(cluster_id, "the cluster id"),
+            check_name_component(scope_id, "the scope id"),
+        )
+    )
+
+
+def parse_node_name(text: str) -> NodeName | None:
+    """Split a Cloud-convention node name into its parts; ``None`` if it does not follow it."""
+    match = _NODE_NAME.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    parts = match.group("node"), match.group("cluster"), match.group("scope")
+    if not all(_COMPONENT.fullmatch(part) for part in parts):
+        return None
+    return NodeName(*parts)
+
+
+def is_cloud_scope_id(scope_id: str) -> bool:
+    """Whether Elastic Cloud's direct-trust API would accept ``scope_id`` as a scope_id."""
+    return bool(_CLOUD_SCOPE_ID.fullmatch(scope_id))
+
+
+# Attribute keywords X500Principal understands (RFC 1779/2253 plus its extras) that the
+# RFC 4514 parser of cryptography does not know by name.
+_EXTRA_DN_KEYWORDS = {
+    "SERIALNUMBER": NameOID.SERIAL_NUMBER,
+    "EMAILADDRESS": NameOID.EMAIL_ADDRESS,
+    "EMAIL": NameOID.EMAIL_ADDRESS,
+    "T": NameOID.TITLE,
+    "TITLE": NameOID.TITLE,
+    "SURNAME": NameOID.SURNAME,
+    "GIVENNAME": NameOID.GIVEN_NAME,
+    "INITIALS": NameOID.INITIALS,
+    "GENERATION": NameOID.GENERATION_QUALIFIER,
+    "DNQ": NameOID.DN_QUALIFIER,
+    "DNQUALIFIER": NameOID.DN_QUALIFIER,
+    "S": NameOID.STATE_OR_PROVINCE_NAME,
+}
+_LENGTH_LIMITS = {NameOID.COMMON_NAME: 64, NameOID.ORGANIZATIONAL_UNIT_NAME: 64, NameOID.ORGANIZATION_NAME: 64}
+
+
+def _split_unescaped(text: str, separators: str) -> list[str]:
+    parts, current, escaped = [], [], False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            current.append(char)
+            escaped = True
+        elif char in separators:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def parse_dn(text: str) -> x509.Name:
+    """Parse a distinguished name as certutil users write it (``CN=a, OU=b, O=c``).
+
+    The leftmost attribute is the most specific, as in X500Principal and RFC 4514.
+    Raises :class:`InputError` with the reason when the text is not a usable DN.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the distinguished name is empty")
+    rdns = []
+    for rdn in _split_unescaped(text, ",;"):
+        attributes = []
+        for attribute in _split_unescaped(rdn, "+"):
+            keyword, equals, value = attribute.partition("=")
+            if not equals or not keyword.strip():
+                raise InputError(f"{text!r} is not a distinguished name: {attribute.strip()!r} is not KEY=value")
+            # Spaces around '=' and after ',' are layout (RFC 1779); a space inside the value
+            # is kept. Trailing spaces are dropped unless escaped.
+            value = value.strip() if not value.rstrip(" ").endswith("\\") else value.lstrip()
+            attributes.append(f"{keyword.strip()}={value}")
+        rdns.append("+".join(attributes))
+    normalised = ",".join(rdns)
+    try:
+        name = x509.Name.from_rfc4514_string(normalised, _EXTRA_DN_KEYWORDS)
+    except ValueError as exc:
+        detail = f": {exc}" if str(exc) else " (unknown attribute type or bad escaping)"
+        raise InputError(f"{text!r} is not a valid distinguished name{detail}") from None
+    for attribute in name:
+        limit = _LENGTH_LIMITS.get(attribute.oid)
+        value = attribute.value
+        if not value:
+            raise InputError(f"{text!r}: the {attribute.rfc4514_attribute_name} attribute is empty")
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise InputError(
+                f"{text!r}: {attribute.rfc4514_attribute_name} is {len(value)} characters long; "
+                f"X.509 allows at most {limit}"
+            )
+    return name
+
+
+def subject_for(name: str) -> x509.Name:
+    """The subject certutil gives an instance: ``name`` as a DN if it contains ``=``, else ``CN=name``."""
+    if "=" in name:
+        return parse_dn(name)
+    if len(name) > 64:
+        raise InputError(
+            f"the name {name!r} is {len(name)} characters long; a certificate's CN holds at most 64",
+            hint="keep long Cloud-style node names in cn (otherName SAN), not in name",
+        )
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])

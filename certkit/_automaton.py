@@ -1,0 +1,724 @@
+"""Finite automata over Unicode code points, built the way Lucene builds them.
+
+Elasticsearch compiles every trust-restriction pattern into a Lucene ``Automaton`` and
+determinizes it with a *work limit*: a pattern whose subset construction needs more
+effort is a configuration error (``TooComplexToDeterminizeException``). To report that
+error exactly when Elasticsearch does, this module mirrors the constructions of Lucene's
+``Automata`` and ``Operations`` classes (org.apache.lucene.util.automaton, Lucene 10)
+state for state: the same epsilon-free automata, the same dead-state removal, the same
+subset construction and the same effort accounting (the sum of the sizes of the NFA
+state sets of every DFA state built, against ``10 * workLimit``).
+
+The alphabet is the code points 0..0x10FFFF, as in Lucene: Elasticsearch runs the
+finished automaton with ``CharacterRunAutomaton.run(String)``, which steps once per
+``String.codePointAt`` (a surrogate pair is one step, an unpaired surrogate is its own
+code unit value).
+
+The module also answers the language questions the linter asks (emptiness,
+universality, inclusion, a short witness of a difference). Those work on deterministic
+automata with a product construction, so they are exact.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+
+MIN_CODE_POINT = 0
+MAX_CODE_POINT = 0x10FFFF
+
+#: Operations.DEFAULT_DETERMINIZE_WORK_LIMIT in Lucene 10.
+DEFAULT_DETERMINIZE_WORK_LIMIT = 10_000
+
+#: certkit's own ceiling on the size of any one automaton. Lucene has none: it would
+#: build `/a{100000000}/` until the JVM runs out of heap. Past this many states certkit
+#: refuses the pattern instead of exhausting memory (see docs/patterns.md).
+MAX_AUTOMATON_STATES = 250_000
+
+Transition = tuple[int, int, int]  # (min, max, dest), both ends inclusive
+
+
+class TooComplexToDeterminize(Exception):
+    """Lucene's TooComplexToDeterminizeException, with Lucene's message."""
+
+    def __init__(self, automaton: Automaton, work_limit: int) -> None:
+        self.work_limit = work_limit
+        super().__init__(
+            f"Determinizing automaton with {automaton.num_states} states and "
+            f"{automaton.num_transitions} transitions would require more than "
+            f"{work_limit} effort."
+        )
+
+
+class AutomatonTooLarge(Exception):
+    """An automaton would exceed MAX_AUTOMATON_STATES states."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the automaton would need more than {MAX_AUTOMATON_STATES} states"
+        )
+
+
+class Automaton:
+    """An automaton without epsilon transitions; state 0 is the initial state.
+
+    ``add_epsilon`` records an epsilon edge the way ``Automaton.Builder`` does; ``finish``
+    folds every epsilon edge into copies of the target's transitions and acceptance
+    (transitively), sorts and merges each state's transitions like Lucene's
+    ``finishState`` and records whether the result is deterministic.
+    """
+
+    __slots__ = ("trans", "accept", "_epsilons", "deterministic")
+
+    def __init__(self) -> None:
+        self.trans: list[list[Transition]] = []
+        self.accept: list[bool] = []
+        self._epsilons: list[tuple[int, int]] = []
+        self.deterministic = True
+
+    # -- building -----------------------------------------------------------------
+    def create_state(self) -> int:
+        if len(self.accept) >= MAX_AUTOMATON_STATES:
+            raise AutomatonTooLarge()
+        self.trans.append([])
+        self.accept.append(False)
+        return len(self.accept) - 1
+
+    def add_transition(self, source: int, dest: int, lo: int, hi: int | None = None) -> None:
+        self.trans[source].append((lo, lo if hi is None else hi, dest))
+
+    def add_epsilon(self, source: int, dest: int) -> None:
+        self._epsilons.append((source, dest))
+
+    def copy(self, other: Automaton) -> int:
+        """Append ``other``'s states (renumbered); return the offset of its state 0."""
+        offset = len(self.accept)
+        if offset + len(other.accept) > MAX_AUTOMATON_STATES:
+            raise AutomatonTooLarge()
+        for state_transitions in other.trans:
+            self.trans.append([(lo, hi, dest + offset) for lo, hi, dest in state_transitions])
+        self.accept.extend(other.accept)
+        self._epsilons.extend((s + offset, d + offset) for s, d in other._epsilons)
+        return offset
+
+    def finish(self) -> Automaton:
+        if self._epsilons:
+            self._resolve_epsilons()
+        deterministic = True
+        for state, transitions in enumerate(self.trans):
+            if len(transitions) > 1:
+                transitions = _reduce(transitions)
+                self.trans[state] = transitions
+                previous_max = -1
+                for lo, hi, _ in transitions:
+                    if lo <= previous_max:
+                        deterministic = False
+                        break
+                    previous_max = hi
+        self.deterministic = deterministic
+        return self
+
+    def _resolve_epsilons(self) -> None:
+        forward: dict[int, list[int]] = {}
+        for source, dest in self._epsilons:
+            forward.setdefault(source, []).append(dest)
+        self._epsilons = []
+        original = [list(t) for t in self.trans]
+        original_accept = list(self.accept)
+        for source in forward:
+            seen = {source}
+            todo = list(forward[source])
+            while todo:
+                state = todo.pop()
+                if state in seen:
+                    continue
+                seen.add(state)
+                self.trans[source].extend(original[state])
+                if original_accept[state]:
+                    self.accept[source] = True
+                todo.extend(forward.get(state, ()))
+
+    # -- queries ------------------------------------------------------------------
+    @property
+    def num_states(self) -> int:
+        return len(self.accept)
+
+    @property
+    def num_transitions(self) -> int:
+        return sum(len(t) for t in self.trans)
+
+    def step(self, state: int, code_point: int) -> int:
+        """Deterministic step (first matching transition), -1 when there is none."""
+        for lo, hi, dest in self.trans[state]:
+            if lo <= code_point <= hi:
+                return dest
+        return -1
+
+
+def _reduce(transitions: list[Transition]) -> list[Transition]:
+    """Merge touching or overlapping ranges to the same destination, sort by range."""
+    by_dest = sorted(transitions, key=lambda t: (t[2], t[0], t[1]))
+    merged: list[Transition] = []
+    for lo, hi, dest in by_dest:
+        if merged:
+            plo, phi, pdest = merged[-1]
+            if pdest == dest and lo <= phi + 1:
+                if hi > phi:
+                    merged[-1] = (plo, hi, dest)
+                continue
+        merged.append((lo, hi, dest))
+    merged.sort()
+    return merged
+
+
+# -- Automata.* -------------------------------------------------------------------
+def make_empty() -> Automaton:
+    return Automaton().finish()
+
+
+def make_empty_string() -> Automaton:
+    a = Automaton()
+    a.accept.append(True)
+    a.trans.append([])
+    return a.finish()
+
+
+def make_any_string() -> Automaton:
+    a = Automaton()
+    s = a.create_state()
+    a.accept[s] = True
+    a.add_transition(s, s, MIN_CODE_POINT, MAX_CODE_POINT)
+    return a.finish()
+
+
+def make_char_range(lo: int, hi: int) -> Automaton:
+    if lo > hi:
+        return make_empty()
+    a = Automaton()
+    s1 = a.create_state()
+    s2 = a.create_state()
+    a.accept[s2] = True
+    a.add_transition(s1, s2, lo, hi)
+    return a.finish()
+
+
+def make_any_char() -> Automaton:
+    return make_char_range(MIN_CODE_POINT, MAX_CODE_POINT)
+
+
+def make_char(code_point: int) -> Automaton:
+    return make_char_range(code_point, code_point)
+
+
+def make_char_class(ranges: Sequence[tuple[int, int]]) -> Automaton:
+    if not ranges:
+        return make_empty()
+    a = Automaton()
+    s1 = a.create_state()
+    s2 = a.create_state()
+    a.accept[s2] = True
+    for lo, hi in ranges:
+        a.add_transition(s1, s2, lo, hi)
+    return a.finish()
+
+
+def make_string(code_points: Iterable[int]) -> Automaton:
+    a = Automaton()
+    last = a.create_state()
+    for cp in code_points:
+        state = a.create_state()
+        a.add_transition(last, state, cp)
+        last = state
+    a.accept[last] = True
+    return a.finish()
+
+
+def make_decimal_interval(low: int, high: int, digits: int) -> Automaton:
+    """Automata.makeDecimalInterval: decimal numbers in [low, high].
+
+    With ``digits > 0`` exactly that many digits (zero-padded); otherwise any number of
+    leading zeros.
+    """
+    x, y = str(low), str(high)
+    if low > high or (digits > 0 and len(y) > digits):
+        raise ValueError("invalid decimal interval")
+    width = digits if digits > 0 else len(y)
+    x, y = x.rjust(width, "0"), y.rjust(width, "0")
+    a = Automaton()
+    if digits <= 0:
+        a.create_state()  # the real initial state, reserved
+    initials: list[int] = []
+
+    def any_of_right_length(n: int) -> int:
+        s = a.create_state()
+        if len(x) == n:
+            a.accept[s] = True
+        else:
+            a.add_transition(s, any_of_right_length(n + 1), ord("0"), ord("9"))
+        return s
+
+    def at_least(n: int, zeros: bool) -> int:
+        s = a.create_state()
+        if len(x) == n:
+            a.accept[s] = True
+        else:
+            if zeros:
+                initials.append(s)
+            c = x[n]
+            a.add_transition(s, at_least(n + 1, zeros and c == "0"), ord(c))
+            if c < "9":
+                a.add_transition(s, any_of_right_length(n + 1), ord(c) + 1, ord("9"))
+        return s
+
+    def at_most(n: int) -> int:
+        s = a.create_state()
+        if len(y) == n:
+            a.accept[s] = True
+        else:
+            c = y[n]
+            a.add_transition(s, at_most(n + 1), ord(c))
+            if c > "0":
+                a.add_transition(s, any_of_right_length(n + 1), ord("0"), ord(c) - 1)
+        return s
+
+    def between(n: int, zeros: bool) -> int:
+        s = a.create_state()
+        if len(x) == n:
+            a.accept[s] = True
+        else:
+            if zeros:
+                initials.append(s)
+            cx, cy = x[n], y[n]
+            if cx == cy:
+                a.add_transition(s, between(n + 1, zeros and cx == "0"), ord(cx))
+            else:
+                a.add_transition(s, at_least(n + 1, zeros and cx == "0"), ord(cx))
+                a.add_transition(s, at_most(n + 1), ord(cy))
+                if ord(cx) + 1 < ord(cy):
+                    a.add_transition(s, any_of_right_length(n + 1), ord(cx) + 1, ord(cy) - 1)
+        return s
+
+    between(0, digits <= 0)
+    a.finish()
+    if digits <= 0:
+        a.add_transition(0, 0, ord("0"))
+        for p in initials:
+            a.add_epsilon(0, p)
+        a.finish()
+    return remove_dead_states(a)
+
+
+# -- Operations.* -----------------------------------------------------------------
+def concatenate(automata: Sequence[Automaton]) -> Automaton:
+    result = Automaton()
+    for a in automata:
+        if a.num_states == 0:
+            return result.finish()
+        for _ in range(a.num_states):
+            result.create_state()
+    offset = 0
+    for i, a in enumerate(automata):
+        n = a.num_states
+        next_a = automata[i + 1] if i + 1 < len(automata) else None
+        for s in range(n):
+            for lo, hi, dest in a.trans[s]:
+                result.add_transition(offset + s, offset + dest, lo, hi)
+            if a.accept[s]:
+                follow = next_a
+                follow_offset = offset
+                upto = i + 1
+                while True:
+                    if follow is not None:
+                        for lo, hi, dest in follow.trans[0]:
+                            result.add_transition(offset + s, follow_offset + n + dest, lo, hi)
+                        if follow.accept[0]:
+                            follow_offset += follow.num_states
+                            follow = automata[upto + 1] if upto + 1 < len(automata) else None
+                            upto += 1
+                        else:
+                            break
+                    else:
+                        result.accept[offset + s] = True
+                        break
+        offset += n
+    if result.num_states == 0:
+        result.create_state()
+    return result.finish()
+
+
+def optional(a: Automaton) -> Automaton:
+    result = Automaton()
+    result.create_state()
+    result.accept[0] = True
+    if a.num_states > 0:
+        result.copy(a)
+        result.add_epsilon(0, 1)
+    return result.finish()
+
+
+def repeat(a: Automaton) -> Automaton:
+    """Kleene star."""
+    if a.num_states == 0:
+        return a
+    result = Automaton()
+    result.create_state()
+    result.accept[0] = True
+    result.copy(a)
+    for lo, hi, dest in a.trans[0]:
+        result.add_transition(0, dest + 1, lo, hi)
+    for s in range(a.num_states):
+        if a.accept[s]:
+            for lo, hi, dest in a.trans[0]:
+                result.add_transition(s + 1, dest + 1, lo, hi)
+    return result.finish()
+
+
+def _check_copies(a: Automaton, copies: int) -> None:
+    if copies * max(a.num_states, 1) > MAX_AUTOMATON_STATES:
+        raise AutomatonTooLarge()
+
+
+def repeat_min(a: Automaton, count: int) -> Automaton:
+    if count == 0:
+        return repeat(a)
+    _check_copies(a, count + 1)
+    return concatenate([a] * count + [repeat(a)])
+
+
+def repeat_min_max(a: Automaton, low: int, high: int) -> Automaton:
+    if low > high:
+        return make_empty()
+    _check_copies(a, high)
+    if low == 0:
+        b = make_empty_string()
+    elif low == 1:
+        b = Automaton()
+        b.copy(a)
+        b.finish()
+    else:
+        b = concatenate([a] * low)
+    previous_accepts = [s for s in range(b.num_states) if b.accept[s]]
+    builder = Automaton()
+    builder.copy(b)
+    for _ in range(low, high):
+        n = builder.num_states
+        builder.copy(a)
+        for s in previous_accepts:
+            builder.add_epsilon(s, n)
+        previous_accepts = [n + s for s in range(a.num_states) if a.accept[s]]
+    return builder.finish()
+
+
+def union(automata: Sequence[Automaton]) -> Automaton:
+    result = Automaton()
+    result.create_state()
+    for a in automata:
+        result.copy(a)
+    offset = 1
+    for a in automata:
+        if a.num_states == 0:
+            continue
+        result.add_epsilon(0, offset)
+        offset += a.num_states
+    result.finish()
+    return remove_dead_states(result)
+
+
+def intersection(a1: Automaton, a2: Automaton) -> Automaton:
+    if a1 is a2 or a1.num_states == 0:
+        return a1
+    if a2.num_states == 0:
+        return a2
+    t1s = [sorted(t) for t in a1.trans]
+    t2s = [sorted(t) for t in a2.trans]
+    c = Automaton()
+    c.create_state()
+    states = {(0, 0): 0}
+    work = deque([(0, 0)])
+    while work:
+        pair = work.popleft()
+        p = states[pair]
+        s1, s2 = pair
+        c.accept[p] = a1.accept[s1] and a2.accept[s2]
+        t1, t2 = t1s[s1], t2s[s2]
+        b2 = 0
+        for lo1, hi1, d1 in t1:
+            while b2 < len(t2) and t2[b2][1] < lo1:
+                b2 += 1
+            n2 = b2
+            while n2 < len(t2) and hi1 >= t2[n2][0]:
+                lo2, hi2, d2 = t2[n2]
+                if hi2 >= lo1:
+                    q = (d1, d2)
+                    r = states.get(q)
+                    if r is None:
+                        r = c.create_state()
+                        states[q] = r
+                        work.append(q)
+                    c.add_transition(p, r, max(lo1, lo2), min(hi1, hi2))
+                n2 += 1
+    c.finish()
+    return remove_dead_states(c)
+
+
+def complement(a: Automaton, work_limit: int) -> Automaton:
+    a = totalize(determinize(a, work_limit))
+    for s in range(a.num_states):
+        a.accept[s] = not a.accept[s]
+    return remove_dead_states(a)
+
+
+def totalize(a: Automaton) -> Automaton:
+    result = Automaton()
+    for s in range(a.num_states):
+        result.create_state()
+        result.accept[s] = a.accept[s]
+    dead = result.create_state()
+    result.add_transition(dead, dead, MIN_CODE_POINT, MAX_CODE_POINT)
+    for s in range(a.num_states):
+        maxi = MIN_CODE_POINT
+        for lo, hi, dest in sorted(a.trans[s]):
+            result.add_transition(s, dest, lo, hi)
+            if lo > maxi:
+                result.add_transition(s, dead, maxi, lo - 1)
+            if hi + 1 > maxi:
+                maxi = hi + 1
+        if maxi <= MAX_CODE_POINT:
+            result.add_transition(s, dead, maxi, MAX_CODE_POINT)
+    return result.finish()
+
+
+def _live_states(a: Automaton) -> set[int]:
+    n = a.num_states
+    if n == 0:
+        return set()
+    reachable = {0}
+    todo = [0]
+    while todo:
+        s = todo.pop()
+        for _, _, d in a.trans[s]:
+            if d not in reachable:
+                reachable.add(d)
+                todo.append(d)
+    reverse: list[list[int]] = [[] for _ in range(n)]
+    for s in range(n):
+        for _, _, d in a.trans[s]:
+            reverse[d].append(s)
+    productive = {s for s in range(n) if a.accept[s]}
+    todo = list(productive)
+    while todo:
+        s = todo.pop()
+        for p in reverse[s]:
+            if p not in productive:
+                productive.add(p)
+                todo.append(p)
+    return reachable & productive
+
+
+def remove_dead_states(a: Automaton) -> Automaton:
+    live = _live_states(a)
+    result = Automaton()
+    mapping: dict[int, int] = {}
+    for s in range(a.num_states):
+        if s in live:
+            mapping[s] = result.create_state()
+            result.accept[mapping[s]] = a.accept[s]
+    for s in range(a.num_states):
+        if s in live:
+            for lo, hi, d in a.trans[s]:
+                if d in live:
+                    result.add_transition(mapping[s], mapping[d], lo, hi)
+    return result.finish()
+
+
+def determinize(a: Automaton, work_limit: int) -> Automaton:
+    """Operations.determinize: subset construction with Lucene's effort accounting."""
+    if a.deterministic or a.num_states <= 1:
+        return a
+    effort_limit = work_limit * 10
+    b = Automaton()
+    b.create_state()
+    b.accept[0] = a.accept[0]
+    initial = (0,)
+    new_state: dict[tuple[int, ...], int] = {initial: 0}
+    work = deque([initial])
+    effort = 0
+    trans, accept = a.trans, a.accept
+    while work:
+        subset = work.popleft()
+        effort += len(subset)
+        if effort >= effort_limit:
+            raise TooComplexToDeterminize(a, work_limit)
+        starts: dict[int, list[int]] = {}
+        ends: dict[int, list[int]] = {}
+        for q in subset:
+            for lo, hi, dest in trans[q]:
+                starts.setdefault(lo, []).append(dest)
+                ends.setdefault(hi + 1, []).append(dest)
+        if not starts:
+            continue
+        source = new_state[subset]
+        counts: dict[int, int] = {}
+        last_point = -1
+        for point in sorted(starts.keys() | ends.keys()):
+            if counts:
+                key = tuple(sorted(counts))
+                q = new_state.get(key)
+                if q is None:
+                    q = b.create_state()
+                    b.accept[q] = any(accept[d] for d in key)
+                    new_state[key] = q
+                    work.append(key)
+                b.add_transition(source, q, last_point, point - 1)
+            for dest in ends.get(point, ()):
+                remaining = counts[dest] - 1
+                if remaining:
+                    counts[dest] = remaining
+                else:
+                    del counts[dest]
+            for dest in starts.get(point, ()):
+                counts[dest] = counts.get(dest, 0) + 1
+            last_point = point
+    return b.finish()
+
+
+# -- language questions (exact, on deterministic automata) ------------------------
+def is_empty(a: Automaton) -> bool:
+    """True when no string is accepted (reachability of an accept state)."""
+    if a.num_states == 0:
+        return True
+    seen = {0}
+    todo = [0]
+    while todo:
+        s = todo.pop()
+        if a.accept[s]:
+            return False
+        for _, _, d in a.trans[s]:
+            if d not in seen:
+                seen.add(d)
+                todo.append(d)
+    return True
+
+
+def _dfa_step_ranges(dfa: Automaton, state: int) -> list[Transition]:
+    """A state's transitions, sorted; state -1 (the implicit dead state) has none."""
+    return [] if state < 0 else dfa.trans[state]
+
+
+def _joint_ranges(
+    t1: list[Transition], t2: list[Transition]
+) -> Iterable[tuple[int, int, int, int]]:
+    """Partition the alphabet into ranges on which both DFAs step uniformly.
+
+    Yields (lo, hi, dest1, dest2) with -1 standing for the dead state; only ranges on
+    which at least one side has a transition are produced (the rest lead to (-1, -1)).
+    """
+    points = {MIN_CODE_POINT}
+    for lo, hi, _ in t1:
+        points.add(lo)
+        points.add(hi + 1)
+    for lo, hi, _ in t2:
+        points.add(lo)
+        points.add(hi + 1)
+    ordered = sorted(p for p in points if p <= MAX_CODE_POINT)
+    i1 = i2 = 0
+    for index, lo in enumerate(ordered):
+        hi = ordered[index + 1] - 1 if index + 1 < len(ordered) else MAX_CODE_POINT
+        while i1 < len(t1) and t1[i1][1] < lo:
+            i1 += 1
+        while i2 < len(t2) and t2[i2][1] < lo:
+            i2 += 1
+        d1 = t1[i1][2] if i1 < len(t1) and t1[i1][0] <= lo else -1
+        d2 = t2[i2][2] if i2 < len(t2) and t2[i2][0] <= lo else -1
+        if d1 != -1 or d2 != -1:
+            yield lo, hi, d1, d2
+
+
+def _accepts(dfa: Automaton, state: int) -> bool:
+    return state >= 0 and dfa.accept[state]
+
+
+# Characters tried first when a witness string needs "some character of this range":
+# readable ones, so lint messages show `x.node.y…` rather than control characters.
+_PREFERRED = "xyzabcdefghijklmnopqrstuvw0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _representative(lo: int, hi: int) -> int:
+    for ch in _PREFERRED:
+        if lo <= ord(ch) <= hi:
+            return ord(ch)
+    if lo <= 0x21 <= hi:  # a printable ASCII character, not a space
+        return 0x21
+    if lo < 0x20 <= hi:
+        return 0x20
+    if lo <= 0xD7FF and hi >= 0xD800:  # keep clear of the surrogate block if possible
+        return lo
+    if 0xD800 <= lo <= 0xDFFF and hi > 0xDFFF:
+        return 0xE000
+    return lo
+
+
+def shortest_difference(a: Automaton, b: Automaton, max_len: int) -> list[int] | None:
+    """Shortest string (as code points) accepted by DFA ``a`` and not by DFA ``b``.
+
+    Breadth-first over the product automaton, so the witness is of minimal length;
+    ``None`` when L(a) ⊆ L(b) or every witness is longer than ``max_len``.
+    """
+    if a.num_states == 0:
+        return None
+    start = (0, 0 if b.num_states else -1)
+    parent: dict[tuple[int, int], tuple[tuple[int, int], int] | None] = {start: None}
+    frontier = [start]
+    for depth in range(max_len + 1):
+        next_frontier: list[tuple[int, int]] = []
+        for pair in frontier:
+            s1, s2 = pair
+            if _accepts(a, s1) and not _accepts(b, s2):
+                path: list[int] = []
+                node: tuple[int, int] | None = pair
+                while parent[node] is not None:
+                    previous, cp = parent[node]  # type: ignore[misc]
+                    path.append(cp)
+                    node = previous
+                return path[::-1]
+            if depth == max_len:
+                continue
+            for lo, hi, d1, d2 in _joint_ranges(
+                _dfa_step_ranges(a, s1), _dfa_step_ranges(b, s2)
+            ):
+                if d1 == -1:
+                    continue  # a can no longer accept
+                nxt = (d1, d2)
+                if nxt not in parent:
+                    parent[nxt] = (pair, _representative(lo, hi))
+                    next_frontier.append(nxt)
+        frontier = next_frontier
+        if not frontier:
+            return None
+    return None
+
+
+def is_subset(a: Automaton, b: Automaton) -> bool:
+    """L(a) ⊆ L(b) for DFAs (exhaustive product search, no length bound)."""
+    if a.num_states == 0:
+        return True
+    start = (0, 0 if b.num_states else -1)
+    seen = {start}
+    todo = [start]
+    while todo:
+        s1, s2 = todo.pop()
+        if _accepts(a, s1) and not _accepts(b, s2):
+            return False
+        for _, _, d1, d2 in _joint_ranges(_dfa_step_ranges(a, s1), _dfa_step_ranges(b, s2)):
+            if d1 == -1:
+                continue
+            nxt = (d1, d2)
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return True
+
+
+def is_total(a: Automaton) -> bool:
+    """True when the DFA accepts every string over the whole code-point alphabet."""
+    return is_subset(make_any_string(), a)

@@ -1,0 +1,448 @@
+"""Lucene's RegExp syntax, parsed and compiled as Lucene 10 does for Elasticsearch.
+
+Elasticsearch turns a trust pattern ``/re/`` into
+``new RegExp(re, RegExp.ALL | RegExp.DEPRECATED_COMPLEMENT).toAutomaton()``. This
+module is a transcription of that parser (org.apache.lucene.util.automaton.RegExp,
+Lucene 10.x): the same grammar, the same precedence, the same leniencies (``[]a]`` is a
+class holding ``]`` and ``a``; ``\\.`` is a literal dot; ``\\q`` is an error) and the same
+error messages, with positions counted in UTF-16 code units as Java does. The result is
+an :class:`~certkit._automaton.Automaton` built with the same operations Lucene uses, so
+that determinizing it costs the same "effort" as in Elasticsearch.
+
+Grammar (highest number binds tightest)::
+
+    union      := inter ('|' inter)*
+    inter      := concat ('&' concat)*
+    concat     := repeat+                       (until ')' '|' '&' or the end)
+    repeat     := compl ('?' | '*' | '+' | '{n}' | '{n,}' | '{n,m}')*
+    compl      := '~' compl | charclass          (complement of the whole language)
+    charclass  := '[' '^'? classitem+ ']' | simple
+    classitem  := '\\' (d|D|s|S|w|W|\\) | '\\' c | c '-' c | c
+    simple     := '.' | '#' | '@' | '"' chars '"' | '(' ')' | '(' union ')'
+                | '<' identifier '>' | '<' n '-' m '>' | '\\' (d|D|s|S|w|W) | '\\'? c
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from certkit import _automaton as fa
+
+MAX_CODE_POINT = fa.MAX_CODE_POINT
+
+
+class RegExpSyntaxError(Exception):
+    """Lucene's IllegalArgumentException from parsing or compiling a RegExp."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the parsed expression (Lucene's RegExp instance)."""
+
+    kind: str
+    exp1: Node | None = None
+    exp2: Node | None = None
+    code_points: tuple[int, ...] = ()  # "string" (and "char": one code point)
+    ranges: tuple[tuple[int, int], ...] = ()  # "class"
+    low: int = 0  # repeats and intervals
+    high: int = 0
+    digits: int = 0
+    name: str = ""  # named automaton
+
+
+def to_java_units(text: str) -> list[int]:
+    """The UTF-16 code units of ``text``, as a Java String would hold them."""
+    raw = text.encode("utf-16-le", "surrogatepass")
+    return [raw[i] | (raw[i + 1] << 8) for i in range(0, len(raw), 2)]
+
+
+def code_points_of_units(units: list[int]) -> tuple[int, ...]:
+    """Java's ``codePoints()``: surrogate pairs joined, lone surrogates kept."""
+    out: list[int] = []
+    i, n = 0, len(units)
+    while i < n:
+        u = units[i]
+        if 0xD800 <= u <= 0xDBFF and i + 1 < n and 0xDC00 <= units[i + 1] <= 0xDFFF:
+            out.append(0x10000 + ((u - 0xD800) << 10) + (units[i + 1] - 0xDC00))
+            i += 2
+        else:
+            out.append(u)
+            i += 1
+    return tuple(out)
+
+
+def _units_of_code_point(cp: int) -> list[int]:
+    if cp < 0x10000:
+        return [cp]
+    cp -= 0x10000
+    return [0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF)]
+
+
+class _NumberFormatError(RegExpSyntaxError):
+    pass
+
+
+def java_parse_int(units: list[int]) -> int:
+    """Integer.parseInt(s) (radix 10): optional sign, Unicode decimal digits, int32."""
+    text = "".join(chr(u) for u in units)
+    error = _NumberFormatError(f'For input string: "{text}"')
+    if not units:
+        raise _NumberFormatError('For input string: ""')
+    negative = False
+    index = 0
+    if units[0] in (0x2B, 0x2D):  # '+' / '-'
+        if len(units) == 1:
+            raise error
+        negative = units[0] == 0x2D
+        index = 1
+    value = 0
+    for u in units[index:]:
+        digit = unicodedata.decimal(chr(u), None) if not 0xD800 <= u <= 0xDFFF else None
+        if digit is None:
+            raise error
+        value = value * 10 + digit
+        if value > (2**31 if negative else 2**31 - 1):
+            raise error
+    return -value if negative else value
+
+
+class _Parser:
+    """RegExp's recursive-descent parser over a Java (UTF-16) string."""
+
+    def __init__(self, regex: str) -> None:
+        self.s = to_java_units(regex)
+        self.pos = 0
+
+    # -- Lucene's scanner primitives -----------------------------------------------
+    def code_point_at(self, i: int) -> int:
+        u = self.s[i]
+        if 0xD800 <= u <= 0xDBFF and i + 1 < len(self.s) and 0xDC00 <= self.s[i + 1] <= 0xDFFF:
+            return 0x10000 + ((u - 0xD800) << 10) + (self.s[i + 1] - 0xDC00)
+        return u
+
+    def more(self) -> bool:
+        return self.pos < len(self.s)
+
+    def peek(self, chars: str) -> bool:
+        return self.more() and chr(self.code_point_at(self.pos)) in chars
+
+    def match(self, c: str) -> bool:
+        if self.pos >= len(self.s):
+            return False
+        if self.code_point_at(self.pos) == ord(c):
+            self.pos += 1  # every character matched this way is in the BMP
+            return True
+        return False
+
+    def next(self) -> int:
+        if not self.more():
+            raise RegExpSyntaxError("unexpected end-of-string")
+        cp = self.code_point_at(self.pos)
+        self.pos += 2 if cp >= 0x10000 else 1
+        return cp
+
+    # -- grammar ------------------------------------------------------------------
+    def parse(self) -> Node:
+        if not self.s:
+            return Node("string")
+        e = self.parse_union()
+        if self.pos < len(self.s):
+            raise RegExpSyntaxError(f"end-of-string expected at position {self.pos}")
+        return e
+
+    def parse_union(self) -> Node:
+        result = self.parse_inter()
+        while self.match("|"):
+            result = Node("union", result, self.parse_inter())
+        return result
+
+    def parse_inter(self) -> Node:
+        result = self.parse_concat()
+        while self.match("&"):  # INTERSECTION is in RegExp.ALL
+            result = Node("intersection", result, self.parse_concat())
+        return result
+
+    def parse_concat(self) -> Node:
+        result = self.parse_repeat()
+        while self.more() and not self.peek(")|") and not self.peek("&"):
+            result = _make_concatenation(result, self.parse_repeat())
+        return result
+
+    def parse_repeat(self) -> Node:
+        e = self.parse_compl()
+        while self.peek("?*+{"):
+            if self.match("?"):
+                e = Node("optional", e)
+            elif self.match("*"):
+                e = Node("repeat", e)
+            elif self.match("+"):
+                e = Node("repeat_min", e, low=1)
+            elif self.match("{"):
+                start = self.pos
+                while self.peek("0123456789"):
+                    self.next()
+                if start == self.pos:
+                    raise RegExpSyntaxError(f"integer expected at position {self.pos}")
+                n = java_parse_int(self.s[start : self.pos])
+                m = -1
+                if self.match(","):
+                    start = self.pos
+                    while self.peek("0123456789"):
+                        self.next()
+                    if start != self.pos:
+                        m = java_parse_int(self.s[start : self.pos])
+                else:
+                    m = n
+                if not self.match("}"):
+                    raise RegExpSyntaxError(f"expected '}}' at position {self.pos}")
+                if m != -1 and n > m:
+                    raise RegExpSyntaxError(
+                        f"invalid repetition range(out of order): {n}..{m}"
+                    )
+                if m == -1:
+                    e = Node("repeat_min", e, low=n)
+                else:
+                    e = Node("repeat_min_max", e, low=n, high=m)
+        return e
+
+    def parse_compl(self) -> Node:
+        # DEPRECATED_COMPLEMENT: '~' complements the whole language of its operand.
+        if self.match("~"):
+            return Node("deprecated_complement", self.parse_compl())
+        return self.parse_char_class_exp()
+
+    def parse_char_class_exp(self) -> Node:
+        if self.match("["):
+            negate = self.match("^")
+            e = self.parse_char_classes()
+            if negate:
+                e = Node("intersection", Node("anychar"), Node("complement", e))
+            if not self.match("]"):
+                raise RegExpSyntaxError(f"expected ']' at position {self.pos}")
+            return e
+        return self.parse_simple()
+
+    def parse_char_classes(self) -> Node:
+        ranges: list[tuple[int, int]] = []
+        while True:
+            if self.match("\\"):
+                if self.peek(_ESCAPABLE_CLASS_CHARS):
+                    ranges.extend(self.expand_predefined())
+                else:
+                    c = self.next()
+                    ranges.append((c, c))
+            else:
+                c = self.parse_char_exp()
+                if self.match("-"):
+                    ranges.append((c, self.parse_char_exp()))
+                else:
+                    ranges.append((c, c))
+            if not (self.more() and not self.peek("]")):
+                break
+        if len(ranges) == 1:
+            lo, hi = ranges[0]
+            if lo == hi:
+                return Node("char", code_points=(lo,))
+            _check_range(lo, hi)
+            return Node("range", ranges=((lo, hi),))
+        for lo, hi in ranges:
+            _check_range(lo, hi)
+        return Node("class", ranges=tuple(ranges))
+
+    def expand_predefined(self) -> list[tuple[int, int]]:
+        if self.peek("\\"):
+            self.next()
+            return [(0x5C, 0x5C)]
+        if self.peek("d"):
+            self.next()
+            return [(0x30, 0x39)]
+        if self.peek("D"):
+            self.next()
+            return [(0, 0x2F), (0x3A, MAX_CODE_POINT)]
+        if self.peek("s"):
+            self.next()
+            return [(0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x20)]
+        if self.peek("S"):
+            self.next()
+            return [(0, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x21, MAX_CODE_POINT)]
+        if self.peek("w"):
+            self.next()
+            return [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
+        if self.peek("W"):
+            self.next()
+            return [
+                (0, 0x2F),
+                (0x3A, 0x40),
+                (0x5B, 0x5E),
+                (0x60, 0x60),
+                (0x7B, MAX_CODE_POINT),
+            ]
+        # Any other letter: "It is an error to use a backslash prior to any alphabetic
+        # character that does not denote an escaped construct" (java.util.regex). Java
+        # concatenates the int code point, hence the number in the message.
+        raise RegExpSyntaxError(f"invalid character class \\{self.next()}")
+
+    def match_predefined_character_class(self) -> Node | None:
+        if self.match("\\") and self.peek(_ESCAPABLE_CLASS_CHARS):
+            return Node("class", ranges=tuple(self.expand_predefined()))
+        return None
+
+    def parse_simple(self) -> Node:
+        if self.match("."):
+            return Node("anychar")
+        if self.match("#"):
+            return Node("empty")
+        if self.match("@"):
+            return Node("anystring")
+        if self.match('"'):
+            start = self.pos
+            while self.more() and not self.peek('"'):
+                self.next()
+            if not self.match('"'):
+                raise RegExpSyntaxError(f"expected '\"' at position {self.pos}")
+            return Node("string", code_points=code_points_of_units(self.s[start : self.pos - 1]))
+        if self.match("("):
+            if self.match(")"):
+                return Node("string")
+            e = self.parse_union()
+            if not self.match(")"):
+                raise RegExpSyntaxError(f"expected ')' at position {self.pos}")
+            return e
+        if self.match("<"):
+            start = self.pos
+            while self.more() and not self.peek(">"):
+                self.next()
+            if not self.match(">"):
+                raise RegExpSyntaxError(f"expected '>' at position {self.pos}")
+            body = self.s[start : self.pos - 1]
+            dash = 0x2D
+            if dash not in body:
+                return Node("automaton", name="".join(chr(u) for u in body))
+            i = body.index(dash)
+            error = RegExpSyntaxError(f"interval syntax error at position {self.pos - 1}")
+            if i == 0 or i == len(body) - 1 or i != len(body) - 1 - body[::-1].index(dash):
+                raise error
+            smin, smax = body[:i], body[i + 1 :]
+            try:
+                imin, imax = java_parse_int(smin), java_parse_int(smax)
+            except _NumberFormatError:
+                raise error from None
+            digits = len(smin) if len(smin) == len(smax) else 0
+            if imin > imax:
+                imin, imax = imax, imin
+            return Node("interval", low=imin, high=imax, digits=digits)
+        predefined = self.match_predefined_character_class()
+        if predefined is not None:
+            return predefined
+        return Node("char", code_points=(self.parse_char_exp(),))
+
+    def parse_char_exp(self) -> int:
+        self.match("\\")
+        return self.next()
+
+
+_ESCAPABLE_CLASS_CHARS = "\\ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _check_range(lo: int, hi: int) -> None:
+    if lo > hi:
+        raise RegExpSyntaxError(f"invalid range: from ({lo}) cannot be > to ({hi})")
+
+
+def _is_text(node: Node) -> bool:
+    return node.kind in ("char", "string")
+
+
+def _join_text(a: Node, b: Node) -> Node:
+    # Java appends to a StringBuilder and re-reads code points, so a lone high surrogate
+    # followed by a lone low surrogate becomes one code point.
+    units = [u for cp in a.code_points + b.code_points for u in _units_of_code_point(cp)]
+    return Node("string", code_points=code_points_of_units(units))
+
+
+def _make_concatenation(exp1: Node, exp2: Node) -> Node:
+    """RegExp.makeConcatenation, including its folding of adjacent literals."""
+    if _is_text(exp1) and _is_text(exp2):
+        return _join_text(exp1, exp2)
+    if exp1.kind == "concatenation" and exp1.exp2 is not None and _is_text(exp1.exp2) and _is_text(exp2):
+        return Node("concatenation", exp1.exp1, _join_text(exp1.exp2, exp2))
+    if _is_text(exp1) and exp2.kind == "concatenation" and exp2.exp1 is not None and _is_text(exp2.exp1):
+        return Node("concatenation", _join_text(exp1, exp2.exp1), exp2.exp2)
+    return Node("concatenation", exp1, exp2)
+
+
+def parse(regex: str) -> Node:
+    """Parse ``regex`` with RegExp.ALL | DEPRECATED_COMPLEMENT; raise RegExpSyntaxError."""
+    try:
+        return _Parser(regex).parse()
+    except RecursionError:
+        # Java would overflow its stack too (StackOverflowError); say so plainly.
+        raise RegExpSyntaxError("expression nested too deeply") from None
+
+
+def _leaves(node: Node, kind: str, out: list[Node]) -> None:
+    # RegExp.findLeaves: flatten nested unions/concatenations into one n-ary operation.
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.kind == kind:
+            assert n.exp1 is not None and n.exp2 is not None
+            stack.append(n.exp2)
+            stack.append(n.exp1)
+        else:
+            out.append(n)
+
+
+def to_automaton(node: Node) -> fa.Automaton:
+    """RegExp.toAutomaton(): the (generally nondeterministic) automaton of ``node``.
+
+    Raises RegExpSyntaxError for a named automaton (ES supplies none), TooComplexToDeterminize
+    when a ``~`` complement exceeds the work limit, AutomatonTooLarge past certkit's ceiling.
+    """
+    kind = node.kind
+    if kind in ("union", "concatenation"):
+        parts: list[Node] = []
+        _leaves(node, kind, parts)
+        automata = [to_automaton(p) for p in parts]
+        return fa.union(automata) if kind == "union" else fa.concatenate(automata)
+    if kind == "intersection":
+        assert node.exp1 is not None and node.exp2 is not None
+        return fa.intersection(to_automaton(node.exp1), to_automaton(node.exp2))
+    if kind == "optional":
+        assert node.exp1 is not None
+        return fa.optional(to_automaton(node.exp1))
+    if kind == "repeat":
+        assert node.exp1 is not None
+        return fa.repeat(to_automaton(node.exp1))
+    if kind == "repeat_min":
+        assert node.exp1 is not None
+        return fa.repeat_min(to_automaton(node.exp1), node.low)
+    if kind == "repeat_min_max":
+        assert node.exp1 is not None
+        return fa.repeat_min_max(to_automaton(node.exp1), node.low, node.high)
+    if kind == "complement":  # of a character class: Integer.MAX_VALUE work limit
+        assert node.exp1 is not None
+        return fa.complement(to_automaton(node.exp1), 2**31 - 1)
+    if kind == "deprecated_complement":
+        assert node.exp1 is not None
+        return fa.complement(to_automaton(node.exp1), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+    if kind == "char":
+        return fa.make_char(node.code_points[0])
+    if kind == "range":
+        return fa.make_char_range(*node.ranges[0])
+    if kind == "class":
+        return fa.make_char_class(node.ranges)
+    if kind == "anychar":
+        return fa.make_any_char()
+    if kind == "empty":
+        return fa.make_empty()
+    if kind == "string":
+        return fa.make_string(node.code_points)
+    if kind == "anystring":
+        return fa.make_any_string()
+    if kind == "automaton":
+        raise RegExpSyntaxError(f"'{node.name}' not found")
+    if kind == "interval":
+        return fa.make_decimal_interval(node.low, node.high, node.digits)
+    raise AssertionError(f"unknown RegExp node {kind}")

@@ -1,0 +1,198 @@
+"""One lazily determinized automaton for a whole list of patterns.
+
+Checking a name against 1,000 patterns one by one (or with a 1,000-way ``re``
+alternation) costs 1,000 times more than against one. Elasticsearch avoids that with one
+automaton; certkit does the same, lazily:
+
+* Every pattern becomes part of a single NFA whose accepting states carry the index of
+  their pattern. Wildcard patterns are inserted into a *trie* of tokens (literal code
+  unit, ``?``, ``*``), so ``*.node.…`` patterns share their common prefix and the set of
+  live NFA states stays small. A regex pattern contributes its own DFA (already built
+  for Elasticsearch's complexity check), reached by an epsilon edge from the start.
+* The DFA over that NFA is built on demand (subset construction one transition at a
+  time). Each DFA state keeps a ``dict`` from character to next state, so a warmed-up
+  check is one dict lookup per character, whatever the number of patterns. Transitions
+  are intervals of code points: a class like ``[^.]`` or ``?`` costs one comparison per
+  NFA transition, never one entry per character of the alphabet.
+* The cache is capped; past the cap it is flushed and construction continues (the RE2
+  strategy), so a hostile pattern can cost time linear in the name, never exponential,
+  and never unbounded memory.
+
+Names are stepped per code point, as Lucene's CharacterRunAutomaton does.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from certkit import _automaton as fa
+
+#: Cached DFA states before the cache is flushed (each holds a small dict).
+MAX_CACHED_STATES = 100_000
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+STAR = -1  # wildcard tokens: a code unit (>= 0), STAR, or ANY_CHAR
+ANY_CHAR = -2
+
+
+def java_code_points(name: str) -> str:
+    """``name`` re-read the way Java's ``codePointAt`` walks it.
+
+    Python strings from certificates are code points already, except when a decoder
+    left surrogates in (``surrogatepass``): an adjacent high+low pair is then one Java
+    code point, which is what Elasticsearch steps over.
+    """
+    if name.isascii() or _SURROGATE.search(name) is None:
+        return name
+    return name.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+class _NFA:
+    """NFA with epsilon edges and interval transitions; node 0 is the start."""
+
+    def __init__(self) -> None:
+        self.trans: list[list[tuple[int, int, int]]] = [[]]
+        self.eps: list[list[int]] = [[]]
+        self.tags: list[list[int]] = [[]]
+        self._trie: dict[tuple[int, int], int] = {}
+
+    def new_node(self) -> int:
+        self.trans.append([])
+        self.eps.append([])
+        self.tags.append([])
+        return len(self.tags) - 1
+
+    def add_wildcard(self, tokens: Sequence[int], tag: int) -> None:
+        node = 0
+        for token in tokens:
+            key = (node, token)
+            child = self._trie.get(key)
+            if child is None:
+                child = self.new_node()
+                self._trie[key] = child
+                if token == STAR:
+                    self.eps[node].append(child)
+                    self.trans[child].append((fa.MIN_CODE_POINT, fa.MAX_CODE_POINT, child))
+                elif token == ANY_CHAR:
+                    self.trans[node].append((fa.MIN_CODE_POINT, fa.MAX_CODE_POINT, child))
+                else:
+                    self.trans[node].append((token, token, child))
+            node = child
+        self.tags[node].append(tag)
+
+    def add_dfa(self, dfa: fa.Automaton, tag: int) -> None:
+        if dfa.num_states == 0:
+            return
+        offset = len(self.tags)
+        for _ in range(dfa.num_states):
+            self.new_node()
+        for state in range(dfa.num_states):
+            self.trans[offset + state] = [(lo, hi, d + offset) for lo, hi, d in dfa.trans[state]]
+            if dfa.accept[state]:
+                self.tags[offset + state].append(tag)
+        self.eps[0].append(offset)
+
+    def freeze(self) -> None:
+        # Sorted interval lists allow a binary search on nodes with many transitions.
+        self.trans = [sorted(t) for t in self.trans]
+        self.lows = [[lo for lo, _, _ in t] for t in self.trans]
+
+    def closure(self, nodes: set[int]) -> frozenset[int]:
+        todo = list(nodes)
+        eps = self.eps
+        while todo:
+            node = todo.pop()
+            for target in eps[node]:
+                if target not in nodes:
+                    nodes.add(target)
+                    todo.append(target)
+        return frozenset(nodes)
+
+    def step(self, nodes: frozenset[int], cp: int) -> frozenset[int]:
+        result: set[int] = set()
+        trans, lows = self.trans, self.lows
+        for node in nodes:
+            transitions = trans[node]
+            if len(transitions) <= 8:
+                for lo, hi, dest in transitions:
+                    if lo <= cp <= hi:
+                        result.add(dest)
+            else:
+                # Intervals may overlap (a trie node can have `?` and literals), so scan
+                # back from the last interval starting at or before cp.
+                i = bisect_right(lows[node], cp) - 1
+                while i >= 0:
+                    lo, hi, dest = transitions[i]
+                    if lo <= cp <= hi:
+                        result.add(dest)
+                    i -= 1
+        return self.closure(result)
+
+
+class LazyDFA:
+    """Match names against many patterns at once; see the module docstring."""
+
+    def __init__(self, nfa: _NFA) -> None:
+        nfa.freeze()
+        self._nfa = nfa
+        self._sets: list[frozenset[int]] = []
+        self._ids: dict[frozenset[int], int] = {}
+        self._tables: list[dict[str, int]] = []
+        self._tags: list[tuple[int, ...]] = []
+        self._start_set = nfa.closure({0})
+        self._intern(self._start_set)
+
+    def _intern(self, nodes: frozenset[int]) -> int:
+        known = self._ids.get(nodes)
+        if known is not None:
+            return known
+        index = len(self._sets)
+        self._sets.append(nodes)
+        self._ids[nodes] = index
+        self._tables.append({})
+        tags = self._nfa.tags
+        self._tags.append(tuple(sorted({t for n in nodes for t in tags[n]})))
+        return index
+
+    def _miss(self, state: int, ch: str) -> int:
+        target = self._nfa.step(self._sets[state], ord(ch))
+        if len(self._sets) >= MAX_CACHED_STATES and target not in self._ids:
+            # Flush in place (the caller holds a reference to self._tables).
+            self._sets.clear()
+            self._ids.clear()
+            self._tables.clear()
+            self._tags.clear()
+            self._intern(self._start_set)
+            return self._intern(target)
+        index = self._intern(target)
+        self._tables[state][ch] = index
+        return index
+
+    def tags(self, name: str) -> tuple[int, ...]:
+        """Indexes (sorted) of the patterns that match the whole of ``name``."""
+        name = java_code_points(name)
+        tables = self._tables
+        state = 0
+        for ch in name:
+            nxt = tables[state].get(ch)
+            if nxt is None:
+                nxt = self._miss(state, ch)
+            state = nxt
+        return self._tags[state]
+
+    @property
+    def cached_states(self) -> int:
+        return len(self._sets)
+
+
+def build(wildcards: Sequence[tuple[int, Sequence[int]]], dfas: Sequence[tuple[int, fa.Automaton]]) -> LazyDFA:
+    """A LazyDFA over wildcard token lists and regex DFAs, each with its tag."""
+    nfa = _NFA()
+    for tag, tokens in wildcards:
+        nfa.add_wildcard(tokens, tag)
+    for tag, dfa in dfas:
+        nfa.add_dfa(dfa, tag)
+    return LazyDFA(nfa)

@@ -1,0 +1,321 @@
+"""The trust-restriction pattern language, exactly as Elasticsearch evaluates it.
+
+Source of truth: x-pack ``Automatons.java`` (``pattern``/``wildcard``) and Lucene's
+``RegExp``. Each pattern is compiled on its own; a name is admitted when ANY pattern
+matches ALL of it. Case-sensitive, no implicit anchoring.
+
+==========  =================================================================
+``*``       any string, including the empty one and dots (alone: match all)
+``?``       exactly one character (a dot too; one code point)
+``\\x``      the literal character x; a trailing ``\\`` is a literal backslash
+``/re/``    the whole name matches the Lucene regular expression ``re``
+            (``.``, ``[a-z]``, ``[^.]``, ``{n,m}``, ``|``, ``(…)``, ``~`` complement,
+            ``&`` intersection, ``<1-10>`` numeric interval, ``@`` any string,
+            ``#`` nothing, ``"…"`` literal text, ``\\d \\s \\w`` and their negations)
+==========  =================================================================
+
+A pattern that starts with ``/`` but does not end with one (or is ``/`` alone) is an
+error with Elasticsearch's own message; so is a Lucene syntax error, and a pattern whose
+automaton Elasticsearch refuses to determinize (TooComplexToDeterminizeException).
+
+Code points: Lucene runs names one code point at a time (surrogate pairs joined), while
+a wildcard pattern is compiled one UTF-16 *code unit* at a time. So ``?`` matches one
+emoji, but a wildcard containing a literal emoji (two surrogate units) matches no name at
+all in Elasticsearch; certkit reproduces that (and ``/😀/`` works, as regexes are parsed
+per code point). docs/patterns.md has the details and the compilation strategy.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from certkit import _automaton as fa
+from certkit import _lucene_regexp as lre
+from certkit import _matcher
+from certkit.errors import InputError
+
+__all__ = [
+    "Pattern",
+    "PatternError",
+    "PatternSet",
+    "accepts_everything",
+    "escape_wildcard",
+    "example_in_difference",
+    "is_empty",
+    "parse_pattern",
+    "subsumes",
+]
+
+PatternKind = Literal["all", "wildcard", "regex"]
+
+_WILDCARD_STRING = 0x2A  # '*'
+_WILDCARD_CHAR = 0x3F  # '?'
+_WILDCARD_ESCAPE = 0x5C  # '\\'
+
+
+class PatternError(InputError):
+    """A trust pattern Elasticsearch would refuse, with Elasticsearch's reason.
+
+    ``pattern`` is the offending text; ``reason`` is the exception message Elasticsearch
+    (or Lucene inside it) produces for it, verbatim.
+    """
+
+    def __init__(self, pattern: str, message: str, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.pattern = pattern
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One parsed trust pattern. Build it with :func:`parse_pattern`."""
+
+    text: str
+    kind: PatternKind
+    # The deterministic automaton Elasticsearch ends up running (code-point alphabet).
+    _dfa: fa.Automaton = field(repr=False, compare=False)
+    # Wildcard tokens (code units, STAR, ANY_CHAR), shared-prefix friendly for PatternSet.
+    _tokens: tuple[int, ...] | None = field(repr=False, compare=False, default=None)
+    _cache: dict[str, object] = field(repr=False, compare=False, default_factory=dict)
+
+    def matches(self, name: str) -> bool:
+        """True when this pattern matches the whole of ``name``, as Elasticsearch decides."""
+        matcher = self._cache.get("matcher")
+        if matcher is None:
+            matcher = _compile([self])
+            self._cache["matcher"] = matcher
+        return bool(matcher.tags(name))  # type: ignore[attr-defined]
+
+    def literal_value(self) -> str | None:
+        """The one name this pattern matches, or None when it matches zero or several."""
+        if "literal" not in self._cache:
+            self._cache["literal"] = _single_string(_realizable(self))
+        return self._cache["literal"]  # type: ignore[return-value]
+
+    def is_literal(self) -> bool:
+        """True when the pattern matches exactly one name."""
+        return self.literal_value() is not None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _slash_error(text: str) -> PatternError:
+    # Automatons.buildAutomaton's message, character for character.
+    message = (
+        f"invalid pattern [{text}]. patterns starting with '/' indicate regular expression "
+        "pattern and therefore must also end with '/'. other patterns (those that do not "
+        "start with '/') will be treated as simple wildcard patterns"
+    )
+    return PatternError(
+        text,
+        message,
+        message,
+        hint="write /…/ for a Lucene regular expression, or escape the slash (\\/) for a wildcard",
+    )
+
+
+def _wildcard_tokens(text: str) -> tuple[int, ...]:
+    """Automatons.wildcard's scan, over UTF-16 code units."""
+    units = lre.to_java_units(text)
+    tokens: list[int] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if unit == _WILDCARD_STRING:
+            tokens.append(_matcher.STAR)
+        elif unit == _WILDCARD_CHAR:
+            tokens.append(_matcher.ANY_CHAR)
+        elif unit == _WILDCARD_ESCAPE and i + 1 < len(units):
+            i += 1
+            tokens.append(units[i])
+        else:  # includes a trailing backslash: lenient, a literal '\'
+            tokens.append(unit)
+        i += 1
+    return tuple(tokens)
+
+
+def _wildcard_automaton(tokens: Sequence[int]) -> fa.Automaton:
+    parts = []
+    for token in tokens:
+        if token == _matcher.STAR:
+            parts.append(fa.make_any_string())
+        elif token == _matcher.ANY_CHAR:
+            parts.append(fa.make_any_char())
+        else:
+            parts.append(fa.make_char(token))
+    return fa.concatenate(parts)
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_pattern(text: str) -> Pattern:
+    """Parse and compile one trust pattern; raise :class:`PatternError` as ES would."""
+    if not isinstance(text, str):
+        raise PatternError(str(text), f"invalid pattern [{text!r}]: not a string", "not a string")
+    if text.startswith("/"):
+        if len(text) == 1 or not text.endswith("/"):
+            raise _slash_error(text)
+        regex = text[1:-1]
+        try:
+            node = lre.parse(regex)
+            dfa = fa.determinize(lre.to_automaton(node), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+        except lre.RegExpSyntaxError as exc:
+            raise PatternError(
+                text,
+                f"invalid pattern [{text}]: {exc} (Lucene regular expression)",
+                str(exc),
+                hint="see docs/patterns.md for the Lucene RegExp syntax Elasticsearch uses",
+            ) from None
+        except fa.TooComplexToDeterminize as exc:
+            raise _too_complex(text, exc) from None
+        except fa.AutomatonTooLarge as exc:
+            raise _too_large(text, exc) from None
+        return Pattern(text, "regex", dfa)
+    if text == "*":
+        return Pattern(text, "all", fa.make_any_string(), (_matcher.STAR,))
+    tokens = _wildcard_tokens(text)
+    try:
+        dfa = fa.determinize(_wildcard_automaton(tokens), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+    except fa.TooComplexToDeterminize as exc:
+        raise _too_complex(text, exc) from None
+    except fa.AutomatonTooLarge as exc:  # pragma: no cover - needs a 250,000-char pattern
+        raise _too_large(text, exc) from None
+    return Pattern(text, "wildcard", dfa, tokens)
+
+
+def _too_complex(text: str, exc: fa.TooComplexToDeterminize) -> PatternError:
+    return PatternError(
+        text,
+        f"invalid pattern [{text}]: {exc} (Elasticsearch refuses it: TooComplexToDeterminizeException)",
+        str(exc),
+        hint="simplify the pattern: fewer alternatives or wildcards after a '*', or split it in several patterns",
+    )
+
+
+def _too_large(text: str, exc: fa.AutomatonTooLarge) -> PatternError:
+    return PatternError(
+        text,
+        f"invalid pattern [{text}]: {exc}; certkit refuses it (Elasticsearch would need a very large heap)",
+        str(exc),
+        hint="use smaller repetition counts",
+    )
+
+
+def escape_wildcard(text: str) -> str:
+    """A wildcard pattern that matches exactly ``text`` (``*``, ``?``, ``\\`` escaped).
+
+    A leading ``/`` is escaped too, so the result is never read as a regex.
+    """
+    escaped = "".join("\\" + ch if ch in "*?\\" else ch for ch in text)
+    if escaped.startswith("/"):
+        escaped = "\\" + escaped
+    return escaped
+
+
+def _compile(patterns: Sequence[Pattern]) -> _matcher.LazyDFA:
+    wildcards = [(i, p._tokens) for i, p in enumerate(patterns) if p._tokens is not None]
+    dfas = [(i, p._dfa) for i, p in enumerate(patterns) if p._tokens is None]
+    return _matcher.build(wildcards, dfas)  # type: ignore[arg-type]
+
+
+class PatternSet:
+    """Every pattern of one trust file, compiled once into a single lazy automaton.
+
+    Matching a name costs about one dict lookup per character after warm-up, whatever
+    the number of patterns.
+    """
+
+    def __init__(self, patterns: Sequence[str | Pattern]) -> None:
+        self.patterns: tuple[Pattern, ...] = tuple(
+            p if isinstance(p, Pattern) else parse_pattern(p) for p in patterns
+        )
+        self._dfa = _compile(self.patterns)
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    def matching(self, name: str) -> list[Pattern]:
+        """Every pattern that matches ``name``, in file order."""
+        return [self.patterns[i] for i in self._dfa.tags(name)]
+
+    def first_match(self, name: str) -> Pattern | None:
+        """The first pattern (in file order) that matches ``name``, or None."""
+        tags = self._dfa.tags(name)
+        return self.patterns[tags[0]] if tags else None
+
+    def admits(self, name: str) -> bool:
+        """True when at least one pattern matches ``name``."""
+        return bool(self._dfa.tags(name))
+
+
+# -- language questions -----------------------------------------------------------
+# A Java String read with codePointAt never yields a high surrogate followed by a low
+# one (they join). Languages below are restricted to such "realizable" sequences, so a
+# wildcard holding a literal emoji is (correctly) empty.
+def _realizable_filter() -> fa.Automaton:
+    a = fa.Automaton()
+    plain = a.create_state()
+    after_high = a.create_state()
+    a.accept[plain] = a.accept[after_high] = True
+    for state in (plain, after_high):
+        a.add_transition(state, plain, 0, 0xD7FF)
+        a.add_transition(state, after_high, 0xD800, 0xDBFF)
+        a.add_transition(state, plain, 0xE000, fa.MAX_CODE_POINT)
+    a.add_transition(plain, plain, 0xDC00, 0xDFFF)  # a lone low surrogate
+    return a.finish()
+
+
+_REALIZABLE = _realizable_filter()
+
+
+def _realizable(p: Pattern) -> fa.Automaton:
+    dfa = p._cache.get("realizable")
+    if dfa is None:
+        dfa = fa.intersection(p._dfa, _REALIZABLE)
+        p._cache["realizable"] = dfa
+    return dfa  # type: ignore[return-value]
+
+
+def _single_string(dfa: fa.Automaton) -> str | None:
+    """The only string a trimmed DFA accepts, or None."""
+    if dfa.num_states == 0:
+        return None
+    state, seen, out = 0, set(), []
+    while True:
+        if state in seen:
+            return None  # a loop: infinitely many strings
+        seen.add(state)
+        transitions = dfa.trans[state]
+        if dfa.accept[state]:
+            return "".join(map(chr, out)) if not transitions else None
+        if len(transitions) != 1 or transitions[0][0] != transitions[0][1]:
+            return None
+        out.append(transitions[0][0])
+        state = transitions[0][2]
+
+
+def is_empty(p: Pattern) -> bool:
+    """True when ``p`` matches no name at all (e.g. ``/#/``, ``/a&b/``)."""
+    return fa.is_empty(_realizable(p))
+
+
+def accepts_everything(p: Pattern) -> bool:
+    """True when ``p`` matches every possible name (``*``, ``?*``… no: ``?*`` misses "")."""
+    return fa.is_subset(_REALIZABLE, p._dfa)
+
+
+def subsumes(general: Pattern, specific: Pattern) -> bool:
+    """True when every name ``specific`` matches is also matched by ``general``."""
+    return fa.is_subset(_realizable(specific), general._dfa)
+
+
+def example_in_difference(a: Pattern, b: Pattern, max_len: int = 64) -> str | None:
+    """A shortest name matched by ``a`` but not by ``b`` (readable characters preferred).
+
+    None when there is none, or none of at most ``max_len`` characters.
+    """
+    witness = fa.shortest_difference(_realizable(a), b._dfa, max_len)
+    return None if witness is None else "".join(map(chr, witness))

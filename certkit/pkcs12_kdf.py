@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 
 # Purpose bytes of RFC 7292 B.3.
 KEY_MATERIAL = 1
@@ -54,13 +55,16 @@ def derive(
         size = v * ((len(data) + v - 1) // v)
         return (data * (size // len(data) + 1))[:size]
 
+    # The named constructor (hashlib.sha256) rather than hashlib.new(name): the loop below
+    # runs `iterations` times per block and hashlib.new's dispatch would dominate it.
+    hash_constructor = getattr(hashlib, hash_name)
     diversifier = bytes([purpose]) * v
     block = bytearray(stretch(salt) + stretch(pw))
     out = bytearray()
     while len(out) < length:
-        digest = hashlib.new(hash_name, diversifier + bytes(block)).digest()
-        for _ in range(iterations - 1):
-            digest = hashlib.new(hash_name, digest).digest()
+        digest = hash_constructor(diversifier + bytes(block)).digest()
+        for _ in itertools.repeat(None, iterations - 1):
+            digest = hash_constructor(digest).digest()
         out += digest
         if len(out) >= length:
             break

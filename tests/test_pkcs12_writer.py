@@ -1,0 +1,177 @@
+"""serialize_keystore: what the JDK, keytool and OpenSSL see in the keystores certkit writes.
+
+The property that matters is elasticsearch-certutil's: one file is both the node's
+keystore (a PrivateKeyEntry with its chain) and its truststore (trustedCertEntry items).
+"""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
+
+from certkit.errors import InputError, UsageError
+from certkit.pkcs12 import DEFAULT_ITERATIONS, serialize_keystore
+from tests.pkcs12_support import der, jdk_entries, make_pki, pkcs8
+
+PASSWORD = "change it!"
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return make_pki()
+
+
+def _keystore(pki, tmp_path, name="node.p12", **overrides):
+    arguments = dict(
+        alias="node1",
+        private_key=pki.leaf_key,
+        chain=[pki.leaf, pki.intermediate, pki.root],
+        trusted=[("ca", pki.root)],
+        password=PASSWORD,
+    )
+    arguments.update(overrides)
+    path = tmp_path / name
+    path.write_bytes(serialize_keystore(**arguments))
+    return path
+
+
+@pytest.mark.jdk
+@pytest.mark.parametrize("legacy", [False, True], ids=["pbes2-aes256", "legacy-3des"])
+def test_jdk_sees_a_key_entry_with_its_chain_and_a_trusted_entry(pki, tmp_path, java, legacy):
+    path = _keystore(pki, tmp_path, legacy=legacy)
+    entries = jdk_entries(java, path, PASSWORD)
+    assert set(entries) == {"node1", "ca"}
+    node = entries["node1"]
+    assert node.kind == "PrivateKeyEntry"
+    assert node.key_pkcs8 == pkcs8(pki.leaf_key)
+    # The root is stored once (as the trusted bag); the JDK completes the chain with it.
+    assert node.certificates == [der(pki.leaf), der(pki.intermediate), der(pki.root)]
+    assert entries["ca"].kind == "TrustedCertificateEntry"
+    assert entries["ca"].certificates == [der(pki.root)]
+
+
+@pytest.mark.jdk
+def test_several_trusted_entries_and_a_chain_without_trusted_certificates(pki, tmp_path, java):
+    path = _keystore(pki, tmp_path, trusted=[("ca", pki.root), ("other", pki.other_ca), ("sub", pki.intermediate)])
+    entries = jdk_entries(java, path, PASSWORD)
+    assert {alias: entry.kind for alias, entry in entries.items()} == {
+        "node1": "PrivateKeyEntry",
+        "ca": "TrustedCertificateEntry",
+        "other": "TrustedCertificateEntry",
+        "sub": "TrustedCertificateEntry",
+    }
+    assert entries["node1"].certificates == [der(pki.leaf), der(pki.intermediate), der(pki.root)]
+
+    keystore_only = _keystore(pki, tmp_path, name="plain.p12", trusted=())
+    entries = jdk_entries(java, keystore_only, PASSWORD)
+    assert list(entries) == ["node1"]
+    assert entries["node1"].certificates == [der(pki.leaf), der(pki.intermediate), der(pki.root)]
+
+
+@pytest.mark.jdk
+def test_keytool_lists_a_private_key_entry_and_a_trusted_cert_entry(pki, tmp_path, keytool):
+    path = _keystore(pki, tmp_path)
+    listing = keytool("-list", "-keystore", path, "-storetype", "PKCS12", "-storepass", PASSWORD).stdout.decode()
+    assert "Your keystore contains 2 entries" in listing
+    assert "node1, " in listing and "PrivateKeyEntry" in listing
+    assert "ca, " in listing and "trustedCertEntry" in listing
+
+
+@pytest.mark.jdk
+def test_the_jdk_ignores_an_unencrypted_key_which_is_why_none_is_refused(pki, tmp_path, java):
+    unencrypted = tmp_path / "unencrypted.p12"
+    unencrypted.write_bytes(pkcs12.serialize_key_and_certificates(b"node1", pki.leaf_key, pki.leaf, None, NoEncryption()))
+    entries = jdk_entries(java, unencrypted, None)
+    assert all(entry.kind != "PrivateKeyEntry" for entry in entries.values())
+
+    with pytest.raises(UsageError, match="needs a password"):
+        serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password=None)
+
+
+@pytest.mark.jdk
+def test_the_jdk_cannot_open_a_non_ascii_password_which_is_why_it_is_refused(pki, tmp_path, java, openssl):
+    # cryptography writes such a file and OpenSSL reads it, but the JDK (so Elasticsearch)
+    # reports a wrong password.
+    made_by_cryptography = tmp_path / "umlaut.p12"
+    made_by_cryptography.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"node1", pki.leaf_key, pki.leaf, None, BestAvailableEncryption("pässwörd".encode())
+        )
+    )
+    openssl("pkcs12", "-in", made_by_cryptography, "-passin", "pass:pässwörd", "-noout")
+    probe = java("Pkcs12KeystoreProbe", str(made_by_cryptography), "pässwörd", check=False)
+    assert probe.returncode == 3 and "password was incorrect" in probe.stderr
+
+    with pytest.raises(UsageError, match=r"U\+00E4 at position 2"):
+        serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password="pässwörd")
+    with pytest.raises(UsageError, match="printable ASCII"):
+        serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password="tab\there")
+
+
+@pytest.mark.openssl
+def test_openssl_reads_the_default_file_and_reports_its_algorithms(pki, tmp_path, openssl):
+    path = _keystore(pki, tmp_path)
+    info = openssl("pkcs12", "-info", "-in", path, "-passin", f"pass:{PASSWORD}", "-nokeys").stderr.decode()
+    assert f"MAC: sha256, Iteration {DEFAULT_ITERATIONS}" in info
+    assert f"PBES2, PBKDF2, AES-256-CBC, Iteration {DEFAULT_ITERATIONS}, PRF hmacWithSHA256" in info
+    assert "Shrouded Keybag: PBES2" in info
+    keys = openssl("pkcs12", "-in", path, "-passin", f"pass:{PASSWORD}", "-nocerts", "-nodes").stdout
+    assert b"PRIVATE KEY" in keys
+
+
+@pytest.mark.openssl
+def test_openssl_reads_the_legacy_file_as_3des_with_a_sha1_mac(pki, tmp_path, openssl):
+    path = _keystore(pki, tmp_path, legacy=True, iterations=4096)
+    info = openssl("pkcs12", "-info", "-in", path, "-passin", f"pass:{PASSWORD}", "-nokeys").stderr.decode()
+    assert "MAC: sha1, Iteration 4096" in info
+    assert "pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 4096" in info
+    assert "AES" not in info
+
+
+@pytest.mark.openssl
+def test_openssl_rejects_a_wrong_password(pki, tmp_path, openssl):
+    path = _keystore(pki, tmp_path)
+    result = openssl("pkcs12", "-in", path, "-passin", "pass:wrong", "-noout", check=False)
+    assert result.returncode != 0
+    assert b"Mac verify error" in result.stderr
+
+
+def test_cryptography_reads_back_key_leaf_and_every_other_certificate(pki, tmp_path):
+    path = _keystore(pki, tmp_path, trusted=[("ca", pki.root), ("other", pki.other_ca)])
+    loaded = pkcs12.load_pkcs12(path.read_bytes(), PASSWORD.encode())
+    assert pkcs8(loaded.key) == pkcs8(pki.leaf_key)
+    assert loaded.cert.certificate == pki.leaf and loaded.cert.friendly_name == b"node1"
+    others = {cert.certificate: cert.friendly_name for cert in loaded.additional_certs}
+    assert others == {pki.intermediate: None, pki.root: b"ca", pki.other_ca: b"other"}
+
+
+def test_a_key_that_is_not_the_leafs_is_refused(pki):
+    with pytest.raises(InputError, match="does not belong"):
+        serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.root], password=PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("alias", "trusted", "message"),
+    [
+        ("node1", [("NODE1", "root")], "used twice"),
+        ("node1", [("ca", "root"), ("Ca", "other_ca")], "used twice"),
+        ("", [], "alias is empty"),
+        ("node\n1", [], "control characters"),
+    ],
+)
+def test_aliases_must_be_distinct_and_printable(pki, alias, trusted, message):
+    with pytest.raises(UsageError, match=message):
+        serialize_keystore(
+            alias=alias,
+            private_key=pki.leaf_key,
+            chain=[pki.leaf],
+            trusted=[(name, getattr(pki, attribute)) for name, attribute in trusted],
+            password=PASSWORD,
+        )
+
+
+def test_an_empty_chain_and_a_nonpositive_iteration_count_are_refused(pki):
+    with pytest.raises(UsageError, match="chain is empty"):
+        serialize_keystore(alias="a", private_key=pki.leaf_key, chain=[], password=PASSWORD)
+    with pytest.raises(UsageError, match="iteration count"):
+        serialize_keystore(alias="a", private_key=pki.leaf_key, chain=[pki.leaf], password=PASSWORD, iterations=0)

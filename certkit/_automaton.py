@@ -643,19 +643,21 @@ def _accepts(dfa: Automaton, state: int) -> bool:
 _PREFERRED = "xyzabcdefghijklmnopqrstuvw0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _representative(lo: int, hi: int) -> int:
-    for ch in _PREFERRED:
+def _representative(lo: int, hi: int) -> tuple[int, int]:
+    """(rank, code point): the most readable character of [lo, hi]; lower rank is better."""
+    for rank, ch in enumerate(_PREFERRED):
         if lo <= ord(ch) <= hi:
-            return ord(ch)
-    if lo <= 0x21 <= hi:  # a printable ASCII character, not a space
-        return 0x21
-    if lo < 0x20 <= hi:
-        return 0x20
-    if lo <= 0xD7FF and hi >= 0xD800:  # keep clear of the surrogate block if possible
-        return lo
-    if 0xD800 <= lo <= 0xDFFF and hi > 0xDFFF:
-        return 0xE000
-    return lo
+            return rank, ord(ch)
+    fallback = len(_PREFERRED)
+    for rank, cp in enumerate(range(0x21, 0x7F)):  # other printable ASCII, then the rest
+        if lo <= cp <= hi:
+            return fallback + rank, cp
+    fallback += 0x7F
+    if lo <= 0xD7FF or lo > 0xDFFF:
+        return fallback, lo
+    if hi > 0xDFFF:  # keep clear of the surrogate block when the range allows it
+        return fallback, 0xE000
+    return fallback + 1, lo
 
 
 def shortest_difference(a: Automaton, b: Automaton, max_len: int) -> list[int] | None:
@@ -683,6 +685,7 @@ def shortest_difference(a: Automaton, b: Automaton, max_len: int) -> list[int] |
                 return path[::-1]
             if depth == max_len:
                 continue
+            best: dict[tuple[int, int], tuple[int, int]] = {}
             for lo, hi, d1, d2 in _joint_ranges(
                 _dfa_step_ranges(a, s1), _dfa_step_ranges(b, s2)
             ):
@@ -690,8 +693,12 @@ def shortest_difference(a: Automaton, b: Automaton, max_len: int) -> list[int] |
                     continue  # a can no longer accept
                 nxt = (d1, d2)
                 if nxt not in parent:
-                    parent[nxt] = (pair, _representative(lo, hi))
-                    next_frontier.append(nxt)
+                    candidate = _representative(lo, hi)
+                    if nxt not in best or candidate < best[nxt]:
+                        best[nxt] = candidate
+            for nxt, (_, cp) in best.items():
+                parent[nxt] = (pair, cp)
+                next_frontier.append(nxt)
         frontier = next_frontier
         if not frontier:
             return None

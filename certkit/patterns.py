@@ -150,11 +150,21 @@ def _wildcard_automaton(tokens: Sequence[int]) -> fa.Automaton:
     return fa.concatenate(parts)
 
 
-@functools.lru_cache(maxsize=8192)
 def parse_pattern(text: str) -> Pattern:
-    """Parse and compile one trust pattern; raise :class:`PatternError` as ES would."""
+    """Parse and compile one trust pattern; raise :class:`PatternError` as ES would.
+
+    Results are cached by text (patterns are immutable), so a pattern repeated across
+    files or checks is compiled once.
+    """
     if not isinstance(text, str):
-        raise PatternError(str(text), f"invalid pattern [{text!r}]: not a string", "not a string")
+        raise PatternError(
+            repr(text), f"invalid pattern [{text!r}]: a pattern must be a string", "not a string"
+        )
+    return _parse_pattern(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_pattern(text: str) -> Pattern:
     if text.startswith("/"):
         if len(text) == 1 or not text.endswith("/"):
             raise _slash_error(text)
@@ -205,10 +215,20 @@ def _too_large(text: str, exc: fa.AutomatonTooLarge) -> PatternError:
 
 
 def escape_wildcard(text: str) -> str:
-    """A wildcard pattern that matches exactly ``text`` (``*``, ``?``, ``\\`` escaped).
+    """A pattern that matches exactly ``text`` and nothing else.
 
-    A leading ``/`` is escaped too, so the result is never read as a regex.
+    Normally a wildcard with ``*``, ``?`` and ``\\`` escaped (and a leading ``/``, so it
+    is not read as a regex). Elasticsearch compiles wildcards per UTF-16 code unit but
+    runs names per code point, so no wildcard can match a character outside the Basic
+    Multilingual Plane: for such text the result is a Lucene regex ``/…/`` with every
+    character other than an ASCII letter or digit backslash-escaped.
     """
+    if not text:
+        # The wildcard "" matches nothing (Lucene's concatenation of no automata is the
+        # empty language); the empty regex matches exactly the empty name.
+        return "//"
+    if any(ord(ch) > 0xFFFF for ch in text):
+        return "/" + "".join(ch if ch.isascii() and ch.isalnum() else "\\" + ch for ch in text) + "/"
     escaped = "".join("\\" + ch if ch in "*?\\" else ch for ch in text)
     if escaped.startswith("/"):
         escaped = "\\" + escaped
@@ -216,8 +236,10 @@ def escape_wildcard(text: str) -> str:
 
 
 def _compile(patterns: Sequence[Pattern]) -> _matcher.LazyDFA:
-    wildcards = [(i, p._tokens) for i, p in enumerate(patterns) if p._tokens is not None]
-    dfas = [(i, p._dfa) for i, p in enumerate(patterns) if p._tokens is None]
+    # The empty wildcard matches nothing at all (see _wildcard_automaton), so it gets no
+    # accepting node.
+    wildcards = [(i, p._tokens) for i, p in enumerate(patterns) if p._tokens]
+    dfas = [(i, p._dfa) for i, p in enumerate(patterns) if p.kind == "regex"]
     return _matcher.build(wildcards, dfas)  # type: ignore[arg-type]
 
 
@@ -303,7 +325,10 @@ def is_empty(p: Pattern) -> bool:
 
 
 def accepts_everything(p: Pattern) -> bool:
-    """True when ``p`` matches every possible name (``*``, ``?*``… no: ``?*`` misses "")."""
+    """True when ``p`` matches every possible name (``*``, ``/.*/``, ``/@/``, ``/~#/``…).
+
+    ``?*`` is not one of them: it does not match the empty name.
+    """
     return fa.is_subset(_REALIZABLE, p._dfa)
 
 

@@ -4,114 +4,215 @@ Writing: :func:`serialize_keystore` produces what ``elasticsearch-certutil`` pro
 file that serves as both ``keystore.path`` and ``truststore.path``: a PrivateKeyEntry
 (key + chain) plus one trustedCertEntry per trusted certificate. The JDK treats a
 certificate bag as a trusted entry only when it carries Oracle's "trusted key usage"
-attribute, and pyca/cryptography cannot put a key and such trusted bags in one file. So
-every piece is made by cryptography, and only the outer ASN.1 is assembled here:
+attribute, which pyca/cryptography cannot put next to a key; and cryptography refuses the
+empty password, the one elasticsearch-certutil users most often choose. So the PFX
+structure is assembled here with pyasn1, laid out as the JDK lays it out, while every
+cryptographic operation is cryptography's (PBKDF2, AES, 3DES, key serialisation) or
+:mod:`certkit.pkcs12_kdf`'s (the RFC 7292 KDF, for the MAC and the legacy cipher):
 
-1. ``serialize_key_and_certificates`` writes the key entry (an encrypted certificate safe
-   with the leaf and the intermediates, and a shrouded-key safe);
-2. ``serialize_java_truststore`` writes the trusted certificates (an encrypted safe whose
-   bags carry the trusted attribute);
-3. their AuthenticatedSafe ContentInfos are concatenated, each still encrypted with the
-   same password, and the whole is sealed with a fresh MAC (:func:`certkit.pkcs12_kdf.pfx_mac`).
+    PFX v3, MAC over:
+      AuthenticatedSafe
+        data:          [ pkcs8ShroudedKeyBag (friendlyName=alias, localKeyId) ]
+        encryptedData: [ certBag leaf (friendlyName=alias, localKeyId),
+                         certBag issuer ... (no attributes),
+                         certBag trusted (friendlyName=its alias, trustedKeyUsage) ... ]
 
 Encryption: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC by default, as
 JDK 12+ keytool writes; ``legacy=True`` writes pbeWithSHAAnd3-KeyTripleDES-CBC with a SHA-1
-MAC, which every JDK 8 and OpenSSL 1.x reads. Both use :data:`DEFAULT_ITERATIONS`.
+MAC, which JDK 8 and OpenSSL 1.x read. Both use :data:`DEFAULT_ITERATIONS`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import KeySerializationEncryption, PrivateFormat, pkcs12
-from pyasn1.codec.der import decoder as der_decoder
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from pyasn1.codec.der import encoder as der_encoder
-from pyasn1.error import PyAsn1Error
-from pyasn1.type import univ
-from pyasn1_modules import rfc7292
+from pyasn1.type import base, char, univ
+from pyasn1_modules import rfc5652, rfc7292, rfc8018
 
 from certkit.errors import InputError, UsageError
-from certkit.pkcs12_kdf import pfx_mac
+from certkit.pkcs12_kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
 
 #: PBKDF2 and MAC iteration count of the keystores certkit writes. It is the JDK's own
-#: default (``keystore.pkcs12.keyPbeIterationCount`` / ``macIterationCount``, JDK 12+),
-#: i.e. exactly the protection elasticsearch-certutil's files get: a certkit file is never
-#: cheaper to brute-force than the certutil file it replaces. More would buy little (the
-#: MAC and each encrypted safe are separate guessing oracles at this same cost, and the
-#: files are 0600 next to a config that usually holds the password) while the issue-many-
-#: nodes path pays it per file: at 10 000 a keystore costs ~8 ms on top of an RSA-2048
-#: key generation of ~40 ms. OpenSSL 3's 2048 would be weaker than what users have today.
+#: default (``keystore.pkcs12.keyPbeIterationCount``, ``certPbeIterationCount`` and
+#: ``macIterationCount``, JDK 12+), i.e. exactly the protection elasticsearch-certutil's
+#: files get: a certkit keystore is never cheaper to brute-force than the certutil file it
+#: replaces. OpenSSL 3 and cryptography use 2048 (five times cheaper to attack). More would
+#: buy little: the files are 0600 and their password usually sits in the Elasticsearch
+#: keystore next to them, while issuing many nodes pays the cost once per file (about
+#: 7 ms at 10 000, against some 40 ms to generate the RSA-2048 key itself).
 DEFAULT_ITERATIONS = 10_000
 
+_ID_DATA = rfc5652.id_data
+_ID_ENCRYPTED_DATA = rfc5652.id_encryptedData
+_ID_CERT_BAG = rfc7292.id_certBag
+_ID_SHROUDED_KEY_BAG = rfc7292.id_pkcs8ShroudedKeyBag
+_ID_X509_CERTIFICATE = univ.ObjectIdentifier("1.2.840.113549.1.9.22.1")
+_ID_FRIENDLY_NAME = rfc7292.pkcs_9_at_friendlyName
+_ID_LOCAL_KEY_ID = rfc7292.pkcs_9_at_localKeyId
+_ID_SHA1 = univ.ObjectIdentifier("1.3.14.3.2.26")
+_ID_SHA256 = univ.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
+_ID_PBE_SHA1_3DES = rfc7292.pbeWithSHAAnd3_KeyTripleDES_CBC
+
 #: Oracle's "trusted key usage" bag attribute: the JDK loads a certificate bag carrying it
-#: as a trustedCertEntry (its value, a SET of EKU OIDs, is anyExtendedKeyUsage here).
-JDK_TRUSTED_KEY_USAGE_OID = "2.16.840.1.113894.746875.1.1"
+#: as a trustedCertEntry. Its values (the attribute's SET) are the extended-key-usage OIDs
+#: the certificate is trusted for; anyExtendedKeyUsage, as keytool writes for a plain CA.
+JDK_TRUSTED_KEY_USAGE_OID = univ.ObjectIdentifier("2.16.840.1.113894.746875.1.1")
+_ANY_EXTENDED_KEY_USAGE_OID = univ.ObjectIdentifier("2.5.29.37.0")
 
-_PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | dsa.DSAPrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+_PrivateKey = (
+    rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | dsa.DSAPrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+)
 
-
-def _encryption(password: bytes, legacy: bool, iterations: int) -> KeySerializationEncryption:
-    builder = PrivateFormat.PKCS12.encryption_builder().kdf_rounds(iterations)
-    if legacy:
-        builder = builder.key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC).hmac_hash(hashes.SHA1())
-    else:
-        builder = builder.key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(hashes.SHA256())
-    return builder.build(password)
+# --------------------------------------------------------------------------- encryption
 
 
-def _decode_pfx(pfx_der: bytes) -> tuple[rfc7292.PFX, rfc7292.AuthenticatedSafe]:
-    """The PFX and its AuthenticatedSafe (a password-integrity PFX: content type data)."""
-    pfx, rest = der_decoder.decode(pfx_der, asn1Spec=rfc7292.PFX())
-    if rest:
-        raise ValueError("trailing bytes after the PFX")
-    octets, _ = der_decoder.decode(pfx["authSafe"]["content"], asn1Spec=univ.OctetString())
-    auth_safe, _ = der_decoder.decode(bytes(octets), asn1Spec=rfc7292.AuthenticatedSafe())
-    return pfx, auth_safe
+def _set_algorithm(identifier, oid: univ.ObjectIdentifier, parameters) -> None:
+    """Fill an AlgorithmIdentifier-shaped component (each module has its own type)."""
+    identifier["algorithm"] = oid
+    identifier["parameters"] = der_encoder.encode(parameters)
 
 
-def _merge_pfx(pieces: Sequence[bytes], password: str, mac_iterations: int) -> bytes:
-    """One PFX holding every safe of ``pieces`` (all encrypted with ``password``), re-MACed.
+# An encryption: its algorithm OID, the DER of its parameters, and the ciphertext.
+_Encrypted = tuple[univ.ObjectIdentifier, base.Asn1Item, bytes]
 
-    The MacData of the first piece is reused as a template (it already names the digest
-    chosen for the file); its salt, iteration count and digest are replaced.
-    """
-    template, merged = _decode_pfx(pieces[0])
-    for piece in pieces[1:]:
-        for content_info in _decode_pfx(piece)[1]:
-            merged.append(content_info)
-    auth_safe_der = der_encoder.encode(merged)
 
-    mac_data = template["macData"]
-    hash_name = {"1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256"}[
-        str(mac_data["mac"]["digestAlgorithm"]["algorithm"])
-    ]
-    salt = os.urandom(len(bytes(mac_data["macSalt"])))
-    digest = pfx_mac(auth_safe_der, password, salt, mac_iterations, hash_name)
-    mac_data["macSalt"] = univ.OctetString(salt)
-    mac_data["iterations"] = mac_iterations
-    mac_data["mac"]["digest"] = univ.OctetString(digest)
+def _encrypt_pbes2(plaintext: bytes, password: str, iterations: int) -> _Encrypted:
+    """PBES2 (RFC 8018): PBKDF2-HMAC-SHA256 over the UTF-8 password, then AES-256-CBC."""
+    salt, iv = os.urandom(16), os.urandom(16)
+    key = PBKDF2HMAC(hashes.SHA256(), 32, salt, iterations).derive(password.encode("utf-8"))
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()
 
-    template["authSafe"]["content"] = der_encoder.encode(univ.OctetString(auth_safe_der))
-    return der_encoder.encode(template)
+    kdf_params = rfc8018.PBKDF2_params()
+    kdf_params["salt"]["specified"] = salt
+    kdf_params["iterationCount"] = iterations
+    _set_algorithm(kdf_params["prf"], rfc8018.id_hmacWithSHA256, univ.Null(""))
+    pbes2_params = rfc8018.PBES2_params()
+    _set_algorithm(pbes2_params["keyDerivationFunc"], rfc8018.id_PBKDF2, kdf_params)
+    _set_algorithm(pbes2_params["encryptionScheme"], rfc8018.aes256_CBC_PAD, univ.OctetString(iv))
+    return rfc8018.id_PBES2, pbes2_params, ciphertext
+
+
+def _encrypt_pkcs12_3des(plaintext: bytes, password: str, iterations: int) -> _Encrypted:
+    """pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C): key and IV from the PKCS#12 KDF."""
+    salt = os.urandom(8)
+    key = derive(password, salt, iterations, KEY_MATERIAL, 24, "sha1")
+    iv = derive(password, salt, iterations, IV_MATERIAL, 8, "sha1")
+    padder = padding.PKCS7(64).padder()
+    encryptor = Cipher(TripleDES(key), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()
+
+    params = rfc7292.Pkcs_12PbeParams()
+    params["salt"] = salt
+    params["iterations"] = iterations
+    return _ID_PBE_SHA1_3DES, params, ciphertext
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _attribute(oid: univ.ObjectIdentifier, value) -> rfc7292.PKCS12Attribute:
+    attribute = rfc7292.PKCS12Attribute()
+    attribute["attrType"] = oid
+    attribute["attrValues"].append(der_encoder.encode(value))
+    return attribute
+
+
+def _safe_bag(bag_id: univ.ObjectIdentifier, bag_value_der: bytes, attributes: Sequence) -> rfc7292.SafeBag:
+    bag = rfc7292.SafeBag()
+    bag["bagId"] = bag_id
+    bag["bagValue"] = bag_value_der
+    for attribute in attributes:
+        bag["bagAttributes"].append(attribute)
+    return bag
+
+
+def _certificate_bag(certificate: x509.Certificate, attributes: Sequence) -> rfc7292.SafeBag:
+    cert_bag = rfc7292.CertBag()
+    cert_bag["certId"] = _ID_X509_CERTIFICATE
+    cert_bag["certValue"] = der_encoder.encode(univ.OctetString(certificate.public_bytes(serialization.Encoding.DER)))
+    return _safe_bag(_ID_CERT_BAG, der_encoder.encode(cert_bag), attributes)
+
+
+def _safe_contents(bags: Sequence[rfc7292.SafeBag]) -> bytes:
+    contents = rfc7292.SafeContents()
+    for bag in bags:
+        contents.append(bag)
+    return der_encoder.encode(contents)
+
+
+def _data_content_info(octets: bytes) -> rfc5652.ContentInfo:
+    content_info = rfc5652.ContentInfo()
+    content_info["contentType"] = _ID_DATA
+    content_info["content"] = der_encoder.encode(univ.OctetString(octets))
+    return content_info
+
+
+def _encrypted_content_info(encrypted_safe: _Encrypted) -> rfc5652.ContentInfo:
+    algorithm, parameters, ciphertext = encrypted_safe
+    encrypted = rfc5652.EncryptedData()
+    encrypted["version"] = 0
+    encrypted["encryptedContentInfo"]["contentType"] = _ID_DATA
+    _set_algorithm(encrypted["encryptedContentInfo"]["contentEncryptionAlgorithm"], algorithm, parameters)
+    encrypted["encryptedContentInfo"]["encryptedContent"] = ciphertext
+    content_info = rfc5652.ContentInfo()
+    content_info["contentType"] = _ID_ENCRYPTED_DATA
+    content_info["content"] = der_encoder.encode(encrypted)
+    return content_info
+
+
+def _pfx(auth_safe: Sequence[rfc5652.ContentInfo], password: str, iterations: int, legacy: bool) -> bytes:
+    authenticated_safe = rfc7292.AuthenticatedSafe()
+    for content_info in auth_safe:
+        authenticated_safe.append(content_info)
+    auth_safe_der = der_encoder.encode(authenticated_safe)
+
+    hash_name, hash_oid = ("sha1", _ID_SHA1) if legacy else ("sha256", _ID_SHA256)
+    salt = os.urandom(20 if legacy else 32)  # the digest length, as the JDK chooses
+    pfx = rfc7292.PFX()
+    pfx["version"] = 3
+    pfx["authSafe"] = _data_content_info(auth_safe_der)
+    _set_algorithm(pfx["macData"]["mac"]["digestAlgorithm"], hash_oid, univ.Null(""))
+    pfx["macData"]["mac"]["digest"] = pfx_mac(auth_safe_der, password, salt, iterations, hash_name)
+    pfx["macData"]["macSalt"] = salt
+    pfx["macData"]["iterations"] = iterations
+    return der_encoder.encode(pfx)
+
+
+# --------------------------------------------------------------------------- checks
 
 
 def _check_alias(alias: str, what: str) -> None:
     if not alias or not alias.strip():
         raise UsageError(f"{what} is empty: a keystore entry needs an alias")
-    if any(ord(ch) < 0x20 for ch in alias):
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in alias):
         raise UsageError(f"{what} {alias!r} contains control characters")
 
 
-def _check_jdk_password(password: str) -> None:
-    """The JDK's PBE keys take printable ASCII only (``PBEKey``: "Password is not ASCII").
+def _check_jdk_password(password: str | None) -> str:
+    """The password, if the JDK can open a keystore protected by it.
 
-    A file with any other character is valid PKCS#12 that OpenSSL reads, but that the JDK,
-    and so Elasticsearch, reports as "keystore password was incorrect": refuse it here.
+    ``None`` is refused: keys in a JDK PKCS#12 are always encrypted (the JDK skips an
+    unencrypted key bag). Characters other than printable ASCII are refused too: the JDK's
+    PBE keys take nothing else (``PBEKey``: "Password is not ASCII"), so such a file is
+    valid PKCS#12 that OpenSSL reads but that the JDK, and so Elasticsearch, reports as
+    "keystore password was incorrect". The empty password is fine.
     """
+    if password is None:
+        raise UsageError(
+            "a PKCS#12 keystore needs a password: the JDK ignores unencrypted private keys",
+            hint="give one with --pass-file or CERTKIT_PASS (an empty password is allowed)",
+        )
     for position, character in enumerate(password, start=1):
         if not " " <= character <= "~":
             raise UsageError(
@@ -120,6 +221,10 @@ def _check_jdk_password(password: str) -> None:
                 "Java reads PKCS#12 passwords as printable ASCII only",
                 hint="choose a password of printable ASCII characters",
             )
+    return password
+
+
+# --------------------------------------------------------------------------- public
 
 
 def serialize_keystore(
@@ -139,25 +244,15 @@ def serialize_keystore(
     - each ``(alias, certificate)`` of ``trusted`` becomes a trustedCertEntry.
 
     A chain certificate that is also trusted is stored once, as the trusted bag: the JDK
-    completes a key entry's chain from every certificate of the file by issuer name (which
+    completes a key entry's chain from every certificate of the file by issuer name (that
     is what ``getCertificateChain`` returns), OpenSSL and cryptography list it among the CA
-    certificates, and the file has no duplicate. ``password`` is required: keys in a JDK
-    PKCS#12 are always encrypted (the JDK skips an unencrypted key bag), so ``None`` is
-    refused; an empty password is allowed, and so is any printable ASCII one (the JDK
-    cannot use other characters: they are refused too). Aliases compare case-insensitively, as in the
-    JDK, and must be distinct.
+    certificates, and the file holds no duplicate. ``password`` must be one the JDK can use
+    (see :func:`_check_jdk_password`; ``""`` is allowed). Aliases compare
+    case-insensitively, as in the JDK, and must be distinct. ``iterations`` defaults to
+    :data:`DEFAULT_ITERATIONS` and applies to the key, the certificates and the MAC alike.
+    Raises :class:`UsageError` / :class:`InputError` for anything the caller can fix.
     """
-    if password is None:
-        raise UsageError(
-            "a PKCS#12 keystore needs a password: the JDK ignores unencrypted private keys",
-            hint="give one with --pass-file or CERTKIT_PASS (an empty password is allowed)",
-        )
-    _check_jdk_password(password)
-    if password == "":
-        raise UsageError(
-            "an empty keystore password is not supported yet",
-            hint="give a password with --pass-file or CERTKIT_PASS",
-        )
+    password = _check_jdk_password(password)
     if not chain:
         raise UsageError("a key entry needs its certificate (the chain is empty)")
     rounds = DEFAULT_ITERATIONS if iterations is None else iterations
@@ -165,9 +260,7 @@ def serialize_keystore(
         raise UsageError(f"the PKCS#12 iteration count must be positive, not {rounds}")
     leaf, *issuers = chain
     if leaf.public_key() != private_key.public_key():
-        raise InputError(
-            f"the private key does not belong to the certificate {leaf.subject.rfc4514_string()}"
-        )
+        raise InputError(f"the private key does not belong to the certificate {leaf.subject.rfc4514_string()}")
 
     _check_alias(alias, "the key alias")
     seen_aliases = {alias.lower(): "the key entry"}
@@ -180,24 +273,38 @@ def serialize_keystore(
             )
         seen_aliases[trusted_alias.lower()] = "a trusted certificate"
 
-    password_bytes = password.encode("utf-8")
-    encryption = _encryption(password_bytes, legacy, rounds)
-    trusted_certificates = {certificate for _alias, certificate in trusted}
-    untrusted_issuers = [certificate for certificate in issuers if certificate not in trusted_certificates]
-    key_pfx = pkcs12.serialize_key_and_certificates(
-        alias.encode("utf-8"), private_key, leaf, untrusted_issuers or None, encryption
+    encrypt = _encrypt_pkcs12_3des if legacy else _encrypt_pbes2
+    # The localKeyId pairs the key bag with its certificate bag; OpenSSL uses the SHA-1 of
+    # the certificate, which is stable and says which certificate it is.
+    local_key_id = hashlib.sha1(leaf.public_bytes(serialization.Encoding.DER)).digest()
+    key_attributes = [
+        _attribute(_ID_FRIENDLY_NAME, char.BMPString(alias)),
+        _attribute(_ID_LOCAL_KEY_ID, univ.OctetString(local_key_id)),
+    ]
+
+    key_der = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    pieces = [key_pfx]
-    if trusted:
-        pieces.append(
-            pkcs12.serialize_java_truststore(
-                [pkcs12.PKCS12Certificate(cert, name.encode("utf-8")) for name, cert in trusted], encryption
-            )
-        )
-    # Re-sealed even with a single piece: cryptography MACs with a fixed 2048 iterations,
-    # and the MAC is an offline password-guessing oracle like the encryption, so it gets
-    # the same count (as the JDK does).
-    try:
-        return _merge_pfx(pieces, password, rounds)
-    except (PyAsn1Error, ValueError, KeyError) as exc:  # cryptography's own output: a bug, not bad input
-        raise RuntimeError(f"cannot assemble the keystore from cryptography's PKCS#12 output: {exc}") from exc
+    key_algorithm, key_parameters, encrypted_key = encrypt(key_der, password, rounds)
+    shrouded_key = rfc7292.EncryptedPrivateKeyInfo()
+    _set_algorithm(shrouded_key["encryptionAlgorithm"], key_algorithm, key_parameters)
+    shrouded_key["encryptedData"] = encrypted_key
+    key_safe = _safe_contents([_safe_bag(_ID_SHROUDED_KEY_BAG, der_encoder.encode(shrouded_key), key_attributes)])
+
+    trusted_certificates = {certificate for _alias, certificate in trusted}
+    certificate_bags = [_certificate_bag(leaf, key_attributes)]
+    certificate_bags += [_certificate_bag(issuer, []) for issuer in issuers if issuer not in trusted_certificates]
+    for trusted_alias, certificate in trusted:
+        trusted_attributes = [
+            _attribute(_ID_FRIENDLY_NAME, char.BMPString(trusted_alias)),
+            _attribute(JDK_TRUSTED_KEY_USAGE_OID, _ANY_EXTENDED_KEY_USAGE_OID),
+        ]
+        certificate_bags.append(_certificate_bag(certificate, trusted_attributes))
+    certificate_safe = encrypt(_safe_contents(certificate_bags), password, rounds)
+
+    return _pfx(
+        [_data_content_info(key_safe), _encrypted_content_info(certificate_safe)],
+        password,
+        rounds,
+        legacy,
+    )

@@ -78,6 +78,19 @@ def test_keytool_lists_a_private_key_entry_and_a_trusted_cert_entry(pki, tmp_pat
 
 
 @pytest.mark.jdk
+@pytest.mark.parametrize("legacy", [False, True], ids=["pbes2-aes256", "legacy-3des"])
+def test_empty_password_works_for_the_jdk_openssl_and_cryptography(pki, tmp_path, java, openssl, legacy):
+    # elasticsearch-certutil users often just press Enter; cryptography refuses to write
+    # that (which is one reason certkit assembles the PFX itself).
+    path = _keystore(pki, tmp_path, password="", legacy=legacy)
+    entries = jdk_entries(java, path, "")
+    assert entries["node1"].kind == "PrivateKeyEntry" and entries["ca"].kind == "TrustedCertificateEntry"
+    openssl("pkcs12", "-in", path, "-passin", "pass:", "-noout")
+    for password in (b"", None):  # OpenSSL tries both encodings of "no password"
+        assert pkcs8(pkcs12.load_pkcs12(path.read_bytes(), password).key) == pkcs8(pki.leaf_key)
+
+
+@pytest.mark.jdk
 def test_the_jdk_ignores_an_unencrypted_key_which_is_why_none_is_refused(pki, tmp_path, java):
     unencrypted = tmp_path / "unencrypted.p12"
     unencrypted.write_bytes(pkcs12.serialize_key_and_certificates(b"node1", pki.leaf_key, pki.leaf, None, NoEncryption()))

@@ -189,3 +189,18 @@ def test_numeric_interval_semantics(low: int, high: int, pad: bool, value: int, 
     else:
         expected = lo <= value <= hi
     assert p.matches(candidate) is expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("ab*?", max_size=14))
+def test_wildcard_effort_shortcut_equals_lucene_determinize(pattern: str) -> None:
+    """The position-based effort count equals the full subset construction's."""
+    from certkit import _automaton as fa
+    from certkit import patterns as module
+
+    tokens = module._wildcard_tokens(pattern)
+    effort: list[int] = []
+    fa.determinize(module._wildcard_automaton(tokens), 2**31 - 1, effort_out=effort)
+    shortcut = module._wildcard_effort(tokens)
+    limit = 10 * fa.DEFAULT_DETERMINIZE_WORK_LIMIT
+    assert shortcut == effort[0] or (shortcut >= limit and effort[0] >= limit)

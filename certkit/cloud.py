@@ -363,9 +363,12 @@ def load_trust_document(data: bytes, source: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise InputError(f"{source} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        hint = "a trailing comma is not valid JSON (the Elastic docs' example has one)" \
-            if _trailing_comma_at(exc.doc, exc.pos) else None
-        raise InputError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", hint) from None
+        if _trailing_comma_at(exc.doc, exc.pos):
+            raise InputError(
+                f"{source} is not valid JSON: a trailing comma before line {exc.lineno}, column {exc.colno}",
+                hint="JSON allows no comma after the last item (the Elastic docs' example has one)",
+            ) from None
+        raise InputError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     trust = _find_trust(document, source)
     _check_trust_shape(trust, source)
     return trust

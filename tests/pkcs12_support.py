@@ -108,3 +108,58 @@ def der(certificate: x509.Certificate) -> bytes:
 
 def pkcs8(key) -> bytes:
     return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+@dataclass(frozen=True)
+class Pkcs12Input:
+    """A PKCS#12 file made by a real program, with its password and what it holds."""
+
+    path: Path
+    password: str
+    has_chain: bool  # holds the intermediate and root besides the leaf
+    trusted_alias: str | None = None  # a JDK trustedCertEntry besides the key entry
+
+
+def make_real_inputs(folder: Path, pki: Pki, openssl, keytool) -> dict[str, Pkcs12Input]:
+    """PKCS#12 files written by ``openssl pkcs12 -export`` and by keytool, by name."""
+    pem = pki.write_pem(folder)
+    chain_file = folder / "chain.pem"
+    chain_file.write_bytes(pem["intermediate.pem"].read_bytes() + pem["root.pem"].read_bytes())
+    inputs: dict[str, Pkcs12Input] = {}
+
+    def openssl_export(name: str, password: str, *extra: str, chain: bool) -> None:
+        path = folder / f"{name}.p12"
+        args = ["pkcs12", "-export", "-inkey", pem["leaf.key"], "-in", pem["leaf.pem"], "-name", "node1",
+                "-passout", f"pass:{password}", "-out", path, *extra]
+        if chain:
+            args += ["-certfile", chain_file]
+        openssl(*args)
+        inputs[name] = Pkcs12Input(path, password, chain)
+
+    openssl_export("openssl-default", "s3cret", chain=False)
+    openssl_export("openssl-default-chain", "s3cret", chain=True)
+    openssl_export("openssl-legacy", "s3cret", "-legacy", chain=False)
+    openssl_export("openssl-legacy-chain", "s3cret", "-legacy", chain=True)
+    openssl_export("openssl-empty-password", "", chain=True)
+    openssl_export("openssl-legacy-empty-password", "", "-legacy", chain=True)
+    openssl_export("openssl-no-mac-no-encryption", "", "-nomac", "-keypbe", "NONE", "-certpbe", "NONE", chain=True)
+
+    for name, extra in (("keytool-default", ()), ("keytool-legacy", ("-J-Dkeystore.pkcs12.legacy",))):
+        path = folder / f"{name}.p12"
+        common = ["-keystore", path, "-storetype", "PKCS12", "-storepass", "changeit", *extra]
+        keytool("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=keytool node",
+                "-validity", "30", *common)
+        keytool("-importcert", "-alias", "ca", "-file", pem["root.pem"], "-noprompt", *common)
+        inputs[name] = Pkcs12Input(path, "changeit", False, trusted_alias="ca")
+    return inputs
+
+
+def openssl_extract(openssl, path: Path, password: str, *selection: str) -> list[bytes]:
+    """Certificate DERs that ``openssl pkcs12 -legacy -nokeys [selection]`` extracts."""
+    out = openssl("pkcs12", "-legacy", "-in", path, "-passin", f"pass:{password}", "-nokeys", *selection).stdout
+    return [der(certificate) for certificate in x509.load_pem_x509_certificates(out)] if out.strip() else []
+
+
+def openssl_key_pkcs8(openssl, path: Path, password: str) -> bytes:
+    out = openssl("pkcs12", "-legacy", "-in", path, "-passin", f"pass:{password}", "-nocerts", "-nodes").stdout
+    return pkcs8(serialization.load_pem_private_key(out, None))

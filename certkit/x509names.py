@@ -201,6 +201,8 @@ def _basic_constraints_ca(value: bytes) -> bool:
 
 def _es_oid(value: bytes) -> str:
     """``DerParser.Asn1Object.getOid()``, first-arc arithmetic on a signed byte included."""
+    if value == b"\x55\x04\x03":  # the one that matters, without the arithmetic
+        return _OID_COMMON_NAME
     if not value:
         return ""
     first = value[0] - 256 if value[0] >= 128 else value[0]

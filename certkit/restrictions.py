@@ -1,0 +1,510 @@
+"""Trust-restriction files: load them as Elasticsearch does, write them, generate them, and
+decide for each certificate whether Elasticsearch would admit it.
+
+Loading (REFERENCE.md 2): the file name must end in ``.yml``, ``.yaml`` or ``.json``; the
+file is read as an Elasticsearch settings file, i.e. flattened into dotted keys, and only
+``trust.subject_name`` is used (a list, or a single string). Flat and nested spellings are
+the same key; giving it twice is an error, as Elasticsearch's settings loader says
+"duplicate settings key". Every other key is ignored (reported by lint). Scalars are kept
+as the text written in the file (``123`` is the pattern "123", ``yes`` is "yes"), as
+Elasticsearch's settings do. Every pattern is compiled; one that Elasticsearch would refuse
+makes the file unloadable (the node keeps its previous restrictions).
+
+Checking (REFERENCE.md 1): only the leaf counts; its names in the chosen fields are
+compared with every pattern; it is admitted when any name matches any pattern. The
+rejection reason is Elasticsearch's own message. With anchors (``--ca``) the chain is
+verified first, as the JDK would (:mod:`certkit.chain`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from certkit.errors import InputError, UsageError
+from certkit.patterns import PatternError, PatternSet, escape_wildcard
+from certkit.sources import CertificateItem
+from certkit.x509names import (
+    DEFAULT_FIELDS,
+    DNS_NAME,
+    OTHERNAME_COMMON_NAME,
+    CertificateFields,
+    MalformedCertificate,
+    SubjectAltNames,
+    decode_general_names,
+    jdk_dn,
+    locate_fields,
+)
+
+SUBJECT_NAME_KEY = "trust.subject_name"
+SUPPORTED_SUFFIXES = (".yml", ".yaml", ".json")
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Rejection messages list the trusted names as Elasticsearch does; beyond this many the
+#: list is shortened (the full list is in the JSON report's "patterns").
+REASON_PATTERN_LIMIT = 20
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+@dataclass(frozen=True)
+class TrustRestrictions:
+    """A loaded trust-restrictions file.
+
+    ``patterns`` in file order (duplicates kept, as Elasticsearch keeps them in its set);
+    ``compiled`` the :class:`PatternSet`; ``ignored_keys`` the flattened settings keys
+    Elasticsearch reads but does not use; ``has_subject_name`` False when the key is
+    absent (then every certificate is rejected).
+    """
+
+    path: str
+    patterns: tuple[str, ...]
+    compiled: PatternSet = field(repr=False)
+    ignored_keys: tuple[str, ...] = ()
+    has_subject_name: bool = True
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any], source: str) -> None:
+    """Elasticsearch's Settings flattening: maps join keys with dots, lists stay lists."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(inner, f"{prefix}.{key}" if prefix else str(key), out, source)
+        return
+    if isinstance(value, list):
+        for element in value:
+            if isinstance(element, (dict, list)):
+                raise InputError(
+                    f"{source}: the value of {prefix} is a list holding a "
+                    f"{'map' if isinstance(element, dict) else 'list'}: Elasticsearch only accepts lists of values"
+                )
+    if prefix in out:
+        raise InputError(f"{source}: duplicate settings key [{prefix}] (Elasticsearch refuses the file)")
+    out[prefix] = value
+
+
+def _yaml_tree(text: str, source: str) -> Any:
+    """The YAML document with every scalar as the text written (keys and values), None for null.
+
+    certkit.yamlio.load_yaml has already refused aliases, bombs and bad syntax with
+    good messages; this second pass keeps scalars as text (Elasticsearch keeps ``123`` and
+    ``yes`` as written) and finds duplicate keys, which Elasticsearch refuses.
+    """
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+
+    def convert(n: Any) -> Any:
+        if isinstance(n, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in n.value:
+                key = convert(key_node)
+                if key is None:
+                    key = "null"
+                key = str(key)
+                if key in result:
+                    line = key_node.start_mark.line + 1
+                    raise InputError(f"{source}, line {line}: duplicate key [{key}] (Elasticsearch refuses the file)")
+                result[key] = convert(value_node)
+            return result
+        if isinstance(n, yaml.SequenceNode):
+            return [convert(v) for v in n.value]
+        if n.tag == "tag:yaml.org,2002:null":
+            return None
+        return n.value
+
+    return None if node is None else convert(node)
+
+
+def _json_tree(text: str, source: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                raise _DuplicateKey(key)
+            result[key] = value
+        return result
+
+    try:
+        # Numbers keep their text, as Elasticsearch's settings parser keeps it.
+        return json.loads(text, object_pairs_hook=pairs, parse_int=str, parse_float=str,
+                          parse_constant=str)
+    except _DuplicateKey as exc:
+        raise InputError(f"{source}: duplicate key [{exc}] (Elasticsearch refuses the file)") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}, line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def content_type(source: str) -> str:
+    """".json" or ".yml" as Elasticsearch's ``Settings.Builder.loadFromPath`` decides (case-sensitive)."""
+    name = Path(source).name
+    if name.endswith(".json"):
+        return ".json"
+    if name.endswith((".yml", ".yaml")):
+        return ".yml"
+    raise InputError(
+        f"{source}: Elasticsearch will not load it: unable to detect content type from resource name [{name}] "
+        "(the name must end in .yml, .yaml or .json, in lower case)",
+        hint="rename the file, e.g. trust.yml",
+    )
+
+
+def parse_restrictions(data: bytes, source: str) -> TrustRestrictions:
+    """Parse a restrictions file's bytes; ``source`` (its path) decides YAML or JSON."""
+    suffix = content_type(source)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{source} is larger than {MAX_FILE_BYTES // 2**20} MiB; refusing it")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source} is not UTF-8 text (invalid byte at offset {exc.start})") from None
+    if suffix == ".json":
+        if not text.strip():
+            raise InputError(f"{source} is empty: not a JSON settings file")
+        tree = _json_tree(text, source)
+    else:
+        from certkit.yamlio import load_yaml
+
+        load_yaml(data, source)  # the friendly errors (unquoted '*', aliases, syntax)
+        tree = _yaml_tree(text, source)
+    if tree is None:
+        tree = {}
+    if not isinstance(tree, dict):
+        raise InputError(f"{source}: a settings file must be a map of keys, not a {type(tree).__name__}")
+    settings: dict[str, Any] = {}
+    _flatten(tree, "", settings, source)
+    has_subject_name = SUBJECT_NAME_KEY in settings
+    for key, value in settings.items():
+        # Elasticsearch loads the file with acceptNullValues=false.
+        if value is None or (isinstance(value, list) and any(v is None for v in value)):
+            raise InputError(
+                f"{source}: null-valued setting found for key [{key}] (Elasticsearch refuses the file)",
+                hint='an empty "key:" is null; write [] for an empty list',
+            )
+    raw = settings.get(SUBJECT_NAME_KEY)
+    if raw is None:
+        values: list[Any] = []
+    elif isinstance(raw, list):
+        values = raw
+    else:
+        values = [raw]
+    patterns: list[str] = []
+    for value in values:
+        patterns.append(_as_text(value))
+    try:
+        compiled = PatternSet(patterns)
+    except PatternError as exc:
+        raise InputError(f"{source}: {exc.message}", hint=exc.hint) from None
+    ignored = tuple(key for key in settings if key != SUBJECT_NAME_KEY)
+    return TrustRestrictions(source, tuple(patterns), compiled, ignored, has_subject_name)
+
+
+def load_restrictions(path: str | os.PathLike[str]) -> TrustRestrictions:
+    """Load a restrictions file exactly as Elasticsearch would, or raise InputError saying why not."""
+    source = str(path)
+    file_path = Path(path)
+    content_type(source)
+    try:
+        data = file_path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{source} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{source} is a folder, not a restrictions file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    return parse_restrictions(data, source)
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+@dataclass(frozen=True)
+class GeneratedPattern:
+    """A pattern to write, with the comment that says what it admits."""
+
+    pattern: str
+    comment: str | None = None
+
+
+def _quoted(pattern: str) -> str:
+    # A JSON string is a valid YAML double-quoted scalar (same escapes), and double
+    # quotes keep a leading '*' from being read as an alias.
+    return json.dumps(pattern, ensure_ascii=False)
+
+
+def render_restrictions(patterns: Sequence[str | GeneratedPattern], *, json_format: bool = False,
+                        header: str | None = None) -> bytes:
+    """The bytes of a restrictions file: ``trust.subject_name`` with every pattern double-quoted."""
+    items = [p if isinstance(p, GeneratedPattern) else GeneratedPattern(p) for p in patterns]
+    if json_format:
+        return (json.dumps({SUBJECT_NAME_KEY: [i.pattern for i in items]}, indent=2, ensure_ascii=False) + "\n").encode()
+    lines = [f"# {line}" for line in (header or "").splitlines()]
+    if not items:
+        lines.append(f"{SUBJECT_NAME_KEY}: []")
+    else:
+        lines.append(f"{SUBJECT_NAME_KEY}:")
+        for item in items:
+            if item.comment:
+                lines.append(f"  # {item.comment}")
+            lines.append(f"  - {_quoted(item.pattern)}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_restrictions(path: str | os.PathLike[str], patterns: Sequence[str | GeneratedPattern], *,
+                       force: bool = False, header: str | None = None) -> Path:
+    """Validate every pattern, check the result loads as Elasticsearch would, write atomically."""
+    from certkit.outputs import write_file
+
+    target = str(path)
+    data = render_restrictions(patterns, json_format=target.lower().endswith(".json"), header=header)
+    loaded = parse_restrictions(data, target if target.endswith(SUPPORTED_SUFFIXES) else "stdout.yml")
+    expected = tuple(p.pattern if isinstance(p, GeneratedPattern) else p for p in patterns)
+    if loaded.patterns != expected:  # a writer bug must never reach a node
+        raise AssertionError(f"restrictions round trip changed the patterns: {loaded.patterns} != {expected}")
+    return write_file(path, data, force=force)
+
+
+# ------------------------------------------------------------------------------ generating
+
+
+def _regex_literal(text: str) -> str:
+    """``text`` inside a Lucene regex: letters and digits as they are, the rest escaped."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else "\\" + ch for ch in text)
+
+
+def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
+    """Every node (one label) of one Elastic Cloud cluster."""
+    from certkit.naming import check_name_component
+
+    check_name_component(cluster_id, "the cluster id")
+    check_name_component(scope_id, "the scope id")
+    return GeneratedPattern(
+        f"/[^.]+\\.node\\.{_regex_literal(cluster_id)}\\.cluster\\.{_regex_literal(scope_id)}\\.account/",
+        f"every node of cluster {cluster_id} in scope {scope_id} (<node>.node.{cluster_id}.cluster.{scope_id}.account)",
+    )
+
+
+def scope_pattern(scope_id: str) -> GeneratedPattern:
+    """Every node of every cluster of one Elastic Cloud scope (organization / ECE environment)."""
+    from certkit.naming import check_name_component
+
+    check_name_component(scope_id, "the scope id")
+    return GeneratedPattern(
+        f"/[^.]+\\.node\\.[^.]+\\.cluster\\.{_regex_literal(scope_id)}\\.account/",
+        f"every node of every cluster of scope {scope_id} (<node>.node.<cluster>.cluster.{scope_id}.account)",
+    )
+
+
+def parse_cluster_spec(spec: str) -> tuple[str, str]:
+    cluster_id, at, scope_id = spec.partition("@")
+    if not at or not cluster_id or not scope_id:
+        raise UsageError(f"--cluster {spec}: expected CLUSTER_ID@SCOPE_ID", hint="e.g. --cluster aaaabbbbaaaabbbb@1053523734")
+    return cluster_id.strip(), scope_id.strip()
+
+
+def instance_patterns(instances_path: str | os.PathLike[str], fields: Sequence[str] = DEFAULT_FIELDS,
+                      on_warning=None) -> list[GeneratedPattern]:
+    """The tightest patterns that admit exactly the nodes of an instances file.
+
+    Each name a node's certificate will carry in the chosen fields (``cn`` values for the
+    otherName field, ``dns`` values for the DNS field) becomes one escaped literal: the
+    pattern matches that exact name and nothing else. A pattern per cluster would also
+    admit nodes added later, which is what ``--cluster`` is for.
+    """
+    from certkit.instances import load_instances
+
+    out: list[GeneratedPattern] = []
+    for instance in load_instances(instances_path):
+        names: list[str] = []
+        if OTHERNAME_COMMON_NAME in fields:
+            names += instance.cn
+        if DNS_NAME in fields:
+            names += instance.dns
+        if not names and on_warning:
+            kinds = " or ".join(("cn" if f == OTHERNAME_COMMON_NAME else "dns") for f in fields)
+            on_warning(f"instance {instance.name!r} has no {kinds} value: Elasticsearch would reject its certificate")
+        for name in names:
+            out.append(GeneratedPattern(escape_wildcard(name), f"node {instance.name}"))
+    return out
+
+
+def dedupe(patterns: Iterable[GeneratedPattern]) -> list[GeneratedPattern]:
+    seen: dict[str, GeneratedPattern] = {}
+    for item in patterns:
+        seen.setdefault(item.pattern, item)
+    return list(seen.values())
+
+
+# ------------------------------------------------------------------------------ checking
+
+
+@dataclass(slots=True)
+class Verdict:
+    """Elasticsearch's decision about one certificate.
+
+    ``skipped`` is set (and nothing else matters) for a CA certificate that is not a node
+    certificate: the issuers that follow a leaf in its file or PKCS#12, or a CA with no
+    subjectAltName names.
+    """
+
+    source: str
+    subject: str
+    names: SubjectAltNames
+    values: list[str]
+    admitted: bool
+    matched: list[tuple[str, str]]
+    chain: str
+    reason: str | None
+    explanation: str | None = None
+    skipped: str | None = None
+
+    def to_json(self, fields: Sequence[str]) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "source": self.source,
+            "subject": self.subject,
+            "names": self.names.by_field(fields),
+            "admitted": self.admitted,
+            "matched": [{"name": n, "pattern": p} for n, p in self.matched],
+            "chain": self.chain,
+            "reason": self.reason,
+        }
+        if self.explanation:
+            document["explanation"] = self.explanation
+        if self.names.warnings:
+            document["warnings"] = list(self.names.warnings)
+        return document
+
+
+def _list_text(values: Sequence[str], limit: int | None = None) -> str:
+    if limit is not None and len(values) > limit:
+        return "[" + ", ".join(values[:limit]) + f", … {len(values) - limit} more]"
+    return "[" + ", ".join(values) + "]"
+
+
+class RestrictionChecker:
+    """Decides, certificate by certificate, what Elasticsearch decides.
+
+    ``record_matches`` False stops after the first matching pattern (enough for the
+    default report, which lists rejections only).
+    """
+
+    def __init__(
+        self,
+        restrictions: TrustRestrictions,
+        fields: Sequence[str] = DEFAULT_FIELDS,
+        *,
+        anchors: Sequence[Any] = (),
+        record_matches: bool = True,
+        now=None,
+    ) -> None:
+        self.restrictions = restrictions
+        self.fields = tuple(fields)
+        self.anchors = tuple(anchors)
+        self.record_matches = record_matches
+        self.now = now
+        self._patterns = restrictions.compiled
+        self._fields_text = _list_text(self.fields)
+        self._trusted_text = _list_text(restrictions.patterns, REASON_PATTERN_LIMIT)
+
+    def rejection_message(self, subject: str, values: Sequence[str]) -> str:
+        """Elasticsearch's CertificateException message for a rejected certificate."""
+        return (
+            f"Certificate for {subject} with fields {self._fields_text} with values "
+            f"{_list_text(values)} does not match the trusted names {self._trusted_text}"
+        )
+
+    def _explain(self, names: SubjectAltNames, values: Sequence[str]) -> str:
+        if values:
+            return f"no pattern matches any of the {len(values)} name(s)"
+        other_fields = [f for f in (OTHERNAME_COMMON_NAME, DNS_NAME) if f not in self.fields and names.for_field(f)]
+        text = f"the certificate has no names in fields {self._fields_text}; Elasticsearch never reads the subject CN"
+        if other_fields:
+            text += f"; it does have {other_fields[0]} names {_list_text(list(names.for_field(other_fields[0])))}"
+        return text
+
+    def check(self, item: CertificateItem, fields_of_item: CertificateFields | None = None,
+              chain: Sequence[CertificateItem] = ()) -> Verdict:
+        """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
+        try:
+            located = fields_of_item or locate_fields(item.der)
+            names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else SubjectAltNames()
+            subject = jdk_dn(located.subject)
+        except MalformedCertificate as exc:
+            return Verdict(item.source, item.certificate.subject.rfc4514_string(), SubjectAltNames(), [], False, [],
+                           "unchecked", f"the certificate cannot be parsed as the JDK would ({exc})")
+        values = names.values(self.fields)
+        matched: list[tuple[str, str]] = []
+        patterns = self._patterns
+        if self.record_matches:
+            for value in values:
+                for pattern in patterns.matching(value):
+                    matched.append((value, pattern.text))
+        else:
+            for value in values:
+                first = patterns.first_match(value)
+                if first is not None:
+                    matched.append((value, first.text))
+                    break
+        chain_state = "unchecked"
+        chain_problem = None
+        if self.anchors:
+            from certkit.chain import verify_chain
+
+            chain_problem = verify_chain(item.certificate, [c.certificate for c in chain], self.anchors, self.now)
+            chain_state = "invalid" if chain_problem else "valid"
+        if chain_problem:
+            return Verdict(item.source, subject, names, values, False, matched, chain_state,
+                           f"the certificate chain is invalid: {chain_problem}",
+                           "the JDK refuses the chain before trust restrictions are consulted")
+        if matched:
+            return Verdict(item.source, subject, names, values, True, matched, chain_state, None)
+        return Verdict(item.source, subject, names, values, False, matched, chain_state,
+                       self.rejection_message(subject, values), self._explain(names, values))
+
+    def check_items(self, items: Iterable[CertificateItem]) -> Iterator[Verdict]:
+        """Verdicts for every node certificate of ``items`` (a stream), plus skipped CA certificates.
+
+        A CA certificate (basicConstraints CA:TRUE) right after a leaf in the same file, or
+        a PKCS#12's non-key certificate, is that leaf's chain; a CA certificate elsewhere
+        is skipped when it carries no subjectAltName names (it is not a node certificate).
+        """
+        pending: tuple[CertificateItem, CertificateFields | None, list[CertificateItem]] | None = None
+        for item in items:
+            try:
+                located: CertificateFields | None = locate_fields(item.der)
+            except MalformedCertificate:
+                located = None
+            is_ca = bool(located and located.is_ca)
+            if pending is not None and pending[0].container == item.container and (item.chain or is_ca):
+                pending[2].append(item)
+                yield self._skipped(item, located, "CA certificate of the preceding certificate's chain")
+                continue
+            if pending is not None:
+                yield self.check(pending[0], pending[1], pending[2])
+                pending = None
+            if item.chain:
+                yield self._skipped(item, located, "CA certificate of a PKCS#12 chain")
+                continue
+            if is_ca and located is not None and located.subject_alt_names is None:
+                yield self._skipped(item, located, "CA certificate without subjectAltName names (not a node certificate)")
+                continue
+            pending = (item, located, [])
+        if pending is not None:
+            yield self.check(pending[0], pending[1], pending[2])
+
+    def _skipped(self, item: CertificateItem, located: CertificateFields | None, why: str) -> Verdict:
+        subject = jdk_dn(located.subject) if located else item.certificate.subject.rfc4514_string()
+        return Verdict(item.source, subject, SubjectAltNames(), [], False, [], "unchecked", None, skipped=why)

@@ -1,7 +1,267 @@
-"""certkit convert: not built yet (see the open issues)."""
+"""certkit convert: PKCS#12 to clean PEM, and PEM to a JDK keystore (one command, two directions).
+
+The direction follows the arguments: with ``--key`` the input is a PEM certificate and the
+output a PKCS#12 keystore; without it the input is a PKCS#12 file and the output PEM. The
+work is in :mod:`certkit.pkcs12`; this module parses, resolves the password, writes.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from certkit.cli._common import info, warn
+
+_HELP = """Convert PKCS#12 <-> PEM.
+
+PKCS#12 to clean PEM (no "Bag Attributes" lines; certificates leaf first; key as
+unencrypted PKCS#8, file mode 0600), like `openssl pkcs12 -nodes` but for every PKCS#12
+found in the wild (RC2-40 included) and with errors that say what is wrong:
+
+  certkit convert elastic-stack-ca.p12 --nokeys          # -> elastic-stack-ca.crt.pem
+
+PEM to a JDK keystore (a PrivateKeyEntry plus a trustedCertEntry per --ca, as
+elasticsearch-certutil writes: one file for keystore.path and truststore.path):
+
+  certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12
+"""
+
+
+def _read_input(path: Path, what: str) -> bytes:
+    from certkit.errors import InputError
+
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def _default_pem_name(source: Path, with_key: bool) -> Path:
+    """``ca.p12`` -> ``ca.crt.pem`` (certificates only) or ``ca.pem`` (key + certificates)."""
+    stem = source.name
+    for suffix in (".p12", ".pfx", ".pkcs12"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return source.with_name(f"{stem}.pem" if with_key else f"{stem}.crt.pem")
+
+
+def _default_p12_name(certificate_path: Path) -> Path:
+    """``node1.crt`` / ``node1.crt.pem`` / ``node1.pem`` -> ``node1.p12``."""
+    stem = certificate_path.name
+    for suffix in (".pem", ".crt", ".cer"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return certificate_path.with_name(f"{stem}.p12")
+
+
+def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], pass_file: Optional[Path]):
+    """Load a PKCS#12, asking for the password only when the file needs one."""
+    import sys
+
+    from certkit.errors import PasswordError
+    from certkit.pkcs12 import load_pkcs12
+    from certkit.secrets import PASS, resolve_secret
+
+    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
+    try:
+        return load_pkcs12(data, password, source=source)
+    except PasswordError:
+        if password is not None or sys.stdin is None or not sys.stdin.isatty():
+            raise
+    # No password given and the file needs one: ask, as CLI.md promises on a terminal.
+    return load_pkcs12(data, resolve_secret(PASS, prompt=True), source=source)
+
+
+def _p12_to_pem(
+    input_path: Path,
+    out: Optional[str],
+    clcerts: bool,
+    cacerts: bool,
+    nokeys: bool,
+    legacy_ok: bool,
+    force: bool,
+    pass_literal: Optional[str],
+    pass_file: Optional[Path],
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from certkit.errors import InputError, UsageError
+    from certkit.outputs import ensure_absent, write_file
+
+    if clcerts and cacerts:
+        raise UsageError("--clcerts and --cacerts exclude each other (the default is both)")
+    with_key = not nokeys
+    to_stdout = out == "-"
+    if to_stdout and with_key and not force:
+        raise UsageError(
+            "refusing to write a private key to standard output",
+            hint="add --nokeys for certificates only, or --force to print the key",
+        )
+    target = None if to_stdout else Path(out) if out else _default_pem_name(input_path, with_key)
+    if target is not None:
+        ensure_absent(target, force)
+
+    source = str(input_path)
+    data = _read_input(input_path, "the input")
+    try:
+        loaded = _load_with_password(data, source, pass_literal, pass_file)
+    except InputError as exc:
+        if data.lstrip().startswith(b"-----BEGIN") and exc.hint is None:
+            # A PEM certificate without --key: the user may have meant the other direction.
+            raise InputError(exc.message, hint="to build a .p12 from PEM, add --key KEY.pem --out OUT.p12") from None
+        raise
+    diagnosis = loaded.diagnosis
+
+    if with_key and loaded.key is None:
+        kind = "a truststore" if loaded.trusted else "certificates only"
+        raise InputError(
+            f"{source} holds no private key ({kind}: {len(loaded.chain)} certificate(s))",
+            hint="add --nokeys to extract the certificates",
+        )
+    certificates = []
+    if not cacerts:
+        if loaded.certificate is None:
+            if clcerts:
+                raise InputError(f"{source} has no certificate bound to a private key (--clcerts selects that one)")
+        else:
+            certificates.append(loaded.certificate.certificate)
+    if not clcerts:
+        certificates.extend(other.certificate for other in loaded.others)
+    if not certificates and not with_key:
+        raise InputError(f"{source} holds no {'CA ' if cacerts else ''}certificates to write")
+
+    pem = b"".join(certificate.public_bytes(serialization.Encoding.PEM) for certificate in certificates)
+    if with_key:
+        pem += loaded.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+    if diagnosis.needs_legacy_provider and not legacy_ok:
+        warn(
+            f"{source} is encrypted with {diagnosis.describe_algorithms()} (legacy, weak); "
+            "certkit read it, but re-create it with modern encryption (--legacy-ok silences this)"
+        )
+    if target is None:
+        typer.echo(pem.decode("ascii"), nl=False)
+        return
+    write_file(target, pem, secret=with_key, force=force)
+    parts = [f"{len(certificates)} certificate(s)"]
+    if with_key:
+        parts.insert(0, "the private key (PKCS#8, unencrypted, mode 0600)")
+    info(f"wrote {target}: {' and '.join(parts)}")
+
+
+def _load_pem_certificates(path: Path, what: str):
+    from cryptography import x509
+
+    from certkit.errors import InputError
+
+    data = _read_input(path, what)
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError:
+        if b"-----BEGIN" not in data:
+            raise InputError(f"{what} {path} is not PEM (no '-----BEGIN CERTIFICATE-----' block)") from None
+        raise InputError(f"{what} {path} holds no readable PEM certificate") from None
+
+
+def _load_pem_key(path: Path):
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    from certkit.errors import InputError
+
+    data = _read_input(path, "the key")
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise InputError(
+            f"the key {path} is encrypted",
+            hint=f"decrypt it first: openssl pkey -in {path} -out plain.key (keep it 0600)",
+        ) from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InputError(f"the key {path} is not a PEM private key certkit can read") from None
+
+
+def _pem_to_p12(
+    certificate_path: Path,
+    key_path: Path,
+    ca_paths: list[Path],
+    out: Optional[str],
+    alias: Optional[str],
+    legacy: bool,
+    force: bool,
+    pass_literal: Optional[str],
+    pass_file: Optional[Path],
+) -> None:
+    from certkit.errors import UsageError
+    from certkit.outputs import ensure_absent, write_file
+    from certkit.pkcs12 import serialize_keystore
+    from certkit.secrets import PASS, resolve_secret
+
+    if out == "-":
+        raise UsageError("a PKCS#12 keystore is binary and holds a private key: give --out FILE.p12")
+    target = Path(out) if out else _default_p12_name(certificate_path)
+    ensure_absent(target, force)
+
+    certificates = _load_pem_certificates(certificate_path, "the certificate")
+    key = _load_pem_key(key_path)
+    trusted_certificates = [c for ca_path in ca_paths for c in _load_pem_certificates(ca_path, "the CA file")]
+    trusted = [("ca" if index == 0 else f"ca-{index + 1}", c) for index, c in enumerate(dict.fromkeys(trusted_certificates))]
+
+    # Complete the chain with the --ca certificates the leaf's issuers are among.
+    chain = list(certificates)
+    while chain[-1].issuer != chain[-1].subject:
+        issuer = next((c for c in trusted_certificates if c.subject == chain[-1].issuer and c not in chain), None)
+        if issuer is None:
+            break
+        chain.append(issuer)
+
+    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True)
+    keystore = serialize_keystore(
+        alias=alias or target.stem, private_key=key, chain=chain, trusted=trusted, password=password, legacy=legacy
+    )
+    write_file(target, keystore, secret=True, force=force)
+    entries = [f"PrivateKeyEntry '{alias or target.stem}' ({len(chain)} certificate(s))"]
+    entries += [f"trustedCertEntry '{name}'" for name, _ in trusted]
+    info(f"wrote {target}: {', '.join(entries)}; {'3DES/SHA-1 (legacy)' if legacy else 'AES-256/HMAC-SHA256'}")
+
 
 def register(app) -> None:
-    """Add this module's commands to the root typer app."""
+    """Add ``certkit convert`` to the root typer app."""
+
+    @app.command("convert", help=_HELP)
+    def convert(
+        input_path: Path = typer.Argument(..., metavar="IN", help="A .p12 to convert to PEM, or a PEM certificate with --key."),
+        out: Optional[str] = typer.Option(None, "--out", help="Output file ('-': standard output, PEM only). Default: derived from IN."),
+        clcerts: bool = typer.Option(False, "--clcerts", help="p12->PEM: only the certificate bound to the key."),
+        cacerts: bool = typer.Option(False, "--cacerts", help="p12->PEM: only the other (CA) certificates."),
+        nokeys: bool = typer.Option(False, "--nokeys", help="p12->PEM: no private key."),
+        legacy_ok: bool = typer.Option(False, "--legacy-ok", help="p12->PEM: do not warn about RC2/RC4/DES input."),
+        key: Optional[Path] = typer.Option(None, "--key", help="PEM->p12: the private key (PEM, unencrypted)."),
+        ca: list[Path] = typer.Option([], "--ca", help="PEM->p12: CA certificate(s): trustedCertEntry items that also complete the chain."),
+        name: Optional[str] = typer.Option(None, "--name", help="PEM->p12: alias of the key entry (default: the output's name)."),
+        legacy: bool = typer.Option(False, "--legacy", help="PEM->p12: 3DES with a SHA-1 MAC, for JDK 8 and OpenSSL 1.x."),
+        pass_file: Optional[Path] = typer.Option(None, "--pass-file", help="Read the PKCS#12 password from this file."),
+        pass_literal: Optional[str] = typer.Option(None, "--pass", help="The PKCS#12 password (visible to others: prefer --pass-file or CERTKIT_PASS)."),
+        force: bool = typer.Option(False, "--force", help="Replace an existing output; allow a key on standard output."),
+    ) -> None:
+        from certkit.errors import UsageError
+
+        if key is None:
+            pem_only = [flag for flag, given in (("--ca", ca), ("--name", name), ("--legacy", legacy)) if given]
+            if pem_only:
+                raise UsageError(f"{pem_only[0]} builds a PKCS#12 from PEM and needs --key KEY.pem")
+            _p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file)
+            return
+        p12_only = [f for f, given in (("--clcerts", clcerts), ("--cacerts", cacerts), ("--nokeys", nokeys), ("--legacy-ok", legacy_ok)) if given]
+        if p12_only:
+            raise UsageError(f"{p12_only[0]} applies to PKCS#12 input, not to building a PKCS#12 with --key")
+        _pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file)

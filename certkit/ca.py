@@ -246,77 +246,33 @@ def _pick_ca_certificate(key: PrivateKey, certificates: list[x509.Certificate], 
 def load_ca_pkcs12(path: str | os.PathLike[str], password: PasswordSource) -> CertificateAuthority:
     """Load a CA from a PKCS#12 keystore holding exactly one key entry (any alias).
 
-    ``password`` may be a callable, called only if the keystore is not readable with an
-    empty password. Wrong password and unsupported encryption are told apart.
+    ``password`` may be a callable, called only if the keystore does not open without a
+    password. A wrong password, an algorithm the installed cryptography cannot decrypt and
+    a damaged file are told apart (:func:`certkit.pkcs12.load_pkcs12`).
     """
+    from certkit.pkcs12 import load_pkcs12
+
     source = str(path)
     data = _read(path, "the CA keystore")
-    loaded = _load_pkcs12_with_fallback(_pkcs12_loader(), data, password, source)
-    keys = [entry for entry in loaded.entries if entry.private_key is not None]
-    if not keys:
-        raise CAError(f"{source} holds no private key: it cannot sign", hint="pass the CA keystore that holds the CA's key")
-    if len(keys) > 1:
-        aliases = ", ".join(repr(entry.alias) for entry in keys)
-        raise CAError(f"{source} holds {len(keys)} private keys ({aliases}); a CA keystore must hold exactly one",
-                      hint="export the CA entry alone, e.g. keytool -importkeystore -srcalias ALIAS")
-    entry = keys[0]
-    key = _check_supported_key(entry.private_key, source)
-    chain_certs = list(entry.chain) if entry.chain else []
-    all_certs = chain_certs + [c for c in loaded.certificates if c not in chain_certs]
-    ca_cert = _pick_ca_certificate(key, all_certs, source) if all_certs else None
-    if ca_cert is None:
-        raise CAError(f"{source} holds a key but no certificate for it")
-    return CertificateAuthority(ca_cert, key, _order_chain(ca_cert, all_certs), source=source)
-
-
-@dataclass
-class _Entry:
-    alias: str | None
-    private_key: object | None
-    chain: list[x509.Certificate]
-
-
-@dataclass
-class _Loaded:
-    entries: list[_Entry]
-    certificates: list[x509.Certificate]
-
-
-def _load_with_cryptography(data: bytes, password: str, source: str) -> _Loaded:
-    from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
-
     try:
-        bundle = crypto_pkcs12.load_pkcs12(data, password.encode("utf-8") if password else None)
-    except ValueError:
-        raise PasswordError(f"cannot open {source}: wrong password, or an encryption this OpenSSL cannot read") from None
-    chain = [bundle.cert.certificate] if bundle.cert else []
-    alias = bundle.cert.friendly_name.decode("utf-8", "replace") if bundle.cert and bundle.cert.friendly_name else None
-    extra = [c.certificate for c in bundle.additional_certs]
-    return _Loaded([_Entry(alias, bundle.key, chain)] if bundle.key else [], chain + extra)
-
-
-def _pkcs12_loader():
-    """certkit.pkcs12.load_pkcs12 (tells wrong password from unsupported algorithm) when present."""
-    from certkit import pkcs12
-
-    return getattr(pkcs12, "load_pkcs12", _load_with_cryptography)
-
-
-def _load_pkcs12_with_fallback(load_pkcs12, data: bytes, password: PasswordSource, source: str):
-    """Try the empty password first (certutil's default), then the one given or prompted."""
-    given = password if isinstance(password, str) else None
-    if given is not None:
-        return load_pkcs12(data, given, source=source)
-    try:
-        return load_pkcs12(data, "", source=source)
+        loaded = load_pkcs12(data, password if isinstance(password, str) else None, source=source)
     except PasswordError:
-        asked = _resolve_password(password)
+        if not callable(password):
+            raise
+        asked = password()  # only now: a keystore without a password never prompts
         if asked is None:
-            raise PasswordError(
-                f"{source} is protected by a password and none was given",
-                hint="use --ca-pass-file FILE or set CERTKIT_CA_PASS",
-            ) from None
-        return load_pkcs12(data, asked, source=source)
+            raise PasswordError(f"{source} is protected by a password and none was given",
+                                hint="use --ca-pass-file FILE or set CERTKIT_CA_PASS") from None
+        loaded = load_pkcs12(data, asked, source=source)
+    if loaded.key is None:
+        raise CAError(f"{source} holds no private key: it cannot sign",
+                      hint="pass the CA keystore that holds the CA's key (certutil: elastic-stack-ca.p12)")
+    key = _check_supported_key(loaded.key, source)
+    certificates = list(loaded.chain)
+    if not certificates:
+        raise CAError(f"{source} holds a key but no certificate for it")
+    ca_cert = _pick_ca_certificate(key, certificates, source)
+    return CertificateAuthority(ca_cert, key, _order_chain(ca_cert, certificates), source=source)
 
 
 _PEM_KEY_BLOCK = re.compile(rb"-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----.*?-----END \1-----", re.S)

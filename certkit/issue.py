@@ -24,6 +24,7 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -44,6 +45,8 @@ from certkit.model import Instance
 from certkit.naming import subject_for
 
 ProgressFn = Callable[[int, int], None]
+# A picklable callable run on each new certificate inside the worker that made it.
+PackageFn = Callable[["IssuedCertificate"], Any]
 
 
 @dataclass
@@ -53,6 +56,10 @@ class IssuedCertificate:
     instance: Instance
     certificate: x509.Certificate
     private_key: PrivateKey
+    # What issue_all's ``package`` step made of it in the worker (e.g. the node's files),
+    # and the step itself, so a consumer can tell whether it matches what it wants.
+    packaged: Any = None
+    packaged_with: Any = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,7 @@ _worker_state: dict[str, object] = {}
 
 
 def _init_worker(ca_cert_der: bytes | None, ca_key_der: bytes | None, key_type: str,
-                 key_size: int | None, validity: Validity) -> None:
+                 key_size: int | None, validity: Validity, package: PackageFn | None) -> None:
     # Ctrl-C reaches the whole process group: the parent decides (it terminates the pool);
     # workers ignoring SIGINT keeps their tracebacks off the user's terminal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -189,10 +196,10 @@ def _init_worker(ca_cert_der: bytes | None, ca_key_der: bytes | None, key_type: 
         certificate = x509.load_der_x509_certificate(ca_cert_der)
         key = serialization.load_der_private_key(ca_key_der, None)
         ca = CertificateAuthority(certificate, key)  # type: ignore[arg-type]
-    _worker_state.update(ca=ca, key_type=key_type, key_size=key_size, validity=validity)
+    _worker_state.update(ca=ca, key_type=key_type, key_size=key_size, validity=validity, package=package)
 
 
-def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes]:
+def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:
     index, instance = task
     state = _worker_state
     issued = issue_certificate(
@@ -202,7 +209,9 @@ def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes]:
     key_der = issued.private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der
+    package = state["package"]
+    packaged = package(issued) if package is not None else None  # type: ignore[operator]
+    return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
 
 
 def default_jobs() -> int:
@@ -234,11 +243,15 @@ def issue_all(
     jobs: int | None = None,
     progress: ProgressFn | None = None,
     validity: Validity | None = None,
+    package: PackageFn | None = None,
 ) -> list[IssuedCertificate]:
     """Issue a certificate for every instance, in order, using ``jobs`` processes.
 
     ``jobs`` defaults to the number of usable CPUs; 1 (or a single instance) works in this
-    process. ``progress(done, total)`` is called after each certificate. An interrupt
+    process. ``progress(done, total)`` is called after each certificate. ``package``, a
+    picklable callable, runs on each new certificate in the worker that made it (the
+    bundle encrypts keystores there, in parallel); its result lands in
+    ``IssuedCertificate.packaged``. An interrupt
     (KeyboardInterrupt, which certkit's CLI also raises for SIGTERM) stops the workers.
     """
     validity = validity or Validity.starting_now(days)
@@ -250,7 +263,10 @@ def issue_all(
     results: list[IssuedCertificate | None] = [None] * total
     if jobs == 1 or total <= 1:
         for index, instance in enumerate(instances):
-            results[index] = issue_certificate(ca, instance, key_type=key_type, key_size=key_size, validity=validity)
+            issued = issue_certificate(ca, instance, key_type=key_type, key_size=key_size, validity=validity)
+            if package is not None:
+                issued.packaged, issued.packaged_with = package(issued), package
+            results[index] = issued
             if progress:
                 progress(index + 1, total)
         return results  # type: ignore[return-value]
@@ -267,19 +283,21 @@ def issue_all(
         max_workers=min(jobs, total),
         mp_context=_pool_context(),
         initializer=_init_worker,
-        initargs=(ca_cert_der, ca_key_der, key_type, key_size, validity),
+        initargs=(ca_cert_der, ca_key_der, key_type, key_size, validity, package),
     )
     try:
         # One task per certificate: RSA key generation time varies a lot from key to key,
         # so small tasks balance the workers; a task's IPC is tiny next to a keygen.
         futures = [executor.submit(_issue_in_worker, task) for task in enumerate(instances)]
         for done, future in enumerate(as_completed(futures), start=1):
-            index, cert_der, key_der = future.result()
+            index, cert_der, key_der, packaged = future.result()
             results[index] = IssuedCertificate(
                 instances[index],
                 x509.load_der_x509_certificate(cert_der),
                 # The worker just generated this key: re-validating it would cost ~1 ms each.
                 serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
+                packaged,
+                package if package is not None else None,
             )
             if progress:
                 progress(done, total)

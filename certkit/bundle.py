@@ -1,0 +1,150 @@
+"""The files a run produces, laid out exactly as elasticsearch-certutil lays them out.
+
+Node bundle (``certkit cert``)::
+
+    ca/ca.crt                            the CA certificate (+ its issuers), never its key
+    <filename>/<filename>.p12            PKCS#12: PrivateKeyEntry "<name>" + trustedCertEntry "ca"
+  or, with --pem,
+    <filename>/<filename>.crt            the node certificate (+ intermediate CAs)
+    <filename>/<filename>.key            its key, traditional OpenSSL PEM, 0600
+
+CA (``certkit ca``): ``elastic-stack-ca.p12`` (key alias ``ca``) or, with --pem,
+``ca/ca.crt`` + ``ca/ca.key``.
+
+This module only builds ``{relative path: OutputFile}`` maps; :mod:`certkit.outputs`
+writes them atomically (a folder or a zip) with keys 0600.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from certkit.ca import CertificateAuthority, certificate_pem, private_key_pem
+from certkit.issue import IssuedCertificate
+from certkit.outputs import OutputFile
+
+CA_CERT_PATH = "ca/ca.crt"
+CA_KEY_PATH = "ca/ca.key"
+CA_KEY_ALIAS = "ca"  # certutil's alias for the CA key entry and for the trusted CA in node keystores
+DEFAULT_BUNDLE = "certificate-bundle.zip"
+DEFAULT_CA_P12 = "elastic-stack-ca.p12"
+DEFAULT_CA_ZIP = "elastic-stack-ca.zip"
+
+
+@dataclass(frozen=True)
+class NodePackaging:
+    """How each node's files are written: PEM or PKCS#12, with which password.
+
+    Picklable on purpose: :func:`certkit.issue.issue_all` hands it to its worker processes
+    so that keystores are encrypted in parallel with the key generation.
+    """
+
+    pem: bool
+    password: str | None
+    # The signing CA first, then its issuers; empty when self-signed. DER, because
+    # cryptography's certificate objects cannot be pickled.
+    ca_chain_der: tuple[bytes, ...] = ()
+    legacy: bool = False
+
+    @property
+    def ca_chain(self) -> list[x509.Certificate]:
+        return [x509.load_der_x509_certificate(der) for der in self.ca_chain_der]
+
+    def __call__(self, issued: IssuedCertificate) -> dict[str, OutputFile]:
+        return node_files(issued, self)
+
+
+def _intermediates(ca_chain: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """The CA certificates a node must send with its own: all but a self-signed root."""
+    return [c for c in ca_chain if c.issuer != c.subject]
+
+
+def node_files(issued: IssuedCertificate, packaging: NodePackaging) -> dict[str, OutputFile]:
+    """The files of one node, keyed by their path inside the bundle."""
+    folder = issued.instance.filename
+    if packaging.pem:
+        return {
+            f"{folder}/{folder}.crt": OutputFile(
+                certificate_pem(issued.certificate, *_intermediates(packaging.ca_chain))
+            ),
+            f"{folder}/{folder}.key": OutputFile(private_key_pem(issued.private_key, packaging.password), secret=True),
+        }
+    return {f"{folder}/{folder}.p12": OutputFile(node_keystore(issued, packaging), secret=True)}
+
+
+def node_keystore(issued: IssuedCertificate, packaging: NodePackaging) -> bytes:
+    """The node's PKCS#12, usable as both keystore.path and truststore.path (like certutil's).
+
+    PrivateKeyEntry aliased by the instance name, chain leaf then CA (then the CA's
+    issuers); the signing CA also as a trustedCertEntry aliased ``ca``.
+    """
+    from certkit.pkcs12 import serialize_keystore
+
+    ca_chain = packaging.ca_chain
+    trusted = [(CA_KEY_ALIAS, ca_chain[0])] if ca_chain else []
+    return serialize_keystore(
+        alias=issued.instance.name,
+        private_key=issued.private_key,
+        chain=[issued.certificate, *ca_chain],
+        trusted=trusted,
+        password=packaging.password if packaging.password is not None else "",
+        legacy=packaging.legacy,
+    )
+
+
+def bundle_files(
+    issued: Sequence[IssuedCertificate],
+    ca: CertificateAuthority | None,
+    *,
+    pem: bool,
+    password: str | None,
+    legacy: bool = False,
+) -> dict[str, OutputFile]:
+    """Every file of a node bundle: ``ca/ca.crt`` (unless self-signed) and each node's files.
+
+    Node files already made by the issuing workers (``IssuedCertificate.packaged``, see
+    :func:`certkit.issue.issue_all`'s ``package``) are used as they are.
+    """
+    packaging = packaging_for(ca, pem=pem, password=password, legacy=legacy)
+    files: dict[str, OutputFile] = {}
+    if ca is not None:
+        files[CA_CERT_PATH] = OutputFile(certificate_pem(*ca.chain))
+    for node in issued:
+        ready = node.packaged if isinstance(node.packaged, dict) and node.packaged_with == packaging else None
+        files.update(ready if ready is not None else node_files(node, packaging))
+    return files
+
+
+def packaging_for(
+    ca: CertificateAuthority | None, *, pem: bool, password: str | None, legacy: bool = False
+) -> NodePackaging:
+    chain_der = tuple(c.public_bytes(serialization.Encoding.DER) for c in ca.chain) if ca else ()
+    return NodePackaging(pem=pem, password=password, ca_chain_der=chain_der, legacy=legacy)
+
+
+def single_keystore(issued: IssuedCertificate, ca: CertificateAuthority | None, password: str | None) -> bytes:
+    """One node's PKCS#12 as a file of its own (certutil's ``elastic-certificates.p12``)."""
+    return node_keystore(issued, packaging_for(ca, pem=False, password=password))
+
+
+def ca_keystore(ca: CertificateAuthority, password: str | None) -> bytes:
+    """The CA as certutil writes ``elastic-stack-ca.p12``: one PrivateKeyEntry aliased ``ca``."""
+    from certkit.pkcs12 import serialize_keystore
+
+    return serialize_keystore(
+        alias=CA_KEY_ALIAS, private_key=ca.private_key, chain=list(ca.chain), trusted=[],
+        password=password if password is not None else "",
+    )
+
+
+def ca_pem_files(ca: CertificateAuthority, password: str | None) -> dict[str, OutputFile]:
+    """``ca/ca.crt`` and ``ca/ca.key`` (encrypted AES-128-CBC Proc-Type PEM when a password is given)."""
+    return {
+        CA_CERT_PATH: OutputFile(certificate_pem(*ca.chain)),
+        CA_KEY_PATH: OutputFile(private_key_pem(ca.private_key, password), secret=True),
+    }
+

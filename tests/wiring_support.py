@@ -104,3 +104,30 @@ def der(certificate) -> bytes:
 def key_pem(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
+
+
+# --------------------------------------------------------------------------- golden files
+
+GOLDEN = TESTS / "golden" / "wire"
+REGENERATE_VARIABLE = "CERTKIT_REGENERATE_GOLDEN"
+
+
+def assert_golden(name: str, text: str) -> None:
+    """``text`` must equal tests/golden/wire/<name> byte for byte.
+
+    Regenerating is a deliberate act: ``CERTKIT_REGENERATE_GOLDEN=1 pytest
+    tests/test_wire_golden.py -n 0`` rewrites the files, and the diff is reviewed before it
+    is committed. Under CI the variable is refused, so a run can never bless its own output.
+    """
+    import os
+
+    path = GOLDEN / name
+    if os.environ.get(REGENERATE_VARIABLE) == "1":
+        if os.environ.get("CI"):
+            raise AssertionError(f"{REGENERATE_VARIABLE} is not allowed under CI")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.is_file(), f"no golden file {path}; create it with {REGENERATE_VARIABLE}=1 and review it"
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"output differs from {path.relative_to(TESTS.parent)}"

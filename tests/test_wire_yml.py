@@ -1,0 +1,167 @@
+"""certkit wire yml: YAML that parses back to exactly the intended settings, paths as the
+node sees them, every refusal one line with nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import assert_one_line_error
+from tests.wiring_support import key_pem, make_ca, pem
+
+
+def parsed(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_certificate_model_parses_back_to_the_intended_keys(cli):
+    settings = parsed(cli("wire", "yml", "--ca", "certs/ca.crt", "--ca", "certs/cloud-ca.crt",
+                          "--restrictions", "trust.yml", "--fields", "dns", "--verification-mode", "certificate"))
+    assert settings == {
+        "xpack.security.transport.ssl.certificate_authorities": ["certs/ca.crt", "certs/cloud-ca.crt"],
+        "xpack.security.transport.ssl.trust_restrictions.path": "trust.yml",
+        "xpack.security.transport.ssl.trust_restrictions.x509_fields": ["subjectAltName.dnsName"],
+        "xpack.security.transport.ssl.verification_mode": "certificate",
+    }
+
+
+def test_default_fields_are_not_written(cli):
+    for fields in ([], ["--fields", "othername"], ["--fields", "SUBJECTALTNAME.OTHERNAME.COMMONNAME"]):
+        settings = parsed(cli("wire", "yml", "--ca", "ca.crt", "--restrictions", "trust.yml", *fields))
+        assert "xpack.security.transport.ssl.trust_restrictions.x509_fields" not in settings
+
+
+@pytest.mark.parametrize("path", ["*ca.crt", "&anchor.crt", "!tag.crt", "yes", "1e3", "null", "a: b.crt",
+                                  "#hash.crt", "with space.crt", 'quote".crt', "back\\slash.crt", "ünï.crt",
+                                  "- dash.crt", "[x].crt", "{y}.crt", "%percent.crt", "@at.crt", "`tick.crt"])
+def test_awkward_paths_stay_strings(cli, path):
+    """A path that YAML would read as an alias, tag, number, bool or mapping is quoted."""
+    settings = parsed(cli("wire", "yml", "--ca", path, "--restrictions", "trust.yml"))
+    assert settings["xpack.security.transport.ssl.certificate_authorities"] == [path]
+
+
+def test_api_key_model_parses_back(cli):
+    settings = parsed(cli("wire", "yml", "--model", "api-key", "--server-cert", "certs/rcs.crt",
+                          "--server-key", "certs/rcs.key", "--ca", "certs/remote-ca.crt"))
+    assert settings == {
+        "remote_cluster_server.enabled": True,
+        "remote_cluster.port": 9443,
+        "xpack.security.remote_cluster_server.ssl.enabled": True,
+        "xpack.security.remote_cluster_server.ssl.certificate": "certs/rcs.crt",
+        "xpack.security.remote_cluster_server.ssl.key": "certs/rcs.key",
+        "xpack.security.remote_cluster_client.ssl.enabled": True,
+        "xpack.security.remote_cluster_client.ssl.certificate_authorities": ["certs/remote-ca.crt"],
+    }
+
+
+def test_json_equals_the_yaml(cli):
+    args = ["wire", "yml", "--model", "api-key", "--server-keystore", "rcs.p12", "--alias", "a",
+            "--signing-cert", "s.crt", "--signing-key", "s.key", "--signing-ca", "sca.crt"]
+    as_yaml = parsed(cli(*args))
+    as_json = json.loads(cli(*args, "--json").stdout)
+    assert as_yaml == as_json
+    assert as_json["cluster.remote.a.signing.certificate"] == "s.crt"
+
+
+def test_no_restrictions_is_a_warning(cli):
+    result = cli("wire", "yml", "--ca", "ca.crt")
+    assert result.exit_code == 0
+    assert "no --restrictions" in result.stderr
+    assert list(yaml.safe_load(result.stdout)) == ["xpack.security.transport.ssl.certificate_authorities"]
+
+
+def test_dot_dot_is_a_warning(cli):
+    result = cli("wire", "yml", "--ca", "../outside/ca.crt", "--restrictions", "trust.yml")
+    assert result.exit_code == 0
+    assert "config folder" in result.stderr
+
+
+def test_out_file(cli, tmp_path):
+    out = tmp_path / "snippet.yml"
+    result = cli("wire", "yml", "--ca", "ca.crt", "--restrictions", "trust.yml", "--out", out)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert yaml.safe_load(out.read_text())["xpack.security.transport.ssl.trust_restrictions.path"] == "trust.yml"
+    assert_one_line_error(cli("wire", "yml", "--ca", "ca.crt", "--out", out), "already exists")
+
+
+# --------------------------------------------------------------------------- --config-dir checks
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    config = tmp_path / "config"
+    (config / "certs").mkdir(parents=True)
+    ca, key = make_ca()
+    (config / "certs" / "ca.crt").write_bytes(pem(ca))
+    (config / "certs" / "ca.key").write_bytes(key_pem(key))
+    (config / "trust.yml").write_text('trust.subject_name:\n  - "*.node.abc.cluster.s1.account"\n')
+    (config / "nested.yml").write_text('trust:\n  subject_name: "node1.example"\n')
+    (config / "other.yml").write_text("cluster.name: x\n")
+    return config
+
+
+def test_config_dir_checks_and_relativises(cli, config_dir):
+    settings = parsed(cli("wire", "yml", "--config-dir", config_dir, "--ca", str(config_dir / "certs" / "ca.crt"),
+                          "--restrictions", "nested.yml"))
+    assert settings["xpack.security.transport.ssl.certificate_authorities"] == ["certs/ca.crt"]
+    assert settings["xpack.security.transport.ssl.trust_restrictions.path"] == "nested.yml"
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--ca", "certs/missing.crt", "--restrictions", "trust.yml"], "not a file in"),
+    (["--ca", "certs/ca.key", "--restrictions", "trust.yml"], "not a PEM certificate"),
+    (["--ca", "certs/ca.crt", "--restrictions", "other.yml"], "no trust.subject_name"),
+])
+def test_config_dir_refusals(cli, config_dir, args, fragment):
+    assert_one_line_error(cli("wire", "yml", "--config-dir", config_dir, *args), fragment)
+
+
+def test_config_dir_outside_is_a_warning(cli, config_dir, tmp_path):
+    outside = tmp_path / "outside.crt"
+    outside.write_bytes((config_dir / "certs" / "ca.crt").read_bytes())
+    result = cli("wire", "yml", "--config-dir", config_dir, "--ca", str(outside), "--restrictions", "trust.yml")
+    assert result.exit_code == 0
+    assert "outside" in result.stderr and "config folder" in result.stderr
+    assert parsed(result)["xpack.security.transport.ssl.certificate_authorities"] == [str(outside)]
+
+
+def test_config_dir_must_be_a_folder(cli, tmp_path):
+    assert_one_line_error(cli("wire", "yml", "--config-dir", tmp_path / "nope", "--ca", "ca.crt"), "not a folder")
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+REFUSED = [
+    ([], "name the CA certificates"),
+    (["--ca", "ca.crt", "--restrictions", "trust.txt"], "must end in .yml, .yaml or .json"),
+    (["--ca", "ca.crt", "--restrictions", "trust.yml", "--fields", "subjectAltName.ipAddress"],
+     "not a supported x509 field"),
+    (["--ca", "ca.crt", "--fields", "dns"], "--fields only matters with --restrictions"),
+    (["--ca", "ca.crt", "--verification-mode", "none"], "choose certificate or full"),
+    (["--ca", "ca.crt", "--server-cert", "x.crt"], "belong to --model api-key"),
+    (["--ca", "ca.crt", "--port", "9444"], "belong to --model api-key"),
+    (["--ca", "", "--restrictions", "trust.yml"], "is empty"),
+    (["--model", "api-key", "--restrictions", "trust.yml", "--ca", "x"], "belong to the certificate model"),
+    (["--model", "api-key"], "nothing to configure"),
+    (["--model", "api-key", "--server-cert", "a.crt"], "go together"),
+    (["--model", "api-key", "--server-keystore", "a.p12", "--server-key", "a.key"], "not both"),
+    (["--model", "api-key", "--server-keystore", "a.p12", "--port", "70000"], "between 1 and 65535"),
+    (["--model", "api-key", "--ca", "r.crt", "--port", "9444"], "--port is the remote cluster server's port"),
+    (["--model", "api-key", "--signing-cert", "s.crt", "--signing-key", "s.key"], "add --alias"),
+    (["--model", "api-key", "--alias", "a", "--ca", "r.crt"], "add --signing-cert"),
+    (["--model", "api-key", "--alias", "bad.alias", "--signing-cert", "s", "--signing-key", "k"], "'.'"),
+    (["--model", "tls", "--ca", "x"], "choose certificate or api-key"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), REFUSED, ids=[" ".join(a) or "nothing" for a, _ in REFUSED])
+def test_refused_with_one_line_and_nothing_written(cli, tmp_path, args, fragment):
+    out = tmp_path / "snippet.yml"
+    result = cli("wire", "yml", *args, "--out", out)
+    assert_one_line_error(result, fragment)
+    assert result.stdout == ""
+    assert not out.exists()

@@ -66,8 +66,8 @@ class CertificateItem:
     ``source`` is the label shown to users; ``container`` the file, zip member or endpoint
     it came from; ``position`` its 0-based index there; ``chain`` is True for the
     certificates a PKCS#12 file holds besides its key's certificate (the issuers), which
-    are not node certificates. ``pkcs12`` is the raw PKCS#12 file a certificate came from
-    (for ``inspect``'s algorithm diagnosis), else None.
+    are not node certificates. ``pkcs12`` describes the PKCS#12 file a certificate came
+    from (algorithms, MAC, entries: certkit.pkcs12's diagnosis), else None.
     """
 
     source: str
@@ -76,7 +76,7 @@ class CertificateItem:
     container: str
     position: int = 0
     chain: bool = False
-    pkcs12: bytes | None = None
+    pkcs12: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -222,56 +222,34 @@ def _short(exc: BaseException) -> str:
 # ----------------------------------------------------------------------------- PKCS#12
 
 
-def _open_pkcs12(data: bytes, password: str | None) -> tuple[x509.Certificate | None, list[x509.Certificate]]:
-    """(key's certificate, other certificates) of a PKCS#12 file; ValueError when it cannot be opened.
-
-    Kept to this one function so that certkit.pkcs12's reader (truthful errors about
-    legacy algorithms) can replace cryptography's here.
-    """
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
-    loaded = pkcs12.load_pkcs12(data, None if password is None else password.encode("utf-8"))
-    leaf = loaded.cert.certificate if loaded.cert is not None else None
-    return leaf, [c.certificate for c in loaded.additional_certs]
-
-
 def _pkcs12_certificates(data: bytes, source: str, passwords: _PasswordCache) -> Iterator[CertificateItem]:
-    opened = None
-    for candidate in (None, ""):
-        try:
-            opened = _open_pkcs12(data, candidate)
-            break
-        except ValueError:
-            continue
-    if opened is None:
-        password = passwords.get()
-        if password is None:
-            raise PasswordError(
-                f"{source} is a password-protected PKCS#12 file and no password was given",
-                hint="give it with --pass-file FILE or $CERTKIT_PASS",
-            )
-        try:
-            opened = _open_pkcs12(data, password)
-        except ValueError:
-            raise PasswordError(
-                f"cannot open the PKCS#12 file {source}: wrong password, or an algorithm this "
-                "system's OpenSSL no longer allows",
-                hint="check the password; 'certkit inspect' on the file tells which algorithms it uses",
-            ) from None
-    leaf, others = opened
-    certificates = ([leaf] if leaf is not None else []) + others
-    if not certificates:
-        raise _NotCertificates("the PKCS#12 file holds no certificate")
-    if len(certificates) == 1:
-        labels = [source]
-    else:
-        labels = [f"{source}#{n}" for n in range(1, len(certificates) + 1)]
+    """The certificates of a PKCS#12 file: the key's certificate first, then the others.
+
+    certkit.pkcs12 opens it (no password and the empty one are tried first; a wrong
+    password, a legacy algorithm this system cannot decrypt and a damaged file are told
+    apart); the password provider is asked only when the file needs a password.
+    """
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from certkit.pkcs12 import load_pkcs12
+
+    try:
+        loaded = load_pkcs12(data, None, source=source)
+    except PasswordError:
+        password = passwords.get()
+        if password is None:
+            raise
+        loaded = load_pkcs12(data, password, source=source)
+    certificates = loaded.chain
+    if not certificates:
+        raise _NotCertificates("the PKCS#12 file holds no certificate")
+    has_key_certificate = loaded.certificate is not None
+    description = loaded.to_json()
     for index, certificate in enumerate(certificates):
+        label = source if len(certificates) == 1 else f"{source}#{index + 1}"
         yield CertificateItem(
-            labels[index], certificate.public_bytes(Encoding.DER), certificate, source, index,
-            chain=leaf is not None and index > 0, pkcs12=data,
+            label, certificate.public_bytes(Encoding.DER), certificate, source, index,
+            chain=has_key_certificate and index > 0, pkcs12=description,
         )
 
 

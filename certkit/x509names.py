@@ -280,11 +280,18 @@ def _type_name(tag: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class OtherName:
-    """An otherName SAN: its type-id, and the name Elasticsearch reads (None if it ignores it)."""
+    """An otherName SAN: its type-id, its value decoded the way Elasticsearch decodes a
+    commonName (``text``, None when that fails, with ``problem`` saying why), and ``value``,
+    the name Elasticsearch actually reads: ``text`` for type-id 2.5.4.3, else None.
+    """
 
     type_id: str
-    value: str | None
+    text: str | None
     problem: str | None = None
+
+    @property
+    def value(self) -> str | None:
+        return self.text if self.type_id == _OID_COMMON_NAME else None
 
 
 def decode_other_name(entry: bytes) -> OtherName:
@@ -302,8 +309,6 @@ def decode_other_name(entry: bytes) -> OtherName:
         type_id = _es_oid(entry[oid_start:oid_end])
     except ValueError as exc:
         return OtherName("?", None, f"malformed otherName: {exc}")
-    if type_id != _OID_COMMON_NAME:
-        return OtherName(type_id, None, None)
     try:
         # The JDK hands over the certificate's value element V (normally the [0] EXPLICIT
         # wrapper) wrapped once more. Elasticsearch enters that outer wrapper, reads V, and
@@ -316,6 +321,8 @@ def decode_other_name(entry: bytes) -> OtherName:
         inner_tag, inner_start, inner_end = _es_read(entry, value_start)
         return OtherName(type_id, _es_string(inner_tag, entry[inner_start:inner_end]))
     except ValueError as exc:
+        if type_id != _OID_COMMON_NAME:
+            return OtherName(type_id, None)
         return OtherName(type_id, None, f"otherName commonName ignored by Elasticsearch: {exc}")
 
 
@@ -503,3 +510,86 @@ def jdk_dn(name_der: bytes) -> str:
 def subject_dn(der: bytes) -> str:
     """The subject of a DER certificate in the JDK's ``X500Principal.toString()`` form."""
     return jdk_dn(locate_fields(der).subject)
+
+
+# ---------------------------------------------------------------------------------------
+# A certificate described for people and scripts (``certkit inspect``).
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def describe_key(public_key) -> tuple[str, int | None, str | None]:
+    """(key type, size in bits, curve name) of a public key."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "RSA", public_key.key_size, None
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return "EC", public_key.curve.key_size, public_key.curve.name
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return "Ed25519", 256, None
+    if isinstance(public_key, ed448.Ed448PublicKey):
+        return "Ed448", 456, None
+    if isinstance(public_key, dsa.DSAPublicKey):
+        return "DSA", public_key.key_size, None
+    return type(public_key).__name__, None, None
+
+
+def describe_certificate(der: bytes, certificate) -> dict:
+    """What a certificate says, in the JSON shape of ``certkit inspect`` (CLI.md).
+
+    Subject and issuer in the JDK's form (as Elasticsearch prints them), serial in
+    lower-case hex, validity in ISO 8601 UTC, names split by kind; ``warnings`` lists the
+    otherName values Elasticsearch ignores.
+    """
+    import hashlib
+
+    located = locate_fields(der)
+    names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else EMPTY
+    key_type, key_size, curve = describe_key(certificate.public_key())
+    issuer_der = _issuer_der(der)
+    document = {
+        "subject": jdk_dn(located.subject),
+        "issuer": jdk_dn(issuer_der) if issuer_der else certificate.issuer.rfc4514_string(),
+        "serial": format(certificate.serial_number, "x"),
+        "not_before": _iso(certificate.not_valid_before_utc),
+        "not_after": _iso(certificate.not_valid_after_utc),
+        "is_ca": bool(located.is_ca),
+        "key_type": key_type,
+        "key_size": key_size,
+        "names": {
+            "otherName.commonName": list(names.other_name_cns),
+            "dnsName": list(names.dns_names),
+            "ipAddress": list(names.ip_addresses),
+        },
+        "self_signed": certificate.issuer == certificate.subject,
+        "signature_algorithm": getattr(certificate.signature_algorithm_oid, "_name", None)
+        or certificate.signature_algorithm_oid.dotted_string,
+        "sha256_fingerprint": hashlib.sha256(der).hexdigest(),
+    }
+    if curve:
+        document["key_curve"] = curve
+    other = [{"type_id": o.type_id, "value": o.text} for o in names.other_names if o.type_id != _OID_COMMON_NAME]
+    if other:
+        document["names"]["otherName.other"] = other
+    if names.warnings:
+        document["warnings"] = list(names.warnings)
+    return document
+
+
+def _issuer_der(der: bytes) -> bytes | None:
+    """The DER of the issuer Name (the element before validity in the TBSCertificate)."""
+    try:
+        _, start, cert_end = _read_header(der, 0, len(der))
+        _, offset, tbs_end = _read_header(der, start, cert_end)
+        tag, _, element_end = _read_header(der, offset, tbs_end)
+        if tag == 0xA0:
+            offset = element_end
+        for _ in range(2):  # serialNumber, signature
+            _, _, offset = _read_header(der, offset, tbs_end)
+        _, _, issuer_end = _read_header(der, offset, tbs_end)
+        return der[offset:issuer_end]
+    except MalformedCertificate:
+        return None

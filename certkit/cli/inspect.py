@@ -1,7 +1,111 @@
-"""certkit inspect: not built yet (see the open issues)."""
+"""certkit inspect: show every certificate of the given sources."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Optional
 
-def register(app) -> None:
-    """Add this module's commands to the root typer app."""
+import typer
+
+from certkit.cli import _sources as opts
+
+INSPECT_HELP = f"""\
+Show every certificate found: subject and issuer (as Elasticsearch prints them), serial,
+validity, key, CA flag, and the names split by kind (otherName commonName, DNS, IP),
+with a note on any name Elasticsearch would ignore. For a PKCS#12 file, also its
+algorithms, MAC and entries.
+
+{opts.SOURCES_HELP}
+"""
+
+_LABELS = (
+    ("subject", "subject"), ("issuer", "issuer"), ("serial", "serial"), ("validity", "valid"),
+    ("key", "key"), ("is_ca", "CA"),
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``certkit inspect`` to the root app."""
+    app.command("inspect", help=INSPECT_HELP)(inspect)
+
+
+def inspect(
+    sources: list[str] = typer.Argument(..., metavar="SOURCE...", help="Where to read certificates."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of certificates on stdout."),
+    pass_file: Optional[Path] = opts.PASS_FILE,
+    pass_literal: Optional[str] = opts.PASS_LITERAL,
+    client_cert: Optional[Path] = opts.CLIENT_CERT,
+    client_key: Optional[Path] = opts.CLIENT_KEY,
+    timeout: float = opts.TIMEOUT,
+) -> None:
+    from certkit.sources import iter_certificates
+    from certkit.x509names import describe_certificate
+
+    items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))
+    write = sys.stdout.write
+    if as_json:
+        write("[")
+        separator = "\n  "
+        for item in items:
+            document = {"source": item.source, **describe_certificate(item.der, item.certificate)}
+            if item.pkcs12 is not None:
+                document["pkcs12"] = item.pkcs12
+            write(separator + json.dumps(document, ensure_ascii=False))
+            separator = ",\n  "
+        write("\n]\n" if separator != "\n  " else "]\n")
+        return
+    first = True
+    for item in items:
+        if not first:
+            write("\n")
+        first = False
+        write(_render(item.source, describe_certificate(item.der, item.certificate), item.pkcs12))
+
+
+def _render(source: str, document: dict, pkcs12: dict | None) -> str:
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state = ""
+    if document["not_after"] < now:
+        state = "  (EXPIRED)"
+    elif document["not_before"] > now:
+        state = "  (not yet valid)"
+    key = f"{document['key_type']} {document['key_size']}" + (f" ({document['key_curve']})" if "key_curve" in document else "")
+    rows = [
+        ("subject", document["subject"]),
+        ("issuer", document["issuer"] + ("  (self-signed)" if document["self_signed"] else "")),
+        ("serial", document["serial"]),
+        ("valid", f"{document['not_before']} .. {document['not_after']}{state}"),
+        ("key", key),
+        ("CA", "yes" if document["is_ca"] else "no"),
+    ]
+    names = document["names"]
+    for label, values in (("otherName CN", names["otherName.commonName"]), ("DNS", names["dnsName"]),
+                          ("IP", names["ipAddress"])):
+        rows += [(label, value) for value in values] or [(label, "-")]
+    for other in names.get("otherName.other", []):
+        rows.append(("otherName", f"{other['type_id']}: {other['value'] if other['value'] is not None else '?'} "
+                     "(not read by Elasticsearch)"))
+    for warning in document.get("warnings", []):
+        rows.append(("warning", warning))
+    if pkcs12 is not None:
+        rows.append(("pkcs12", _pkcs12_summary(pkcs12)))
+    rows.append(("sha256", document["sha256_fingerprint"]))
+    width = max(len(label) for label, _ in rows)
+    lines = [source] + [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _pkcs12_summary(pkcs12: dict) -> str:
+    parts = []
+    for key in ("algorithms", "summary", "mac"):
+        value = pkcs12.get(key)
+        if value:
+            parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    entries = pkcs12.get("entries") or []
+    if entries:
+        parts.append("entries: " + ", ".join(f"{e.get('alias')} ({e.get('type')})" for e in entries))
+    return "; ".join(parts) or json.dumps(pkcs12, ensure_ascii=False)

@@ -1,0 +1,53 @@
+"""Command-line options shared by the commands that read SOURCE arguments (inspect, check)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+PASS_FILE = typer.Option(None, "--pass-file", metavar="FILE",
+                         help="Password of PKCS#12 sources (first line of FILE); also $CERTKIT_PASS.")
+PASS_LITERAL = typer.Option(None, "--pass", metavar="PASSWORD",
+                            help="Password of PKCS#12 sources on the command line (visible to others; warned).")
+CLIENT_CERT = typer.Option(None, "--client-cert", metavar="CERT.pem",
+                           help="Client certificate (PEM) to present to tls:// sources that ask for one.")
+CLIENT_KEY = typer.Option(None, "--client-key", metavar="KEY.pem",
+                          help="Private key of --client-cert (PEM, unencrypted or with --pass).")
+TIMEOUT = typer.Option(10.0, "--timeout", metavar="SECONDS", help="Connect and handshake timeout for tls:// sources.")
+
+SOURCES_HELP = (
+    "SOURCE: a PEM file (one or many certificates), a DER file, a PKCS#12 file, a folder (read "
+    "recursively), a zip bundle (read in memory, never extracted), or tls://HOST:PORT (the "
+    "certificate a live server presents; nothing is verified)."
+)
+
+
+def source_options(pass_file: Optional[Path], pass_literal: Optional[str], client_cert: Optional[Path],
+                   client_key: Optional[Path], timeout: float) -> dict:
+    """Keyword arguments for certkit.sources.iter_certificates from the shared options."""
+    from certkit.cli._common import warn
+    from certkit.secrets import PASS, resolve_secret
+    from certkit.sources import TlsOptions
+
+    cache: dict[str, str | None] = {}
+
+    def password() -> str | None:
+        if "value" not in cache:
+            cache["value"] = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, warn=warn)
+        return cache["value"]
+
+    tls = TlsOptions(
+        client_cert=str(client_cert) if client_cert else None,
+        client_key=str(client_key) if client_key else None,
+        client_key_password=(lambda: password() or "") if client_key else None,  # type: ignore[arg-type]
+        timeout=timeout,
+    )
+    return {"password": password, "tls": tls, "on_note": lambda message: warn_note(message)}
+
+
+def warn_note(message: str) -> None:
+    import sys
+
+    print(f"note: {message}", file=sys.stderr)

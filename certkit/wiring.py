@@ -363,6 +363,9 @@ def parse_address(text: str) -> RemoteAddress:
     """``HOST:PORT``, ``IPv4:PORT`` or ``[IPv6]:PORT``; one-line errors for everything else."""
     hint_ports = "9443 for the API key model, 9300 for the certificate model"
     value = text.strip()
+    if "://" in value:
+        raise InputError(f"address {text!r} is a URL; remote clusters take HOST:PORT of the transport or "
+                         "remote cluster port", hint=f"e.g. {value.split('://', 1)[1].split('/')[0] or 'host:9443'}")
     if value.startswith("["):
         close = value.find("]")
         if close < 0:
@@ -375,7 +378,7 @@ def parse_address(text: str) -> RemoteAddress:
         if not rest.startswith(":") or not rest[1:]:
             raise InputError(f"address {text!r} has no port", hint=f"[{host}]:9443 ({hint_ports})")
         port_text = rest[1:]
-    elif value.count(":") > 1:
+    elif value.count(":") > 1 and re.fullmatch(r"[0-9A-Fa-f:.%]+", value):
         example = "[2001:db8::1]:9443"
         head, _, tail = value.rpartition(":")
         for candidate, port in ((head, tail), (value, "9443")):

@@ -14,19 +14,16 @@ import typer
 
 from certkit.cli._common import info, warn
 
-_HELP = """Convert PKCS#12 <-> PEM.
-
-PKCS#12 to clean PEM (no "Bag Attributes" lines; certificates leaf first; key as
-unencrypted PKCS#8, file mode 0600), like `openssl pkcs12 -nodes` but for every PKCS#12
-found in the wild (RC2-40 included) and with errors that say what is wrong:
-
-  certkit convert elastic-stack-ca.p12 --nokeys          # -> elastic-stack-ca.crt.pem
-
-PEM to a JDK keystore (a PrivateKeyEntry plus a trustedCertEntry per --ca, as
-elasticsearch-certutil writes: one file for keystore.path and truststore.path):
-
-  certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12
-"""
+_HELP = (
+    "Convert PKCS#12 <-> PEM.\n\n"
+    "PKCS#12 to clean PEM (no 'Bag Attributes' lines, certificates leaf first, the key as "
+    "unencrypted PKCS#8 with mode 0600), for every PKCS#12 found in the wild (RC2-40 "
+    "included), with errors that say what is wrong: "
+    "certkit convert elastic-stack-ca.p12 --nokeys  (writes elastic-stack-ca.crt.pem)\n\n"
+    "PEM to a JDK keystore (a PrivateKeyEntry plus a trustedCertEntry per --ca, as "
+    "elasticsearch-certutil writes: one file for keystore.path and truststore.path): "
+    "certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12"
+)
 
 
 def _read_input(path: Path, what: str) -> bytes:
@@ -144,8 +141,11 @@ def _p12_to_pem(
         )
 
     if diagnosis.needs_legacy_provider and not legacy_ok:
+        legacy_names = " and ".join(
+            dict.fromkeys(p.short_name for p in diagnosis.protections if p.needs_legacy_provider)
+        )
         warn(
-            f"{source} is encrypted with {diagnosis.describe_algorithms()} (legacy, weak); "
+            f"{source} is encrypted with {legacy_names} (legacy, weak); "
             "certkit read it, but re-create it with modern encryption (--legacy-ok silences this)"
         )
     if target is None:

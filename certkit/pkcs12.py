@@ -387,6 +387,17 @@ class LoadedPkcs12:
         return document
 
 
+_ID_PBE_SHA1_3DES_TEXT = str(_ID_PBE_SHA1_3DES)
+_PBES2_KEY_SIZES = {"AES-128-CBC": 16, "AES-192-CBC": 24, "AES-256-CBC": 32, "DES-EDE3-CBC": 24}
+_PRF_HASHES = {
+    "hmacWithSHA1": hashes.SHA1,
+    "hmacWithSHA224": hashes.SHA224,
+    "hmacWithSHA256": hashes.SHA256,
+    "hmacWithSHA384": hashes.SHA384,
+    "hmacWithSHA512": hashes.SHA512,
+}
+
+
 def _decrypt(protection: Protection, ciphertext: bytes, password: str | None) -> bytes | None:
     """Decrypt with cryptography's primitives: PBES2 (AES / 3DES) and PKCS#12 3DES.
 
@@ -419,24 +430,9 @@ def _decrypt(protection: Protection, ciphertext: bytes, password: str | None) ->
     return unpadder.update(padded) + unpadder.finalize()
 
 
-_ID_PBE_SHA1_3DES_TEXT = str(_ID_PBE_SHA1_3DES)
-_PBES2_KEY_SIZES = {"AES-128-CBC": 16, "AES-192-CBC": 24, "AES-256-CBC": 32, "DES-EDE3-CBC": 24}
-_PRF_HASHES = {
-    "hmacWithSHA1": hashes.SHA1,
-    "hmacWithSHA224": hashes.SHA224,
-    "hmacWithSHA256": hashes.SHA256,
-    "hmacWithSHA384": hashes.SHA384,
-    "hmacWithSHA512": hashes.SHA512,
-}
-
-
-def _readable_bags(diagnosis: Pkcs12Diagnosis, password: str | None) -> tuple[list[Bag], bool]:
-    """Every bag that can be read (plain safes, and safes certkit decrypts itself).
-
-    The second value says whether every safe could be read.
-    """
+def _readable_bags(diagnosis: Pkcs12Diagnosis, password: str | None) -> list[Bag]:
+    """Every bag that can be read: plain safes, and the safes certkit decrypts itself."""
     bags: list[Bag] = []
-    complete = True
     for safe in diagnosis.safes:
         if safe.bags is not None:
             bags.extend(safe.bags)
@@ -446,13 +442,12 @@ def _readable_bags(diagnosis: Pkcs12Diagnosis, password: str | None) -> tuple[li
         except (ValueError, PyAsn1Error):
             plaintext = None
         if plaintext is None:
-            complete = False
             continue
         try:
             bags.extend(read_safe_contents(plaintext))
         except PyAsn1Error:
-            complete = False
-    return bags, complete
+            continue
+    return bags
 
 
 def _order_chain(leaf: x509.Certificate | None, others: list[x509.Certificate]) -> list[x509.Certificate]:
@@ -541,7 +536,7 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
             "content does not decrypt"
         )
 
-    bags, _complete = _readable_bags(diagnosis, opened_with if opened_with is not False else password)
+    bags = _readable_bags(diagnosis, opened_with if opened_with is not False else password)
     bag_by_certificate = {bag.certificate_der: bag for bag in bags if bag.certificate_der is not None}
     key_bags = [bag for bag in bags if bag.kind in ("key", "shrouded key")]
     if len(key_bags) > 1:

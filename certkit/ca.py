@@ -38,6 +38,10 @@ CURVES: dict[str, type[ec.EllipticCurve]] = {
 CURVE_BY_SIZE = {256: "P-256", 384: "P-384", 521: "P-521"}
 MIN_RSA_BITS, MAX_RSA_BITS = 2048, 16384
 
+# A CA made a few minutes before its certificates with the same --days ends a few minutes
+# before them; that is not worth a warning, a CA ending months early is.
+EXPIRY_SLACK = _dt.timedelta(days=1)
+
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 # A password given directly, absent, or asked for only when it turns out to be needed
 # (so that an unencrypted CA key never triggers a prompt).
@@ -396,7 +400,7 @@ def check_fit_to_sign(ca: CertificateAuthority, not_after: _dt.datetime | None =
         findings.append(Finding(
             f"the CA certificate {name} is not valid before {certificate.not_valid_before_utc:%Y-%m-%d %H:%M:%S} UTC; "
             "nodes will reject what it signs until then"))
-    if not_after is not None and certificate.not_valid_after_utc < not_after:
+    if not_after is not None and certificate.not_valid_after_utc < not_after - EXPIRY_SLACK:
         findings.append(Finding(
             f"the CA certificate {name} expires on {certificate.not_valid_after_utc:%Y-%m-%d}, before the requested "
             f"end of the new certificates ({not_after:%Y-%m-%d}); they stop validating when the CA does"))

@@ -90,37 +90,53 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any], source: str) -> None:
     out[prefix] = value
 
 
-def _yaml_tree(text: str, source: str) -> Any:
+def _yaml_tree(data: bytes, text: str, source: str) -> Any:
     """The YAML document with every scalar as the text written (keys and values), None for null.
 
-    certkit.yamlio.load_yaml has already refused aliases, bombs and bad syntax with
-    good messages; this second pass keeps scalars as text (Elasticsearch keeps ``123`` and
-    ``yes`` as written) and finds duplicate keys, which Elasticsearch refuses.
+    Elasticsearch keeps ``123`` and ``yes`` as written, and refuses duplicate keys, so the
+    document is composed (libyaml when available: a 1,000-pattern file costs milliseconds)
+    and walked here. Anything unusual (a syntax error, an alias, deep nesting) is handed to
+    certkit.yamlio.load_yaml, which explains it (the unquoted-'*' trap first of all).
     """
     import yaml
 
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    def explain() -> InputError:
+        from certkit.yamlio import load_yaml
 
-    def convert(n: Any) -> Any:
+        try:
+            load_yaml(data, source)
+        except InputError as exc:
+            return exc
+        return InputError(f"{source}: invalid YAML")
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        raise explain() from None
+    seen: set[int] = set()
+
+    def convert(n: Any, depth: int) -> Any:
+        if id(n) in seen or depth > 64:  # an alias (a node reached twice), or absurd nesting
+            raise explain()
+        seen.add(id(n))
         if isinstance(n, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in n.value:
-                key = convert(key_node)
-                if key is None:
-                    key = "null"
-                key = str(key)
+                key = convert(key_node, depth + 1)
+                key = "null" if key is None else str(key)
                 if key in result:
                     line = key_node.start_mark.line + 1
                     raise InputError(f"{source}, line {line}: duplicate key [{key}] (Elasticsearch refuses the file)")
-                result[key] = convert(value_node)
+                result[key] = convert(value_node, depth + 1)
             return result
         if isinstance(n, yaml.SequenceNode):
-            return [convert(v) for v in n.value]
+            return [convert(v, depth + 1) for v in n.value]
         if n.tag == "tag:yaml.org,2002:null":
             return None
         return n.value
 
-    return None if node is None else convert(node)
+    return None if node is None else convert(node, 0)
 
 
 def _json_tree(text: str, source: str) -> Any:
@@ -176,10 +192,9 @@ def parse_restrictions(data: bytes, source: str) -> TrustRestrictions:
             raise InputError(f"{source} is empty: not a JSON settings file")
         tree = _json_tree(text, source)
     else:
-        from certkit.yamlio import load_yaml
-
-        load_yaml(data, source)  # the friendly errors (unquoted '*', aliases, syntax)
-        tree = _yaml_tree(text, source)
+        if "\x00" in text:
+            raise InputError(f"{source} contains NUL bytes: it is not a YAML text file")
+        tree = _yaml_tree(data, text, source)
     if tree is None:
         tree = {}
     if not isinstance(tree, dict):
@@ -350,6 +365,8 @@ def dedupe(patterns: Iterable[GeneratedPattern]) -> list[GeneratedPattern]:
 
 # ------------------------------------------------------------------------------ checking
 
+_NO_NAMES = SubjectAltNames()
+
 
 @dataclass(slots=True)
 class Verdict:
@@ -361,7 +378,7 @@ class Verdict:
     """
 
     source: str
-    subject: str
+    subject_der: bytes | None
     names: SubjectAltNames
     values: list[str]
     admitted: bool
@@ -370,6 +387,14 @@ class Verdict:
     reason: str | None
     explanation: str | None = None
     skipped: str | None = None
+    subject_text: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """The subject DN as Elasticsearch prints it (computed on demand: most reports omit it)."""
+        if self.subject_text is None:
+            self.subject_text = jdk_dn(self.subject_der) if self.subject_der else ""
+        return self.subject_text
 
     def to_json(self, fields: Sequence[str]) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -440,11 +465,12 @@ class RestrictionChecker:
         """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
         try:
             located = fields_of_item or locate_fields(item.der)
-            names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else SubjectAltNames()
-            subject = jdk_dn(located.subject)
+            names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else _NO_NAMES
         except MalformedCertificate as exc:
-            return Verdict(item.source, item.certificate.subject.rfc4514_string(), SubjectAltNames(), [], False, [],
-                           "unchecked", f"the certificate cannot be parsed as the JDK would ({exc})")
+            return Verdict(item.source, None, _NO_NAMES, [], False, [], "unchecked",
+                           f"the certificate cannot be parsed as the JDK would ({exc})",
+                           subject_text=item.certificate.subject.rfc4514_string())
+        subject = located.subject
         values = names.values(self.fields)
         matched: list[tuple[str, str]] = []
         patterns = self._patterns
@@ -471,8 +497,10 @@ class RestrictionChecker:
                            "the JDK refuses the chain before trust restrictions are consulted")
         if matched:
             return Verdict(item.source, subject, names, values, True, matched, chain_state, None)
-        return Verdict(item.source, subject, names, values, False, matched, chain_state,
-                       self.rejection_message(subject, values), self._explain(names, values))
+        verdict = Verdict(item.source, subject, names, values, False, matched, chain_state, None,
+                          self._explain(names, values))
+        verdict.reason = self.rejection_message(verdict.subject, values)
+        return verdict
 
     def check_items(self, items: Iterable[CertificateItem]) -> Iterator[Verdict]:
         """Verdicts for every node certificate of ``items`` (a stream), plus skipped CA certificates.
@@ -506,5 +534,7 @@ class RestrictionChecker:
             yield self.check(pending[0], pending[1], pending[2])
 
     def _skipped(self, item: CertificateItem, located: CertificateFields | None, why: str) -> Verdict:
-        subject = jdk_dn(located.subject) if located else item.certificate.subject.rfc4514_string()
-        return Verdict(item.source, subject, SubjectAltNames(), [], False, [], "unchecked", None, skipped=why)
+        if located is None:
+            return Verdict(item.source, None, _NO_NAMES, [], False, [], "unchecked", None, skipped=why,
+                           subject_text=item.certificate.subject.rfc4514_string())
+        return Verdict(item.source, located.subject, _NO_NAMES, [], False, [], "unchecked", None, skipped=why)

@@ -28,6 +28,7 @@ tests as an independent oracle.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -139,49 +140,74 @@ class CertificateFields:
     is_ca: bool | None
 
 
+def _span(der: bytes, offset: int) -> tuple[int, int]:
+    """(contents start, end) of the element at ``offset``: the hot path's minimal TLV step."""
+    length = der[offset + 1]
+    if length < 0x80:
+        return offset + 2, offset + 2 + length
+    start = offset + 2 + (length & 0x7F)
+    return start, start + int.from_bytes(der[offset + 2:start], "big")
+
+
 def locate_fields(der: bytes) -> CertificateFields:
-    """Walk a certificate's DER to its subject, SAN and basicConstraints; parse nothing else."""
-    end = len(der)
-    tag, start, cert_end = _read_header(der, 0, end)
-    if tag != _SEQUENCE:
-        raise MalformedCertificate("not a DER certificate")
-    tag, offset, tbs_end = _read_header(der, start, cert_end)
-    if tag != _SEQUENCE:
-        raise MalformedCertificate("not a DER certificate")
-    tag, content, element_end = _read_header(der, offset, tbs_end)
-    if tag == 0xA0:  # [0] version
-        offset = element_end
-    subject = b""
-    # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
-    for index in range(6):
-        tag, content, element_end = _read_header(der, offset, tbs_end)
-        if index == 4:
-            if tag != _SEQUENCE:
-                raise MalformedCertificate("the subject is not a Name")
-            subject = der[offset:element_end]
-        offset = element_end
-    san: bytes | None = None
-    is_ca: bool | None = None
-    while offset < tbs_end:
-        tag, content, element_end = _read_header(der, offset, tbs_end)
-        if tag == 0xA3:  # [3] extensions
-            _, position, extensions_end = _read_header(der, content, element_end)
-            while position < extensions_end:
-                _, ext_content, ext_end = _read_header(der, position, extensions_end)
-                oid_tag, oid_start, oid_end = _read_header(der, ext_content, ext_end)
-                oid = der[oid_start:oid_end]
-                if oid == _OID_SUBJECT_ALT_NAME or oid == _OID_BASIC_CONSTRAINTS:
-                    value_tag, value_start, value_end = _read_header(der, oid_end, ext_end)
-                    if value_tag == 0x01:  # critical BOOLEAN
-                        value_tag, value_start, value_end = _read_header(der, value_end, ext_end)
-                    if value_tag != 0x04:
-                        raise MalformedCertificate("extension value is not an OCTET STRING")
-                    if oid == _OID_SUBJECT_ALT_NAME:
-                        san = der[value_start:value_end]
-                    else:
-                        is_ca = _basic_constraints_ca(der[value_start:value_end])
-                position = ext_end
-        offset = element_end
+    """Walk a certificate's DER to its subject, SAN and basicConstraints; parse nothing else.
+
+    Run once per audited certificate, so it takes the shortest path: a certificate that
+    cryptography has loaded has a well-formed TBSCertificate, and any inconsistency left
+    (a truncated or garbled input) surfaces as :class:`MalformedCertificate`. The SAN
+    contents, which cryptography parses only on demand, are decoded strictly by
+    :func:`decode_general_names`.
+    """
+    try:
+        if der[0] != _SEQUENCE:
+            raise MalformedCertificate("not a DER certificate")
+        start, cert_end = _span(der, 0)
+        if der[start] != _SEQUENCE or cert_end > len(der):
+            raise MalformedCertificate("not a DER certificate")
+        offset, tbs_end = _span(der, start)
+        if tbs_end > cert_end:
+            raise MalformedCertificate("truncated certificate")
+        if der[offset] == 0xA0:  # [0] version
+            offset = _span(der, offset)[1]
+        offset = _span(der, offset)[1]  # serialNumber
+        offset = _span(der, offset)[1]  # signature
+        offset = _span(der, offset)[1]  # issuer
+        offset = _span(der, offset)[1]  # validity
+        subject_start = offset
+        if der[offset] != _SEQUENCE:
+            raise MalformedCertificate("the subject is not a Name")
+        offset = _span(der, offset)[1]
+        subject = der[subject_start:offset]
+        offset = _span(der, offset)[1]  # subjectPublicKeyInfo
+        san: bytes | None = None
+        is_ca: bool | None = None
+        while offset < tbs_end:
+            tag = der[offset]
+            content, element_end = _span(der, offset)
+            if tag == 0xA3:  # [3] extensions
+                position, extensions_end = _span(der, content)
+                while position < extensions_end:
+                    ext_content, ext_end = _span(der, position)
+                    oid_start, oid_end = _span(der, ext_content)
+                    oid = der[oid_start:oid_end]
+                    if oid == _OID_SUBJECT_ALT_NAME or oid == _OID_BASIC_CONSTRAINTS:
+                        value_tag, value_start, value_end = _read_header(der, oid_end, ext_end)
+                        if value_tag == 0x01:  # critical BOOLEAN
+                            value_tag, value_start, value_end = _read_header(der, value_end, ext_end)
+                        if value_tag != 0x04:
+                            raise MalformedCertificate("extension value is not an OCTET STRING")
+                        if oid == _OID_SUBJECT_ALT_NAME:
+                            san = der[value_start:value_end]
+                        else:
+                            is_ca = _basic_constraints_ca(der[value_start:value_end])
+                    position = ext_end
+                if position != extensions_end:
+                    raise MalformedCertificate("extensions overrun their container")
+            offset = element_end
+        if offset != tbs_end:
+            raise MalformedCertificate("TBSCertificate fields overrun it")
+    except IndexError:
+        raise MalformedCertificate("truncated DER") from None
     return CertificateFields(subject, san, is_ca)
 
 
@@ -408,12 +434,27 @@ _JDK_KEYWORDS = {
     "2.5.4.42": "GIVENNAME", "2.5.4.43": "INITIALS", "2.5.4.44": "GENERATION",
 }
 _JDK_ESCAPEES = ',+=\n<>#;\\"'
+# Values the JDK prints untouched: no escapee, no leading/trailing/double space.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9'()./:?@_*-]+(?: [A-Za-z0-9'()./:?@_*-]+)*")
 _PRINTABLE_STRING_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
 )
 
 
+_OID_TEXT_CACHE: dict[bytes, str] = {}
+
+
 def _standard_oid(value: bytes) -> str:
+    cached = _OID_TEXT_CACHE.get(value)
+    if cached is not None:
+        return cached
+    text = _decode_oid(value)
+    if len(_OID_TEXT_CACHE) < 1024:
+        _OID_TEXT_CACHE[value] = text
+    return text
+
+
+def _decode_oid(value: bytes) -> str:
     arcs: list[int] = []
     part = 0
     for byte in value:
@@ -445,6 +486,8 @@ def _jdk_attribute_string(tag: int, value: bytes) -> str | None:
 
 def _jdk_value(text: str) -> str:
     """``AVA.toKeywordValueString``: quote when RFC 1779 needs it, escape ``"`` and ``\\``."""
+    if _PLAIN_VALUE.fullmatch(text):
+        return text  # the common case: nothing to quote or escape
     quote = False
     previous_white = False
     out: list[str] = []

@@ -223,14 +223,23 @@ def default_jobs() -> int:
 
 
 def _pool_context():
-    # forkserver: workers are forked from a clean single-threaded server, so a parent with
-    # threads (a progress bar, a test runner) cannot deadlock them, and nothing of the
-    # parent's memory (the CA key included) is copied beyond what initargs hand over.
+    """fork when this process has a single thread, else forkserver.
+
+    fork starts a worker in milliseconds and the CA is already in its memory; forking a
+    process that runs other threads (a test runner, a library caller's threads) can
+    deadlock the child on a lock one of them held, so then the workers come from a clean
+    single-threaded fork server instead (a fraction of a second to start, once).
+    """
+    import threading
+
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["certkit.issue"])
-    return context
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def issue_all(

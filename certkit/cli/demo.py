@@ -1,7 +1,140 @@
-"""certkit demo: not built yet (see the open issues)."""
+"""certkit demo: the whole first mile in one command, in a fresh folder.
+
+A sequence of small steps, each printing what it made as it goes: a CA, an instances file
+for three nodes of an example Cloud-style cluster, and their certificate bundle. Steps are
+plain functions over a shared :class:`DemoContext`, so more (a trust restrictions file, an
+audit of the bundle against it) slot in by adding to :data:`STEPS`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-def register(app) -> None:
-    """Add this module's commands to the root typer app."""
+import typer
+
+DEMO_HELP = """\
+Try certkit end to end in a fresh folder (default ./certkit-demo): make a CA, an
+instances file for three nodes of an example cluster, and their certificate bundle, then
+print what was made and the next command to run. Refuses a non-empty folder unless --force.
+"""
+
+# The example cluster: Cloud-style ids (a 32-hex cluster id, a numeric organization id).
+EXAMPLE_CLUSTER_ID = "0123456789abcdef0123456789abcdef"
+EXAMPLE_SCOPE_ID = "1053523734"
+EXAMPLE_NODES = ("es01", "es02", "es03")
+EXAMPLE_DNS_DOMAIN = "es.example.internal"
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: the folder and what earlier steps produced."""
+
+    folder: Path
+    say: Callable[[str], None]
+    ca: Any = None  # certkit.ca.CertificateAuthority
+    instances: list[Any] = field(default_factory=list)
+    made: list[Path] = field(default_factory=list)
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+
+def step_ca(context: DemoContext) -> None:
+    """Create a CA and keep it as PEM (ca/ca.crt + ca/ca.key), as users who bring their own have it."""
+    from certkit.bundle import ca_pem_files
+    from certkit.ca import create_ca
+    from certkit.outputs import write_tree
+
+    context.ca = create_ca("CN=certkit demo CA")
+    folder = context.path("ca")
+    # ca_pem_files names them ca/ca.crt + ca/ca.key; the folder itself is ca/ here.
+    files = {name.split("/", 1)[1]: data for name, data in ca_pem_files(context.ca, None).items()}
+    write_tree(folder, files)
+    context.made += [folder / "ca.crt", folder / "ca.key"]
+    context.say(f"1. CA            {context.relative(folder)}/ca.crt + ca.key   ({context.ca.certificate.subject.rfc4514_string()})")
+
+
+def step_instances(context: DemoContext) -> None:
+    """Plan three nodes of the example cluster, named as Elastic Cloud names its nodes."""
+    from certkit.instances import dump_instances, generate_instances
+    from certkit.outputs import write_file
+
+    context.instances = generate_instances(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID, list(EXAMPLE_NODES),
+                                           dns_domain=EXAMPLE_DNS_DOMAIN)
+    path = context.path("instances.yaml")
+    comment = (f"Example: three nodes of cluster {EXAMPLE_CLUSTER_ID} in scope {EXAMPLE_SCOPE_ID}.\n"
+               "Made by certkit demo; certkit instances generate writes files like this.")
+    write_file(path, dump_instances(context.instances, comment=comment).encode("utf-8"))
+    context.made.append(path)
+    context.say(f"2. instances     {context.relative(path)}   ({', '.join(i.name for i in context.instances)}; "
+                f"cn <node>.node.{EXAMPLE_CLUSTER_ID[:8]}….cluster.{EXAMPLE_SCOPE_ID}.account)")
+
+
+def step_bundle(context: DemoContext) -> None:
+    """Issue the node certificates into a bundle folder of PKCS#12 keystores."""
+    from certkit.bundle import bundle_files, packaging_for
+    from certkit.issue import issue_all
+    from certkit.outputs import write_bundle
+
+    packaging = packaging_for(context.ca, pem=False, password="")
+    issued = issue_all(context.ca, context.instances, package=packaging)
+    path = context.path("certificate-bundle")
+    write_bundle(path, bundle_files(issued, context.ca, pem=False, password=""))
+    context.made.append(path)
+    context.say(f"3. certificates  {context.relative(path)}/   (ca/ca.crt, "
+                + ", ".join(f"{i.filename}/{i.filename}.p12" for i in context.instances) + "; empty keystore password)")
+
+
+STEPS: list[Callable[[DemoContext], None]] = [step_ca, step_instances, step_bundle]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``certkit demo`` to the root app."""
+    app.command("demo", help=DEMO_HELP)(demo)
+
+
+def demo(
+    folder: Path = typer.Option(Path("certkit-demo"), "--dir", metavar="DIR", help="The folder to work in."),
+    force: bool = typer.Option(False, "--force", help="Use DIR even if it is not empty (the demo's own earlier files are replaced)."),
+) -> None:
+    from certkit.errors import OutputError
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} exists and is not a folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not force:
+            raise OutputError(f"{folder} is not empty", hint="choose another --dir, or --force to replace certkit's files in it")
+        _remove_previous_demo(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    context = DemoContext(folder=folder.resolve(), say=typer.echo)
+    typer.echo(f"certkit demo in {folder}/")
+    for step in STEPS:
+        step(context)
+    bundle = context.relative(context.path("certificate-bundle"))
+    typer.echo("")
+    typer.echo("next:")
+    typer.echo(f"  certkit inspect {bundle}/es01/es01.p12      # what a node presents")
+    typer.echo(f"  certkit cert --ca-cert {context.relative(context.path('ca/ca.crt'))} "
+               f"--ca-key {context.relative(context.path('ca/ca.key'))} --name es04 "
+               f"--cn es04.node.{EXAMPLE_CLUSTER_ID}.cluster.{EXAMPLE_SCOPE_ID}.account --out es04.p12")
+
+
+def _remove_previous_demo(folder: Path) -> None:
+    """With --force, clear only what the demo itself makes (never anything else in DIR)."""
+    import shutil
+
+    for name in ("ca", "certificate-bundle"):
+        target = folder / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+    for name in ("instances.yaml",):
+        (folder / name).unlink(missing_ok=True)

@@ -283,10 +283,15 @@ def _print_plan(document: dict[str, Any]) -> None:
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr, only when stderr is a terminal and the run is long."""
+    """A rich progress bar on stderr, only when stderr is a terminal and the run is long.
+
+    It starts at the first finished certificate, not before: rich refreshes from a thread,
+    and the issuing workers are best forked while this process still has only one.
+    """
 
     def __init__(self, total: int) -> None:
         self._progress = None
+        self._started = False
         if total > 1 and is_terminal():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -298,16 +303,17 @@ class _ProgressBar:
             self._task = self._progress.add_task("issuing", total=total)
 
     def __enter__(self) -> _ProgressBar:
-        if self._progress is not None:
-            self._progress.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._progress is not None:
+        if self._progress is not None and self._started:
             self._progress.stop()
 
     def __call__(self, done: int, total: int) -> None:
         if self._progress is not None:
+            if not self._started:
+                self._progress.start()
+                self._started = True
             self._progress.update(self._task, completed=done)
 
 

@@ -486,7 +486,7 @@ _EXPIRATION = re.compile(r"[1-9][0-9]*(?:nanos|micros|ms|s|m|h|d)")
 _INDEX_FORBIDDEN = set(' "\\/|?<>\t\n')
 # Constructs of java.util.regex that Python's re does not know: a pattern using them
 # cannot be compile-checked here (Elasticsearch checks it when the key is created).
-_JAVA_ONLY = re.compile(r"\\[pP]\{|\\[QEhHRXzGe]|\\c[A-Za-z@\[\]^_?]|\(\?<[A-Za-z]|\\k<|&&")
+_JAVA_ONLY = re.compile(r"\\[pP]\{|\\x\{|\\[QEhHRXzGe]|\\c[A-Za-z@\[\]^_?]|\(\?<[A-Za-z]|\\k<|&&")
 
 
 @dataclass(frozen=True)
@@ -518,7 +518,15 @@ def _unbalanced_brace(pattern: str) -> int | None:
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
-            index += 2
+            following = pattern[index + 1:index + 2]
+            if following in ("p", "P", "x", "N") and pattern[index + 2:index + 3] == "{":
+                close = pattern.find("}", index + 3)  # \p{Alpha}, \x{41}: braces of the escape
+                index = len(pattern) if close < 0 else close + 1
+            elif following == "Q":  # \Q…\E quotes everything, braces included
+                close = pattern.find("\\E", index + 2)
+                index = len(pattern) if close < 0 else close + 2
+            else:
+                index += 2
             continue
         if in_class:
             in_class = char != "]"
@@ -560,6 +568,10 @@ def check_certificate_identity(pattern: str) -> IdentityCheck:
         try:
             compiled = re.compile(pattern)
         except re.error as exc:
+            if exc.msg.startswith("invalid group reference"):
+                # Java compiles a back-reference to a missing group; it just never matches.
+                return IdentityCheck(pattern, None, f"has a back-reference to a group that does not exist "
+                                                    f"(position {exc.pos}): Java accepts it, but it never matches")
             if _JAVA_ONLY.search(pattern):
                 return IdentityCheck(pattern, None, "uses Java-only syntax; certkit cannot compile-check it "
                                                     "(Elasticsearch checks it when the key is created)")

@@ -9,21 +9,19 @@ import typer
 
 from certkit.cli._common import info, warn_all
 
-TRUST_HELP = """\
-Print the Elastic Cloud direct trust relationship that makes a deployment trust the
-nodes of another environment (a self-managed cluster): its CA certificate(s) and which
-node names to trust.
-
-Trust by scope when the nodes are named <node>.node.<cluster>.cluster.<scope>.account
-(--scope-id with --trust-all or --trust-allowlist), or list exact node names
-(--instances FILE takes every cn value; --node-name NAME). Everything is checked against
-the Cloud API's rules before any JSON is printed.
-
---payload prints the whole {"trust": {accounts, external, direct}} object; --merge
-EXISTING.json updates the trust object read back from the API instead (same-named entry
-replaced, its uid kept, its certificates kept next to the new ones for a CA rotation;
---replace-certificates ends the rotation).
-"""
+TRUST_HELP = (
+    "Print the Elastic Cloud direct trust relationship that makes a deployment trust the nodes of "
+    "another environment (a self-managed cluster): its CA certificate(s) and which node names to trust."
+    "\n\n"
+    "Trust by scope when the nodes are named <node>.node.<cluster>.cluster.<scope>.account (--scope-id "
+    "with --trust-all or --trust-allowlist), or list exact node names (--instances FILE takes every cn "
+    "value; --node-name NAME). Everything is checked against the Cloud API's rules before any JSON is printed."
+    "\n\n"
+    '--payload prints the whole {"trust": {accounts, external, direct}} object. --merge EXISTING.json '
+    "updates the trust object read back from the API instead: the same-named entry is replaced, its uid "
+    "kept, its certificates kept next to the new ones for a CA rotation (--replace-certificates ends the "
+    "rotation)."
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -321,7 +321,12 @@ def check_instances(path: str | os.PathLike[str]) -> tuple[list[Instance], list[
 def _quoted(value: str) -> str:
     # A JSON string is a valid YAML double-quoted scalar (validation has refused control
     # characters), and quoting every value keeps '*' patterns, 'yes', '1.0' and ':' literal.
-    return json.dumps(value, ensure_ascii=False)
+    # U+2028/U+2029 are line breaks to YAML (folded to a space inside quotes) and U+FEFF
+    # a byte-order mark: escape them so the value reads back exactly.
+    quoted = json.dumps(value, ensure_ascii=False)
+    for character in ("\u2028", "\u2029", "\ufeff"):
+        quoted = quoted.replace(character, f"\\u{ord(character):04x}")
+    return quoted
 
 
 def dump_instances(instances: Sequence[Instance], *, comment: str | None = None) -> str:

@@ -554,14 +554,14 @@ def check_certificate_identity(pattern: str) -> IdentityCheck:
         raise InputError("the certificate identity is empty")
     position = _unbalanced_brace(pattern)
     if position is not None:
-        raise InputError(f"certificate identity {pattern!r}: '{{' at position {position} is not a repetition "
+        raise InputError(f"certificate identity [{pattern}]: '{{' at position {position} is not a repetition "
                          "{n}, {n,} or {n,m}; Java refuses it (Illegal repetition)",
                          hint="escape a literal brace as \\{")
     for python_only, what in (("(?P<", "(?P<name>…) is Python syntax; Java writes (?<name>…)"),
                               ("(?P=", "(?P=name) is Python syntax; Java writes \\k<name>"),
                               ("(?#", "(?#…) comments are not Java syntax")):
         if python_only in pattern:
-            raise InputError(f"certificate identity {pattern!r}: {what}")
+            raise InputError(f"certificate identity [{pattern}]: {what}")
     with warnings.catch_warnings():
         # re warns (FutureWarning) about '&&' or '[[' inside classes: Java syntax, handled below.
         warnings.simplefilter("ignore")
@@ -576,7 +576,7 @@ def check_certificate_identity(pattern: str) -> IdentityCheck:
                 return IdentityCheck(pattern, None, "uses Java-only syntax; certkit cannot compile-check it "
                                                     "(Elasticsearch checks it when the key is created)")
             where = f" at position {exc.pos}" if exc.pos is not None else ""
-            raise InputError(f"certificate identity {pattern!r} is not a valid regular expression: {exc.msg}{where}") \
+            raise InputError(f"certificate identity [{pattern}] is not a valid regular expression: {exc.msg}{where}") \
                 from None
     if _JAVA_ONLY.search(pattern):
         return IdentityCheck(pattern, None, "uses syntax Java reads differently from Python; certkit cannot check "

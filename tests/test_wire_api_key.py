@@ -254,6 +254,7 @@ def test_check_cert_refuses_a_subject_that_does_not_match(cli, signing_certifica
     assert result.stdout == ""
     (error,) = result.error_lines
     assert "does not match the subject" in error and "CN=node1" in error
+    assert "carries instance-1.node.abc123.cluster.myscope.account as an otherName" in result.stderr
 
 
 def test_check_cert_explains_a_partial_match(cli, signing_certificates):

@@ -234,7 +234,7 @@ def api_key(
         if check.note:
             from certkit.cli._common import warn
 
-            warn(f"certificate identity {identity!r} {check.note}")
+            warn(f"certificate identity [{identity}] {check.note}")
         if check_cert is not None:
             _check_identity_against(check, check_cert)
     elif check_cert is not None:
@@ -258,12 +258,27 @@ def _check_identity_against(check, certificate_path: Path) -> None:
     elif verdict:
         info(f"certificate identity matches the subject of {certificate_path}: {subject}")
     else:
-        partial = check.compiled is not None and check.compiled.search(subject) is not None
         raise wiring.IdentityMismatch(
-            f"certificate identity {check.pattern!r} does not match the subject of {certificate_path}: {subject}",
-            hint=("it matches part of the DN; the whole DN must match (add .* where the rest may vary)" if partial
-                  else "the subject DN is matched in RFC 2253 form, most significant RDN last"),
+            f"certificate identity [{check.pattern}] does not match the subject of {certificate_path}: {subject}",
+            hint=_mismatch_hint(check, subject, certificates[0]),
         )
+
+
+def _mismatch_hint(check, subject: str, certificate) -> str:
+    """Say why: a partial match, or a node name that sits in the SAN but not in the subject."""
+    from cryptography.hazmat.primitives import serialization
+
+    from certkit.x509names import read_names
+
+    if check.compiled.search(subject) is not None:
+        return "it matches part of the DN; the whole DN must match (add .* where the rest may vary)"
+    names = read_names(certificate.public_bytes(serialization.Encoding.DER)).other_name_cns
+    for name in names:
+        if check.compiled.fullmatch(f"CN={name}"):
+            return (f"the certificate carries {name} as an otherName, but the identity is matched against the "
+                    f"subject; issue the signing certificate with the subject CN={name} "
+                    "(certutil/certkit: name the instance after it)")
+    return "the subject DN is matched in RFC 2253 form, most significant RDN last"
 
 
 # --------------------------------------------------------------------------- keystore

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+import socket
+import ssl
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -115,3 +120,82 @@ def write_pem(path: Path, *certificates: x509.Certificate) -> Path:
 def key_pem(key=None) -> bytes:
     return (key or _KEY).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption())
+
+
+# ----------------------------------------------------------------------------- live TLS servers
+
+
+class PythonTlsServer:
+    """A TLS server on 127.0.0.1 in a thread; handles ``connections`` handshakes, then stops."""
+
+    def __init__(self, tmp_path: Path, leaf, *, require_client_cert=False, tls12_only=False, connections=1):
+        (tmp_path / "server.pem").write_bytes(pem(leaf))
+        (tmp_path / "server.key").write_bytes(key_pem())
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+        if require_client_cert:
+            ca, _ = make_ca("Client CA")
+            (tmp_path / "client-ca.pem").write_bytes(pem(ca))
+            self.context.load_verify_locations(tmp_path / "client-ca.pem")
+            self.context.verify_mode = ssl.CERT_REQUIRED
+        if tls12_only:
+            self.context.maximum_version = ssl.TLSVersion.TLSv1_2
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(20)
+        self.port = self.listener.getsockname()[1]
+        self.connections = connections
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        with self.listener:
+            for _ in range(self.connections):
+                try:
+                    connection, _ = self.listener.accept()
+                except OSError:
+                    return
+                with connection:
+                    try:
+                        with self.context.wrap_socket(connection, server_side=True) as tls:
+                            tls.recv(1)
+                    except (ssl.SSLError, OSError):
+                        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.thread.join(timeout=20)
+
+
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def start_openssl_server(openssl_bin: str, tmp_path: Path, leaf, *extra: str) -> tuple[subprocess.Popen, int]:
+    """``openssl s_server -Verify 1`` (demands a client certificate), exits after one connection."""
+    (tmp_path / "s.pem").write_bytes(pem(leaf))
+    (tmp_path / "s.key").write_bytes(key_pem())
+    port = _free_port()
+    process = subprocess.Popen(
+        [openssl_bin, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp_path / "s.pem"),
+         "-key", str(tmp_path / "s.key"), "-Verify", "1", "-naccept", "1", "-quiet", *extra],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not _listening(port):  # without spending its one connection
+        time.sleep(0.05)
+    return process, port
+
+
+def _listening(port: int) -> bool:
+    """True once something listens on 127.0.0.1:port (Linux /proc; elsewhere: after a pause)."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        time.sleep(1)
+        return True
+    wanted = f"0100007F:{port:04X}"
+    return any(fields[1] == wanted and fields[3] == "0A"
+               for fields in (line.split() for line in table.read_text().splitlines()[1:]))
+
+

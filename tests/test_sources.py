@@ -5,17 +5,13 @@ from __future__ import annotations
 import io
 import socket
 import ssl
-import subprocess
-import threading
-import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from certkit.errors import InputError, PasswordError, RemoteError
 from certkit.sources import TlsOptions, fetch_tls_certificate, iter_certificates, parse_tls_spec, read_certificates
-from tests.restrictions_support import der, key_pem, make_ca, make_leaf, pem, write_pem
+from tests.restrictions_support import PythonTlsServer, der, key_pem, make_ca, make_leaf, pem, start_openssl_server, write_pem
 
 
 def labels(specs, **options) -> list[str]:
@@ -172,49 +168,6 @@ def test_bad_tls_spec(spec):
 # ----------------------------------------------------------------------------- live servers
 
 
-class PythonTlsServer:
-    """A TLS server on 127.0.0.1 in a thread; handles ``connections`` handshakes, then stops."""
-
-    def __init__(self, tmp_path: Path, leaf, *, require_client_cert=False, tls12_only=False, connections=1):
-        (tmp_path / "server.pem").write_bytes(pem(leaf))
-        (tmp_path / "server.key").write_bytes(key_pem())
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
-        if require_client_cert:
-            ca, _ = make_ca("Client CA")
-            (tmp_path / "client-ca.pem").write_bytes(pem(ca))
-            self.context.load_verify_locations(tmp_path / "client-ca.pem")
-            self.context.verify_mode = ssl.CERT_REQUIRED
-        if tls12_only:
-            self.context.maximum_version = ssl.TLSVersion.TLSv1_2
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(20)
-        self.port = self.listener.getsockname()[1]
-        self.connections = connections
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        with self.listener:
-            for _ in range(self.connections):
-                try:
-                    connection, _ = self.listener.accept()
-                except OSError:
-                    return
-                with connection:
-                    try:
-                        with self.context.wrap_socket(connection, server_side=True) as tls:
-                            tls.recv(1)
-                    except (ssl.SSLError, OSError):
-                        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(timeout=20)
-
-
 @pytest.mark.parametrize("require_client_cert, tls12_only", [(False, False), (True, False), (True, True)],
                          ids=["plain", "client-cert-required-tls13", "client-cert-required-tls12"])
 def test_python_tls_server_presents_its_leaf(tmp_path, require_client_cert, tls12_only):
@@ -241,37 +194,6 @@ def test_tls_connection_refused():
     probe.close()
     with pytest.raises(RemoteError, match="cannot connect"):
         fetch_tls_certificate("127.0.0.1", port, TlsOptions(timeout=5))
-
-
-def _free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
-def start_openssl_server(openssl_bin: str, tmp_path: Path, leaf, *extra: str) -> tuple[subprocess.Popen, int]:
-    """``openssl s_server -Verify 1`` (demands a client certificate), exits after one connection."""
-    (tmp_path / "s.pem").write_bytes(pem(leaf))
-    (tmp_path / "s.key").write_bytes(key_pem())
-    port = _free_port()
-    process = subprocess.Popen(
-        [openssl_bin, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp_path / "s.pem"),
-         "-key", str(tmp_path / "s.key"), "-Verify", "1", "-naccept", "1", "-quiet", *extra],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not _listening(port):  # without spending its one connection
-        time.sleep(0.05)
-    return process, port
-
-
-def _listening(port: int) -> bool:
-    """True once something listens on 127.0.0.1:port (Linux /proc; elsewhere: after a pause)."""
-    table = Path("/proc/net/tcp")
-    if not table.exists():
-        time.sleep(1)
-        return True
-    wanted = f"0100007F:{port:04X}"
-    return any(fields[1] == wanted and fields[3] == "0A"
-               for fields in (line.split() for line in table.read_text().splitlines()[1:]))
 
 
 @pytest.mark.openssl

@@ -44,10 +44,32 @@ def source_options(pass_file: Optional[Path], pass_literal: Optional[str], clien
         client_key_password=(lambda: password() or "") if client_key else None,  # type: ignore[arg-type]
         timeout=timeout,
     )
-    return {"password": password, "tls": tls, "on_note": lambda message: warn_note(message)}
+    return {"password": password, "tls": tls, "on_note": NOTES}
 
 
-def warn_note(message: str) -> None:
-    import sys
+class _Notes:
+    """Prints source notes on stderr; after a few "skipped" ones (a bundle's .key files), only counts them."""
 
-    print(f"note: {message}", file=sys.stderr)
+    SHOWN = 5
+
+    def __init__(self) -> None:
+        self.skipped = 0
+
+    def __call__(self, message: str) -> None:
+        import sys
+
+        if ": skipped (" in message:
+            self.skipped += 1
+            if self.skipped > self.SHOWN:
+                return
+        print(f"note: {message}", file=sys.stderr)
+
+    def flush(self) -> None:
+        import sys
+
+        if self.skipped > self.SHOWN:
+            print(f"note: … and {self.skipped - self.SHOWN} more files without certificates skipped", file=sys.stderr)
+        self.skipped = 0
+
+
+NOTES = _Notes()

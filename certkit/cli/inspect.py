@@ -44,6 +44,13 @@ def inspect(
     from certkit.x509names import describe_certificate
 
     items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))
+    try:
+        _show(items, as_json, describe_certificate)
+    finally:
+        opts.NOTES.flush()
+
+
+def _show(items, as_json: bool, describe_certificate) -> None:
     write = sys.stdout.write
     if as_json:
         write("[")

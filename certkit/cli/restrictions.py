@@ -146,10 +146,13 @@ def check(
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
                                  record_matches=as_json or show_all)
     verdicts = checker.check_items(iter_certificates(sources, **source_kwargs))
-    if as_json:
-        admitted, rejected, skipped = _check_json(restrictions, chosen_fields, verdicts)
-    else:
-        admitted, rejected, skipped = _check_human(verdicts, show_all, warn)
+    try:
+        if as_json:
+            admitted, rejected, skipped = _check_json(restrictions, chosen_fields, verdicts)
+        else:
+            admitted, rejected, skipped = _check_human(verdicts, show_all, warn)
+    finally:
+        opts.NOTES.flush()
     if admitted + rejected == 0:
         raise InputError(
             f"no node certificate to check in {' '.join(sources)}"

@@ -62,13 +62,13 @@ class _Notes:
             self.skipped += 1
             if self.skipped > self.SHOWN:
                 return
-        print(f"note: {message}", file=sys.stderr)
+        print(f"warning: {message}", file=sys.stderr)
 
     def flush(self) -> None:
         import sys
 
         if self.skipped > self.SHOWN:
-            print(f"note: … and {self.skipped - self.SHOWN} more files without certificates skipped", file=sys.stderr)
+            print(f"warning: … and {self.skipped - self.SHOWN} more files without certificates skipped", file=sys.stderr)
         self.skipped = 0
 
 

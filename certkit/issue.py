@@ -191,12 +191,33 @@ def _init_worker(ca_cert_der: bytes | None, ca_key_der: bytes | None, key_type: 
     # workers ignoring SIGINT keeps their tracebacks off the user's terminal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_when_orphaned()
     ca = None
     if ca_cert_der is not None and ca_key_der is not None:
         certificate = x509.load_der_x509_certificate(ca_cert_der)
         key = serialization.load_der_private_key(ca_key_der, None)
         ca = CertificateAuthority(certificate, key)  # type: ignore[arg-type]
     _worker_state.update(ca=ca, key_type=key_type, key_size=key_size, validity=validity, package=package)
+
+
+def _exit_when_orphaned(poll_seconds: float = 0.25) -> None:
+    """End this worker once the process that started it is gone.
+
+    When the certkit process is killed with SIGKILL it cannot stop its pool, and a worker
+    waiting for its next task would wait forever (it holds its task queue open itself).
+    A daemon thread notices the parent's death (the worker is re-parented) and exits.
+    """
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="certkit-orphan-watch", daemon=True).start()
 
 
 def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:

@@ -1,0 +1,38 @@
+"""certkit demo: a fresh folder with a CA, an instances file and a bundle that verify."""
+
+from __future__ import annotations
+
+import pytest
+
+from certkit.instances import load_instances
+from tests.conftest import assert_one_line_error, run_certkit
+
+pytestmark = [pytest.mark.openssl]
+
+
+def test_demo_makes_a_working_setup_and_says_what_next(tmp_path, openssl):
+    result = run_certkit("demo", "--dir", "demo", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    demo = tmp_path / "demo"
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines if line[:2] in ("1.", "2.", "3.")] == ["1.", "2.", "3."]
+    assert "next:" in result.stdout and "certkit inspect demo/certificate-bundle/es01/es01.p12" in result.stdout
+    instances = load_instances(demo / "instances.yaml")
+    assert [i.name for i in instances] == ["es01", "es02", "es03"]
+    assert all(i.cn[0].startswith(f"{i.name}.node.") and i.cn[0].endswith(".account") for i in instances)
+    for node in ("es01", "es02", "es03"):
+        pem = openssl("pkcs12", "-in", demo / "certificate-bundle" / node / f"{node}.p12", "-clcerts", "-nokeys",
+                      "-passin", "pass:").stdout
+        (tmp_path / f"{node}.crt").write_bytes(pem)
+        openssl("verify", "-CAfile", demo / "ca" / "ca.crt", tmp_path / f"{node}.crt")
+    assert (demo / "ca" / "ca.key").stat().st_mode & 0o077 == 0
+
+
+def test_demo_refuses_a_non_empty_folder_without_force(cli, tmp_path):
+    (tmp_path / "mine.txt").write_text("keep")
+    assert_one_line_error(cli("demo", "--dir", tmp_path), "not empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+    result = cli("demo", "--dir", tmp_path, "--force")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "mine.txt").read_text() == "keep"  # --force replaces only the demo's own files
+    assert cli("demo", "--dir", tmp_path, "--force").exit_code == 0

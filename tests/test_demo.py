@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from certkit.instances import load_instances
@@ -15,7 +17,15 @@ def test_demo_makes_a_working_setup_and_says_what_next(tmp_path, openssl):
     assert result.exit_code == 0, result.stderr
     demo = tmp_path / "demo"
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines if line[:2] in ("1.", "2.", "3.")] == ["1.", "2.", "3."]
+    steps = ["1.", "2.", "3.", "4.", "5.", "6."]
+    assert [line.split()[0] for line in lines if line[:2] in steps] == steps
+    # The audit step: the three nodes admitted, the outsider (same CA, other cluster) rejected
+    # in Elasticsearch's words.
+    assert sum(line.strip().startswith("admitted") for line in lines) == 3
+    rejected = [line for line in lines if line.strip().startswith("REJECTED")]
+    assert len(rejected) == 1 and "outsider.crt" in rejected[0]
+    assert "does not match the trusted names" in rejected[0]
+    assert "3 admitted, 1 rejected" in result.stdout
     assert "next:" in result.stdout and "certkit inspect demo/certificate-bundle/es01/es01.p12" in result.stdout
     instances = load_instances(demo / "instances.yaml")
     assert [i.name for i in instances] == ["es01", "es02", "es03"]
@@ -26,6 +36,14 @@ def test_demo_makes_a_working_setup_and_says_what_next(tmp_path, openssl):
         (tmp_path / f"{node}.crt").write_bytes(pem)
         openssl("verify", "-CAfile", demo / "ca" / "ca.crt", tmp_path / f"{node}.crt")
     assert (demo / "ca" / "ca.key").stat().st_mode & 0o077 == 0
+    # The next commands it prints work as printed, with the verdicts the demo showed.
+    check = run_certkit("restrictions", "check", "demo/trust.yml", "demo/certificate-bundle", "demo/outsider.crt",
+                        "--ca", "demo/ca/ca.crt", "--json", cwd=tmp_path)
+    assert check.exit_code == 1, check.stderr
+    verdicts = {c["source"].split("/")[-1]: c["admitted"] for c in json.loads(check.stdout)["certificates"]}
+    assert verdicts == {"es01.p12#1": True, "es02.p12#1": True, "es03.p12#1": True, "outsider.crt": False}
+    lint = run_certkit("restrictions", "lint", "demo/trust.yml", "--strict", cwd=tmp_path)
+    assert lint.exit_code == 0, lint.stdout + lint.stderr
 
 
 def test_demo_refuses_a_non_empty_folder_without_force(cli, tmp_path):

@@ -1,9 +1,10 @@
 """certkit demo: the whole first mile in one command, in a fresh folder.
 
 A sequence of small steps, each printing what it made as it goes: a CA, an instances file
-for three nodes of an example Cloud-style cluster, and their certificate bundle. Steps are
-plain functions over a shared :class:`DemoContext`, so more (a trust restrictions file, an
-audit of the bundle against it) slot in by adding to :data:`STEPS`.
+for three nodes of an example Cloud-style cluster, their certificate bundle, a trust
+restrictions file admitting that cluster, a certificate of a node of another cluster (an
+outsider, to show a rejection), and an audit of all of them as Elasticsearch would judge
+them. Steps are plain functions over a shared :class:`DemoContext`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import typer
 
 DEMO_HELP = """\
 Try certkit end to end in a fresh folder (default ./certkit-demo): make a CA, an
-instances file for three nodes of an example cluster, and their certificate bundle, then
-print what was made and the next command to run. Refuses a non-empty folder unless --force.
+instances file for three nodes of an example cluster, their certificate bundle, a trust
+restrictions file for the cluster, and audit the bundle (plus one outsider certificate)
+against it as Elasticsearch would; then print the next commands to run. Refuses a
+non-empty folder unless --force.
 """
 
 # The example cluster: Cloud-style ids (a 32-hex cluster id, a numeric organization id).
@@ -26,6 +29,10 @@ EXAMPLE_CLUSTER_ID = "0123456789abcdef0123456789abcdef"
 EXAMPLE_SCOPE_ID = "1053523734"
 EXAMPLE_NODES = ("es01", "es02", "es03")
 EXAMPLE_DNS_DOMAIN = "es.example.internal"
+# A node of another cluster of the same organization, signed by the same CA: the chain is
+# fine, so only the trust restrictions keep it out.
+OUTSIDER_CLUSTER_ID = "fedcba9876543210fedcba9876543210"
+OUTSIDER_NODE = "intruder"
 
 
 @dataclass
@@ -94,7 +101,66 @@ def step_bundle(context: DemoContext) -> None:
                 + ", ".join(f"{i.filename}/{i.filename}.p12" for i in context.instances) + "; empty keystore password)")
 
 
-STEPS: list[Callable[[DemoContext], None]] = [step_ca, step_instances, step_bundle]
+def step_restrictions(context: DemoContext) -> None:
+    """Write the trust restrictions file that admits every node of the example cluster."""
+    from certkit.restrictions import cluster_pattern, write_restrictions
+
+    pattern = cluster_pattern(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID)
+    path = context.path("trust.yml")
+    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster ...).")
+    context.made.append(path)
+    context.say(f"4. restrictions  {context.relative(path)}   (trust.subject_name: \"{pattern.pattern}\")")
+
+
+def step_outsider(context: DemoContext) -> None:
+    """Issue one certificate for a node of another cluster, from the same CA."""
+    from certkit.instances import make_instance
+    from certkit.issue import issue_certificate
+    from certkit.naming import format_node_name
+    from certkit.outputs import write_file
+
+    name = format_node_name(OUTSIDER_NODE, OUTSIDER_CLUSTER_ID, EXAMPLE_SCOPE_ID)
+    outsider = issue_certificate(context.ca, make_instance(OUTSIDER_NODE, cn=[name]), key_type="ec")
+    path = context.path("outsider.crt")
+    write_file(path, outsider.certificate.public_bytes(_pem_encoding()))
+    context.made.append(path)
+    context.say(f"5. outsider      {context.relative(path)}   (same CA, cn {name[:24]}…; no key kept)")
+
+
+def _pem_encoding():
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return Encoding.PEM
+
+
+def step_audit(context: DemoContext) -> None:
+    """Judge the bundle and the outsider as a node would: chain first, then the restrictions."""
+    from certkit.restrictions import RestrictionChecker, load_restrictions
+    from certkit.sources import iter_certificates, read_certificates
+
+    anchors = [item.certificate for item in read_certificates([str(context.path("ca/ca.crt"))])]
+    checker = RestrictionChecker(load_restrictions(context.path("trust.yml")), anchors=anchors)
+    sources = [str(context.path("certificate-bundle")), str(context.path("outsider.crt"))]
+    admitted = rejected = 0
+    context.say("6. audit         restrictions check trust.yml certificate-bundle outsider.crt --ca ca/ca.crt")
+    for verdict in checker.check_items(iter_certificates(sources, password=lambda: "")):
+        if verdict.skipped:
+            continue
+        source = context.relative(Path(verdict.source.split("#")[0]))
+        if verdict.admitted:
+            admitted += 1
+            name, pattern = verdict.matched[0]
+            context.say(f"   admitted  {source}: {name} (chain {verdict.chain})")
+        else:
+            rejected += 1
+            context.say(f"   REJECTED  {source}: {verdict.reason}")
+    context.say(f"   {admitted} admitted, {rejected} rejected: the outsider is kept out by the restrictions, "
+                "not by the CA")
+
+
+STEPS: list[Callable[[DemoContext], None]] = [
+    step_ca, step_instances, step_bundle, step_restrictions, step_outsider, step_audit,
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -123,6 +189,9 @@ def demo(
     typer.echo("")
     typer.echo("next:")
     typer.echo(f"  certkit inspect {bundle}/es01/es01.p12      # what a node presents")
+    typer.echo(f"  certkit restrictions check {context.relative(context.path('trust.yml'))} {bundle} "
+               f"{context.relative(context.path('outsider.crt'))} --ca {context.relative(context.path('ca/ca.crt'))} --all")
+    typer.echo(f"  certkit restrictions lint {context.relative(context.path('trust.yml'))}")
     typer.echo(f"  certkit cert --ca-cert {context.relative(context.path('ca/ca.crt'))} "
                f"--ca-key {context.relative(context.path('ca/ca.key'))} --name es04 "
                f"--cn es04.node.{EXAMPLE_CLUSTER_ID}.cluster.{EXAMPLE_SCOPE_ID}.account --out es04.p12")
@@ -136,5 +205,5 @@ def _remove_previous_demo(folder: Path) -> None:
         target = folder / name
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
-    for name in ("instances.yaml",):
+    for name in ("instances.yaml", "trust.yml", "outsider.crt"):
         (folder / name).unlink(missing_ok=True)

@@ -29,6 +29,9 @@ COMMAND_MODULES = (
 )
 
 
+EXIT_INTERRUPTED = 130
+
+
 def build_app():  # -> typer.Typer (typer imported lazily)
     import importlib
 
@@ -85,6 +88,11 @@ def main(args: Sequence[str] | None = None) -> int:
     try:
         app = build_app()
         result = app(args=argv, prog_name="certkit", standalone_mode=False)
+        if result == EXIT_INTERRUPTED:
+            # typer turns Ctrl-C / SIGTERM inside a command into a silent return of 130 (no
+            # command returns 130 itself); the user still deserves to hear that the run
+            # stopped, and outputs.py guarantees it left nothing behind.
+            _print_error("interrupted; nothing was written")
         return result if isinstance(result, int) else 0
     except CertkitError as exc:
         _print_error(exc.message, exc.hint)
@@ -93,7 +101,7 @@ def main(args: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except typer.Abort:
         _print_error("aborted")
-        return 130
+        return EXIT_INTERRUPTED
     except typer.TyperException as exc:  # click's usage errors (typer vendors click)
         if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
             print(exc.ctx.get_help())
@@ -102,7 +110,7 @@ def main(args: Sequence[str] | None = None) -> int:
         return getattr(exc, "exit_code", 2)
     except KeyboardInterrupt:
         _print_error("interrupted; nothing was written")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
 

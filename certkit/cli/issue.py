@@ -51,21 +51,6 @@ def register(app: typer.Typer) -> None:
 # Shared helpers
 
 
-def _interrupted_error():
-    """A CertkitError for Ctrl-C / SIGTERM during the work, exit status 130.
-
-    typer turns a KeyboardInterrupt raised inside a command into a silent Exit(130), so
-    certkit.cli.main never gets to say what happened; raising this instead makes it print
-    the one line the contract promises.
-    """
-    from certkit.errors import CertkitError
-
-    class Interrupted(CertkitError):
-        exit_code = 130
-
-    return Interrupted("interrupted; nothing was written")
-
-
 def _key_description(key_type: str, key_size: int | None) -> str:
     from certkit.ca import curve_for_size
 
@@ -402,21 +387,18 @@ def cert(
     # 4. Work: keys + certificates (+ keystores, encrypted in the same worker processes).
     secret = _output_password(pem, password, pass_file)
     packaging = bundle.packaging_for(authority, pem=pem, password=secret, legacy=legacy)
-    try:
-        with _ProgressBar(len(instances)) as progress:
-            issued = issue_all(
-                authority, instances, key_type=key_type, key_size=keysize, jobs=jobs,
-                progress=progress, validity=validity, package=None if single else packaging,
-            )
+    with _ProgressBar(len(instances)) as progress:
+        issued = issue_all(
+            authority, instances, key_type=key_type, key_size=keysize, jobs=jobs,
+            progress=progress, validity=validity, package=None if single else packaging,
+        )
 
-        # 5. One atomic write.
-        if single:
-            write_file(target, bundle.node_keystore(issued[0], packaging), secret=True, force=force)
-        else:
-            files: dict[str, OutputFile] = bundle.bundle_files(issued, authority, pem=pem, password=secret, legacy=legacy)
-            write_bundle(target, files, force=force)
-    except KeyboardInterrupt:
-        raise _interrupted_error() from None
+    # 5. One atomic write.
+    if single:
+        write_file(target, bundle.node_keystore(issued[0], packaging), secret=True, force=force)
+    else:
+        files: dict[str, OutputFile] = bundle.bundle_files(issued, authority, pem=pem, password=secret, legacy=legacy)
+        write_bundle(target, files, force=force)
 
     document = _plan_document(authority, instances, validity, key, target, pem, single, issued)
     if as_json:

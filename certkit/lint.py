@@ -236,14 +236,21 @@ def _field_mismatch(text: str, fields: tuple[str, ...]) -> list[LintWarning]:
 
 def _subsumption(patterns: Sequence[Pattern], first_index: dict[str, int], skip: set[int],
                  notes: list[str]) -> list[LintWarning]:
-    """Patterns every name of which another (different) pattern already admits."""
-    unique = [i for i in first_index.values() if i not in skip]
+    """Patterns every name of which another (different) pattern already admits.
+
+    Patterns already flagged as broad are not reported again as redundant, but they still
+    count as the pattern that makes a narrower one redundant (the user may keep the broad
+    one and should know the narrow one then adds nothing).
+    """
+    unique = list(first_index.values())
     found: list[LintWarning] = []
     reported: set[int] = set()
     literals = {i: patterns[i].literal_value() for i in unique}
     checks = 0
     truncated = False
     for i in unique:
+        if i in skip:
+            continue
         specific = patterns[i]
         for j in unique:
             if i == j or j in reported:

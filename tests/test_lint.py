@@ -54,6 +54,15 @@ def test_subsumed_duplicate_equivalent_and_empty():
     assert [w.pattern for w in found["matches-nothing"]] == ["/#/"]
 
 
+def test_a_broad_pattern_still_makes_a_narrower_one_redundant():
+    # '*.account' is flagged as broad; the narrower Cloud pattern beside it adds nothing,
+    # and the user who keeps the broad one should hear that too.
+    found = _codes('trust.subject_name: ["*.node.*.cluster.83988631.account", "*.account"]\n')
+    assert [w.pattern for w in found["admits-every-cloud-scope"]] == ["*.account"]
+    (redundant,) = found["subsumed"]
+    assert redundant.pattern == "*.node.*.cluster.83988631.account" and "'*.account'" in redundant.message
+
+
 def test_empty_list_missing_key_and_ignored_keys():
     assert "empty-list" in _codes("trust.subject_name: []\n")
     found = _codes("trust.subject_names: [a]\ntrust.other: 1\n")

@@ -208,15 +208,9 @@ def create_ca(
 
 
 def _read(path: str | os.PathLike[str], what: str) -> bytes:
-    file_path = Path(path)
-    try:
-        return file_path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{what} {file_path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {file_path} is a folder") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {file_path}: {exc.strerror}") from None
+    from certkit.inputs import read_bounded
+
+    return read_bounded(path, what)
 
 
 def _resolve_password(password: PasswordSource) -> str | None:

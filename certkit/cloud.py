@@ -140,17 +140,9 @@ def parse_certificates(data: bytes, source: str) -> list[x509.Certificate]:
 
 def read_certificate_file(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a certificate file, with one-line errors for the usual mistakes."""
-    file_path = Path(path)
-    try:
-        if file_path.stat().st_size > MAX_CERTIFICATE_FILE_BYTES:
-            raise InputError(f"{file_path} is larger than 1 MiB: not a certificate file")
-        return file_path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{file_path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{file_path} is a folder, not a certificate file") from None
-    except PermissionError:
-        raise InputError(f"permission denied reading {file_path}") from None
+    from certkit.inputs import read_bounded
+
+    return read_bounded(path, "the certificate file", MAX_CERTIFICATE_FILE_BYTES)
 
 
 def load_ca_certificates(paths: Sequence[str | os.PathLike[str]], report: Report | None = None,
@@ -362,6 +354,8 @@ def load_trust_document(data: bytes, source: str) -> dict[str, Any]:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(f"{source} is not UTF-8 text") from None
+    except RecursionError:
+        raise InputError(f"{source} nests too deeply to be a trust document; refusing it") from None
     except json.JSONDecodeError as exc:
         if _trailing_comma_at(exc.doc, exc.pos):
             raise InputError(

@@ -23,7 +23,7 @@ import ipaddress
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -266,16 +266,10 @@ def parse_instances(data: bytes | str, source: str) -> list[Instance]:
 
 def load_instances(path: str | os.PathLike[str]) -> list[Instance]:
     """Read and validate an instances file; :class:`InputError` names the entry at fault."""
-    file_path = Path(path)
-    try:
-        data = file_path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"the instances file {file_path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"the instances file {file_path} is a folder") from None
-    except OSError as exc:
-        raise InputError(f"cannot read the instances file {file_path}: {exc.strerror}") from None
-    return parse_instances(data, str(file_path))
+    from certkit.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+
+    data = read_bounded(path, "the instances file", MAX_TEXT_INPUT_BYTES)
+    return parse_instances(data, str(Path(path)))
 
 
 def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
@@ -368,26 +362,38 @@ def _cell_values(cell: str | None) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[\s;]+", cell or "") if part)
 
 
+def _csv_rows(reader: Any, file_path: Path) -> Iterator[list[str]]:
+    """The rows of ``reader``, with the csv module's own errors (an unterminated quote that
+    swallows the rest of the file into one huge cell, a NUL byte) as one-line InputErrors."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"{file_path}, line {reader.line_num}: not a readable CSV row ({exc})",
+                             hint="check for an unbalanced double quote") from None
+        yield cells
+
+
 def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
     """Read an inventory CSV with the columns ``name,dns,ip`` (header optional).
 
     A cell may hold several values separated by spaces or ``;``. Blank lines and lines
     starting with ``#`` are skipped.
     """
+    from certkit.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+
     file_path = Path(path)
     try:
-        text = file_path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"the inventory {file_path} does not exist") from None
+        text = read_bounded(file_path, "the inventory", MAX_TEXT_INPUT_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"the inventory {file_path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"cannot read the inventory {file_path}: {exc.strerror}") from None
     rows: list[InventoryRow] = []
     columns = ["name", "dns", "ip"]
     reader = csv.reader(io.StringIO(text))
     first = True
-    for cells in reader:
+    for cells in _csv_rows(reader, file_path):
         line = reader.line_num
         if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
             continue

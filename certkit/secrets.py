@@ -24,6 +24,8 @@ from certkit.errors import InputError
 
 WarnFn = Callable[[str], None]
 
+MAX_SECRET_FILE_BYTES = 64 * 1024
+
 
 def _default_warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
@@ -47,8 +49,11 @@ ES_API_KEY = SecretSpec("the Elasticsearch API key", "--api-key", "--api-key-fil
 def read_secret_file(path: str | os.PathLike[str], what: str, warn: WarnFn = _default_warn) -> str:
     file_path = Path(path)
     try:
-        st = file_path.stat()
-        raw = file_path.read_bytes()[: 64 * 1024]
+        with open(file_path, "rb") as stream:
+            st = os.fstat(stream.fileno())
+            # Only the first line is used: never read more than a secret can be (the file
+            # may be huge or endless, e.g. a device).
+            raw = stream.read(MAX_SECRET_FILE_BYTES)
     except FileNotFoundError:
         raise InputError(f"the file for {what} does not exist: {file_path}") from None
     except IsADirectoryError:

@@ -130,10 +130,11 @@ def _check_restrictions_file(path: str, config_dir: Path | None) -> None:
         )
     if config_dir is None:
         return
+    from certkit.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
     from certkit.yamlio import load_yaml
 
     file_path = Path(path) if Path(path).is_absolute() else config_dir / path
-    document = load_yaml(file_path.read_bytes(), str(file_path))
+    document = load_yaml(read_bounded(file_path, "the trust restrictions file", MAX_TEXT_INPUT_BYTES), str(file_path))
     nested = document.get("trust") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not (
         "trust.subject_name" in document or (isinstance(nested, dict) and "subject_name" in nested)

@@ -104,16 +104,9 @@ def trust(
 
 
 def _read(path: Path) -> bytes:
-    from certkit.errors import InputError
+    from certkit.inputs import read_bounded
 
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a JSON file") from None
-    except PermissionError:
-        raise InputError(f"permission denied reading {path}") from None
+    return read_bounded(path, "the trust document")
 
 
 def _instance_names(path: Path) -> list[str]:

@@ -27,16 +27,9 @@ _HELP = (
 
 
 def _read_input(path: Path, what: str) -> bytes:
-    from certkit.errors import InputError
+    from certkit.inputs import read_bounded
 
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    return read_bounded(path, what)
 
 
 def _default_pem_name(source: Path, with_key: bool) -> Path:

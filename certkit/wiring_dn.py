@@ -27,11 +27,9 @@ awkward names (escapes, multi-valued RDNs, e-mail, BMP and Teletex strings).
 from __future__ import annotations
 
 from cryptography import x509
-from pyasn1.codec.der import decoder, encoder
-from pyasn1.error import PyAsn1Error
-from pyasn1_modules import rfc5280
 
 from certkit.errors import InputError
+from certkit.x509names import MalformedCertificate, NameAttribute, name_rdns
 
 # The only keywords X500Principal.getName(RFC2253) emits (AVAKeyword "rfc2253Compliant").
 RFC2253_KEYWORDS = {
@@ -82,43 +80,20 @@ def _escape_value(text: str) -> str:
     return "".join(("\\" + part) if (i < lead or i >= trail) else part for i, part in enumerate(escaped))
 
 
-def _value_der(value_octets: bytes) -> tuple[int, bytes]:
-    """(tag, content) of an attribute value's DER: the JDK decides by the universal tag."""
-    tag = value_octets[0]
-    length = value_octets[1]
-    offset = 2
-    if length & 0x80:
-        count = length & 0x7F
-        length = int.from_bytes(value_octets[2:2 + count], "big")
-        offset = 2 + count
-    return tag, value_octets[offset:offset + length]
-
-
-def _render_ava(oid: str, value_der: bytes) -> str:
-    keyword = RFC2253_KEYWORDS.get(oid)
-    tag, content = _value_der(value_der)
-    if keyword is None or tag not in _TEXT_TAGS:
-        return f"{keyword or oid}=#{value_der.hex()}"
-    return f"{keyword}={_escape_value(content.decode('utf-8', 'replace'))}"
+def _render_ava(attribute: NameAttribute) -> str:
+    keyword = RFC2253_KEYWORDS.get(attribute.oid)
+    if keyword is None or attribute.value_tag not in _TEXT_TAGS:
+        return f"{keyword or attribute.oid}=#{attribute.value_der.hex()}"
+    return f"{keyword}={_escape_value(attribute.value.decode('utf-8', 'replace'))}"
 
 
 def rfc2253_dn(name_der: bytes) -> str:
     """``X500Principal.getName()`` (RFC 2253) of a DER-encoded X.500 Name."""
     try:
-        name, rest = decoder.decode(name_der, asn1Spec=rfc5280.Name())
-    except PyAsn1Error as exc:
+        rdns = name_rdns(name_der)
+    except MalformedCertificate as exc:
         raise InputError(f"the distinguished name cannot be decoded: {exc}") from None
-    if rest:
-        raise InputError("the distinguished name has trailing bytes")
-    rdns: list[str] = []
-    for rdn in name.getComponent():
-        avas = []
-        for ava in rdn:
-            oid = str(ava["type"])
-            # The value is an ANY: pyasn1 keeps its DER bytes; re-encoding gives them back.
-            avas.append(_render_ava(oid, bytes(encoder.encode(ava["value"]))))
-        rdns.append("+".join(avas))
-    return ",".join(reversed(rdns))
+    return ",".join("+".join(_render_ava(ava) for ava in rdn) for rdn in reversed(rdns))
 
 
 def subject_rfc2253(certificate: x509.Certificate) -> str:

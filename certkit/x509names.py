@@ -518,6 +518,47 @@ def _jdk_value(text: str) -> str:
     return f'"{rendered}"' if quote and not already_quoted else rendered
 
 
+@dataclass(frozen=True, slots=True)
+class NameAttribute:
+    """One attribute (AVA) of a DER X.500 Name, as both JDK renderings need it."""
+
+    oid: str
+    value_tag: int
+    value: bytes  # the content octets of the value
+    value_der: bytes  # the whole DER of the value (tag, length, content)
+
+
+def name_rdns(name_der: bytes) -> list[list[NameAttribute]]:
+    """The RDNs of a DER Name in encoded order (least specific first), each a list of AVAs.
+
+    Raises :class:`MalformedCertificate` for a Name that is not well-formed DER.
+    """
+    _, offset, end = _read_header(name_der, 0, len(name_der))
+    rdns: list[list[NameAttribute]] = []
+    while offset < end:
+        _, set_start, set_end = _read_header(name_der, offset, end)
+        avas: list[NameAttribute] = []
+        position = set_start
+        while position < set_end:
+            _, ava_start, ava_end = _read_header(name_der, position, set_end)
+            _, oid_start, oid_end = _read_header(name_der, ava_start, ava_end)
+            value_tag, value_start, value_end = _read_header(name_der, oid_end, ava_end)
+            avas.append(NameAttribute(_standard_oid(name_der[oid_start:oid_end]), value_tag,
+                                      name_der[value_start:value_end], name_der[oid_end:value_end]))
+            position = ava_end
+        rdns.append(avas)
+        offset = set_end
+    return rdns
+
+
+def _jdk_ava(attribute: NameAttribute) -> str:
+    keyword = _JDK_KEYWORDS.get(attribute.oid, f"OID.{attribute.oid}")
+    text = _jdk_attribute_string(attribute.value_tag, attribute.value)
+    if text is None:
+        return f"{keyword}=#{attribute.value_der.hex().upper()}"
+    return f"{keyword}={_jdk_value(text)}"
+
+
 def jdk_dn(name_der: bytes) -> str:
     """Render a DER Name as ``X500Principal.toString()`` does (``CN=a, OU=b, O="c, d"``).
 
@@ -525,29 +566,10 @@ def jdk_dn(name_der: bytes) -> str:
     first; multi-valued RDNs are joined with `` + ``.
     """
     try:
-        tag, offset, end = _read_header(name_der, 0, len(name_der))
-        rdns: list[str] = []
-        while offset < end:
-            _, set_start, set_end = _read_header(name_der, offset, end)
-            avas: list[str] = []
-            position = set_start
-            while position < set_end:
-                _, ava_start, ava_end = _read_header(name_der, position, set_end)
-                _, oid_start, oid_end = _read_header(name_der, ava_start, ava_end)
-                oid = _standard_oid(name_der[oid_start:oid_end])
-                value_tag, value_start, value_end = _read_header(name_der, oid_end, ava_end)
-                keyword = _JDK_KEYWORDS.get(oid, f"OID.{oid}")
-                text = _jdk_attribute_string(value_tag, name_der[value_start:value_end])
-                if text is None:
-                    avas.append(f"{keyword}=#{name_der[oid_end:value_end].hex().upper()}")
-                else:
-                    avas.append(f"{keyword}={_jdk_value(text)}")
-                position = ava_end
-            rdns.append(" + ".join(avas))
-            offset = set_end
+        rdns = name_rdns(name_der)
     except MalformedCertificate:
         return "<malformed name>"
-    return ", ".join(reversed(rdns))
+    return ", ".join(" + ".join(_jdk_ava(ava) for ava in rdn) for rdn in reversed(rdns))
 
 
 def subject_dn(der: bytes) -> str:

@@ -90,6 +90,21 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any], source: str) -> None:
     out[prefix] = value
 
 
+#: Nesting depth below which libyaml's recursive composer is certainly safe.
+_SAFE_C_DEPTH = 1000
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether ``text`` could nest more than :data:`_SAFE_C_DEPTH` levels (cheap, never wrong
+    the unsafe way): flow nesting needs a bracket per level, block nesting a deeper column
+    (at most two levels per column: a sequence may sit at its parent key's indentation)."""
+    brackets = text.count("[") + text.count("{")
+    if brackets > _SAFE_C_DEPTH:
+        return True
+    longest_line = max((len(line) for line in text.splitlines()), default=0)
+    return brackets + 2 * (longest_line + 1) > _SAFE_C_DEPTH
+
+
 def _yaml_tree(data: bytes, text: str, source: str) -> Any:
     """The YAML document with every scalar as the text written (keys and values), None for null.
 
@@ -110,6 +125,13 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
         return InputError(f"{source}: invalid YAML")
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if loader is not yaml.SafeLoader and _may_nest_deeply(text):
+        # libyaml's composer recurses in C once per level: tens of thousands of levels
+        # ("[[[[..." or "- - - ...") overflow the C stack and kill the process outright.
+        # certkit.yamlio's depth-limited parse refuses such a file first.
+        from certkit.yamlio import load_yaml
+
+        load_yaml(data, source)
     try:
         node = yaml.compose(text, Loader=loader)
     except yaml.YAMLError:
@@ -156,6 +178,8 @@ def _json_tree(text: str, source: str) -> Any:
         raise InputError(f"{source}: duplicate key [{exc}] (Elasticsearch refuses the file)") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}, line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{source} nests too deeply to be a settings file; refusing it") from None
 
 
 def _as_text(value: Any) -> str:
@@ -229,18 +253,11 @@ def parse_restrictions(data: bytes, source: str) -> TrustRestrictions:
 
 def load_restrictions(path: str | os.PathLike[str]) -> TrustRestrictions:
     """Load a restrictions file exactly as Elasticsearch would, or raise InputError saying why not."""
+    from certkit.inputs import read_bounded
+
     source = str(path)
-    file_path = Path(path)
     content_type(source)
-    try:
-        data = file_path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{source} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{source} is a folder, not a restrictions file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
-    return parse_restrictions(data, source)
+    return parse_restrictions(read_bounded(path, "the restrictions file", MAX_FILE_BYTES), source)
 
 
 # ------------------------------------------------------------------------------ writing

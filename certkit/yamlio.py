@@ -88,3 +88,7 @@ def load_yaml(data: bytes | str, source: str) -> Any:
         raise InputError(f"{source}: invalid YAML: {exc}") from None
     except RecursionError:
         raise InputError(f"{source} nests too deeply; refusing to parse it") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # A scalar its resolved type cannot build: a date-like 2001-13-45, "!!int zz".
+        raise InputError(f"{source}: a value cannot be read as the type YAML gives it ({exc})",
+                         hint="put the value in double quotes") from None

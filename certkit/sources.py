@@ -24,6 +24,7 @@ import ipaddress
 import os
 import socket
 import ssl
+import stat
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ MAX_ZIP_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 #: A single certificate file larger than this is not a certificate (DER/PKCS#12 are read whole).
 MAX_BINARY_FILE_BYTES = 64 * 1024 * 1024
+#: One PEM block (BEGIN to END) larger than this is not a certificate.
+MAX_PEM_BLOCK_BYTES = 16 * 1024 * 1024
+#: A zip member above 1 MiB that expands more than this many times its compressed size is a
+#: bomb: certificates and keystores hardly compress (PEM text about 1.4:1).
+MAX_ZIP_RATIO = 100
 DEFAULT_TLS_TIMEOUT = 10.0
 
 _PEM_BEGIN = b"-----BEGIN "
@@ -170,8 +176,20 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
             else:
                 yield label, body, 0, line
             position = end + len(end_marker)
-        offset_line = counted_line + buffer.count(b"\n", counted_to, position)
-        buffer = buffer[position:]
+        # Keep for the next chunk only an unfinished block (from its BEGIN), or else the tail
+        # that could be the start of a BEGIN split between chunks: a huge file of text
+        # without blocks, or with one endless block, never sits in memory whole.
+        pending = buffer.find(_PEM_BEGIN, position)
+        if pending >= 0:
+            keep_from = pending
+            if len(buffer) - pending > MAX_PEM_BLOCK_BYTES:
+                line = counted_line + buffer.count(b"\n", counted_to, pending)
+                raise InputError(f"{source}: the PEM block at line {line} runs on for more than "
+                                 f"{MAX_PEM_BLOCK_BYTES // 2**20} MiB without an END line: not a certificate")
+        else:
+            keep_from = max(position, len(buffer) - len(_PEM_BEGIN) + 1)
+        offset_line = counted_line + buffer.count(b"\n", counted_to, keep_from)
+        buffer = buffer[keep_from:]
         if eof:
             begin = buffer.find(_PEM_BEGIN)
             if begin >= 0:
@@ -285,6 +303,8 @@ def _file_certificates(
             return
         if kind == "unknown":
             raise _NotCertificates("not a certificate file (PEM, DER, PKCS#12 or zip)")
+        if _file_size(stream) > MAX_BINARY_FILE_BYTES:  # refused before it is read
+            raise InputError(f"{source} is larger than {MAX_BINARY_FILE_BYTES // 2**20} MiB: not a certificate file")
         data = head + stream.read(MAX_BINARY_FILE_BYTES)
         if len(data) > MAX_BINARY_FILE_BYTES:
             raise InputError(f"{source} is larger than {MAX_BINARY_FILE_BYTES // 2**20} MiB: not a certificate file")
@@ -300,6 +320,15 @@ def _file_certificates(
         yield CertificateItem(source, data, certificate, source)
     else:
         yield from _pkcs12_certificates(data, source, passwords)
+
+
+def _file_size(stream: BinaryIO) -> int:
+    """The size of a regular file behind ``stream``; 0 when unknown (a zip member, a pipe)."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
 class _Rewound(io.RawIOBase):
@@ -342,6 +371,9 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
             raise InputError(f"{label}: cannot read this zip member: {_short(exc)}") from None
         if len(content) > MAX_ZIP_MEMBER_BYTES:
             raise InputError(f"{label} expands beyond {MAX_ZIP_MEMBER_BYTES // 2**20} MiB: refusing it (zip bomb?)")
+        if len(content) > 2**20 and len(content) > MAX_ZIP_RATIO * max(member.compress_size, 1):
+            raise InputError(f"{label} expands {len(content) // max(member.compress_size, 1)} times its compressed "
+                             f"size: refusing it (zip bomb?)")
         total += len(content)
         if total > MAX_ZIP_TOTAL_BYTES:
             raise InputError(f"{source} expands beyond {MAX_ZIP_TOTAL_BYTES // 2**30} GiB: refusing it (zip bomb?)")

@@ -134,8 +134,11 @@ def write_tree(
 
     The folder is built as a hidden sibling and renamed into place; with ``force`` an
     existing folder is moved aside first and removed only after the new one is in place.
+    A folder holding keys is refused where a single key file would be (check_secret_target).
     """
     target = Path(path)
+    if any(entry.secret for entry in files.values()):
+        check_secret_target(target)
     ensure_absent(target, force)
     parent = target.parent if str(target.parent) else Path(".")
     staging = _tmp_name(parent)

@@ -1,0 +1,209 @@
+"""Shared by the hardening tests (issue 7): a small valid workspace, hostile inputs made
+from it, misbehaving TLS servers, and measurements of a real certkit process.
+
+Everything valid is made once per module with certkit's own library and EC P-256 keys
+(the point of these tests is never the key); the hostile inputs are cut from the valid
+ones, so that "truncated PKCS#12" really is the first half of a real keystore.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+CLUSTER_ID = "abc"
+SCOPE_ID = "123"
+CANARY = "S3cr3t-Canary-9f2c"
+HUGE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Valid inputs every hostile case starts from (absolute paths)."""
+
+    folder: Path
+    ca_crt: Path
+    ca_key: Path
+    ca_p12: Path
+    node_crt: Path
+    node_key: Path
+    instances: Path
+    trust: Path
+
+    def snapshot(self) -> set[str]:
+        return {str(p.relative_to(self.folder)) for p in self.folder.rglob("*")}
+
+
+def make_workspace(folder: Path) -> Workspace:
+    """A CA (PEM and PKCS#12), one node certificate signed by it, an instances file and a
+    trust file: the inputs a hostile case replaces one at a time."""
+    from certkit.bundle import ca_keystore
+    from certkit.ca import certificate_pem, create_ca, private_key_pem
+    from certkit.instances import dump_instances, make_instance
+    from certkit.issue import issue_certificate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = create_ca("CN=Hostile Test CA", key_type="ec", curve="P-256")
+    node_name = f"node1.node.{CLUSTER_ID}.cluster.{SCOPE_ID}.account"
+    instance = make_instance("node1", cn=[node_name])
+    node = issue_certificate(ca, instance, key_type="ec")
+    ws = Workspace(
+        folder=folder,
+        ca_crt=folder / "ca.crt", ca_key=folder / "ca.key", ca_p12=folder / "ca.p12",
+        node_crt=folder / "node1.crt", node_key=folder / "node1.key",
+        instances=folder / "instances.yml", trust=folder / "trust.yml",
+    )
+    ws.ca_crt.write_bytes(certificate_pem(ca.certificate))
+    ws.ca_key.write_bytes(private_key_pem(ca.private_key))
+    ws.ca_p12.write_bytes(ca_keystore(ca, ""))
+    ws.node_crt.write_bytes(certificate_pem(node.certificate))
+    ws.node_key.write_bytes(private_key_pem(node.private_key))
+    ws.instances.write_text(dump_instances([instance]))
+    ws.trust.write_text(f'trust.subject_name:\n  - "*.node.{CLUSTER_ID}.cluster.{SCOPE_ID}.account"\n')
+    for path in (ws.ca_key, ws.node_key, ws.ca_p12):
+        path.chmod(0o600)
+    return ws
+
+
+def hostile_inputs(ws: Workspace) -> dict[str, bytes]:
+    """Every kind of bad input, by name (deterministic: a seeded generator)."""
+    rng = random.Random(20261128)
+    pem = ws.node_crt.read_bytes()
+    certificate_der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    p12 = ws.ca_p12.read_bytes()
+    # A valid block, binary junk, then a block whose body is base64 of nothing like DER.
+    garbage_block = (pem + bytes(rng.getrandbits(8) for _ in range(300))
+                     + b"\n-----BEGIN CERTIFICATE-----\nAAAAAAAA!!!!\n-----END CERTIFICATE-----\n")
+    depth = 100_000  # far beyond what libyaml's recursive composer survives (~30,000)
+    return {
+        "empty": b"",
+        "random": bytes(rng.getrandbits(8) for _ in range(4096)),
+        "truncated_pem": pem[: len(pem) // 2],
+        "truncated_der": certificate_der[: len(certificate_der) // 2],
+        "truncated_p12": p12[: len(p12) // 2],
+        "pem_garbage_block": garbage_block,
+        "non_utf8": b"instances:\n  - name: \xff\xfe\xfa\n",
+        "yaml_bomb": b"".join(
+            [b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n']
+            + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n".encode() for i in range(8)]
+        ),
+        "deep_yaml": b"a: " + b"[" * depth + b"]" * depth + b"\n",
+        "deep_block_yaml": b"- " * depth + b"x\n",
+        "deep_json": b'{"trust": ' + b"[" * depth + b"]" * depth + b"}",
+        "truncated_json": b'{"trust": {"direct": [{"name": "x", ',
+        "bad_date_yaml": b"instances:\n  - name: 2001-13-45\n",
+    }
+
+
+def write_sparse(path: Path, head: bytes = b"", size: int = HUGE_BYTES) -> Path:
+    """A ``size``-byte file that costs no disk: ``head`` then a hole (zeros)."""
+    path.write_bytes(head)
+    os.truncate(path, size)
+    return path
+
+
+# ----------------------------------------------------------------------------- TLS servers
+
+
+class MisbehavingServer:
+    """A TCP server on 127.0.0.1 that accepts connections and then either stays silent or
+    sends ``garbage`` and closes. It stops by itself after ``lifetime`` seconds, so a test
+    that fails half-way leaves nothing listening."""
+
+    def __init__(self, *, garbage: bytes | None = None, lifetime: float = 20.0) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._garbage = garbage
+        self._deadline = time.monotonic() + lifetime
+        self._connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="misbehaving-server", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            while not self._stop.is_set() and time.monotonic() < self._deadline:
+                try:
+                    connection, _ = self._listener.accept()
+                except (TimeoutError, OSError):
+                    continue
+                if self._garbage is None:
+                    self._connections.append(connection)  # held open, never answered
+                else:
+                    try:
+                        connection.recv(4096)
+                        connection.sendall(self._garbage)
+                    except OSError:
+                        pass
+                    connection.close()
+        finally:
+            for connection in self._connections:
+                connection.close()
+            self._listener.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> MisbehavingServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+# ----------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Measured:
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_mib: float
+
+
+def run_measured(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> Measured:
+    """Run ``python -m certkit ARGS`` and measure its own peak memory (``wait4``'s rusage is
+    the child's alone, unlike RUSAGE_CHILDREN, which would include earlier JVMs)."""
+    out_path, err_path = cwd / ".measured-stdout", cwd / ".measured-stderr"
+    started = time.monotonic()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        process = subprocess.Popen([sys.executable, "-m", "certkit", *map(str, args)], cwd=cwd,
+                                   env={**os.environ, **(env or {})}, stdout=out, stderr=err)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    result = Measured(process.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
+                      time.monotonic() - started, usage.ru_maxrss / 1024)
+    out_path.unlink()
+    err_path.unlink()
+    return result
+
+
+def files_below(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+Builder = Callable[[Path, Workspace], list[str]]

@@ -31,6 +31,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from certkit.errors import InputError
 
@@ -47,6 +48,11 @@ _CONSTRUCTED = 0x20
 _OID_SUBJECT_ALT_NAME = b"\x55\x1d\x11"  # 2.5.29.17
 _OID_BASIC_CONSTRAINTS = b"\x55\x1d\x13"  # 2.5.29.19
 _OID_COMMON_NAME = "2.5.4.3"
+# An extension's OID as a length byte and its contents, compared in one slice.
+_SAN_HEAD = bytes([len(_OID_SUBJECT_ALT_NAME)]) + _OID_SUBJECT_ALT_NAME
+_BASIC_CONSTRAINTS_HEAD = bytes([len(_OID_BASIC_CONSTRAINTS)]) + _OID_BASIC_CONSTRAINTS
+_NOT_CA = b"\x30\x00"  # basicConstraints SEQUENCE {} (cA defaults to FALSE)
+_CA = b"\x30\x03\x01\x01\xff"  # SEQUENCE { cA TRUE }
 
 # GeneralName tags (context-specific).
 _GN_OTHER_NAME = 0xA0
@@ -126,13 +132,12 @@ def _read_header(data: bytes, offset: int, end: int) -> tuple[int, int, int]:
     return tag, offset, content_end
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateFields:
+class CertificateFields(NamedTuple):
     """The parts of a certificate's DER that name checks need, located in one pass.
 
     ``subject`` is the DER of the subject Name; ``subject_alt_names`` the DER of the SAN
     extension's GeneralNames (None without one); ``is_ca`` the basicConstraints cA flag
-    (None when the extension is absent).
+    (None when the extension is absent). A named tuple: an audit makes one per certificate.
     """
 
     subject: bytes
@@ -169,16 +174,23 @@ def locate_fields(der: bytes) -> CertificateFields:
             raise MalformedCertificate("truncated certificate")
         if der[offset] == 0xA0:  # [0] version
             offset = _span(der, offset)[1]
-        offset = _span(der, offset)[1]  # serialNumber
-        offset = _span(der, offset)[1]  # signature
-        offset = _span(der, offset)[1]  # issuer
-        offset = _span(der, offset)[1]  # validity
-        subject_start = offset
-        if der[offset] != _SEQUENCE:
-            raise MalformedCertificate("the subject is not a Name")
-        offset = _span(der, offset)[1]
-        subject = der[subject_start:offset]
-        offset = _span(der, offset)[1]  # subjectPublicKeyInfo
+        # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo: each
+        # skipped with _span's arithmetic inlined (this runs for every audited certificate).
+        subject_start = subject_end = 0
+        for step in range(6):
+            if step == 4:
+                subject_start = offset
+                if der[offset] != _SEQUENCE:
+                    raise MalformedCertificate("the subject is not a Name")
+            length = der[offset + 1]
+            if length < 0x80:
+                offset += 2 + length
+            else:
+                count = length & 0x7F
+                offset += 2 + count + int.from_bytes(der[offset + 2:offset + 2 + count], "big")
+            if step == 4:
+                subject_end = offset
+        subject = der[subject_start:subject_end]
         san: bytes | None = None
         is_ca: bool | None = None
         while offset < tbs_end:
@@ -187,16 +199,27 @@ def locate_fields(der: bytes) -> CertificateFields:
             if tag == 0xA3:  # [3] extensions
                 position, extensions_end = _span(der, content)
                 while position < extensions_end:
-                    ext_content, ext_end = _span(der, position)
-                    oid_start, oid_end = _span(der, ext_content)
-                    oid = der[oid_start:oid_end]
-                    if oid == _OID_SUBJECT_ALT_NAME or oid == _OID_BASIC_CONSTRAINTS:
+                    # _span inlined: this loop runs for every extension of every certificate.
+                    length = der[position + 1]
+                    if length < 0x80:
+                        ext_content = position + 2
+                        ext_end = ext_content + length
+                    else:
+                        ext_content = position + 2 + (length & 0x7F)
+                        ext_end = ext_content + int.from_bytes(der[position + 2:ext_content], "big")
+                    # The OID's length and contents: 3 bytes for every 2.5.29.x extension.
+                    head = der[ext_content + 1:ext_content + 5]
+                    oid_end = ext_content + 5
+                    if head[0] & 0x80:  # a long-form OID length: the general step
+                        oid_start, oid_end = _span(der, ext_content)
+                        head = bytes([3]) + der[oid_start:oid_end] if oid_end - oid_start == 3 else b""
+                    if head == _SAN_HEAD or head == _BASIC_CONSTRAINTS_HEAD:
                         value_tag, value_start, value_end = _read_header(der, oid_end, ext_end)
                         if value_tag == 0x01:  # critical BOOLEAN
                             value_tag, value_start, value_end = _read_header(der, value_end, ext_end)
                         if value_tag != 0x04:
                             raise MalformedCertificate("extension value is not an OCTET STRING")
-                        if oid == _OID_SUBJECT_ALT_NAME:
+                        if head == _SAN_HEAD:
                             san = der[value_start:value_end]
                         else:
                             is_ca = _basic_constraints_ca(der[value_start:value_end])
@@ -212,6 +235,10 @@ def locate_fields(der: bytes) -> CertificateFields:
 
 
 def _basic_constraints_ca(value: bytes) -> bool:
+    if value == _NOT_CA:  # the two encodings nearly every certificate carries
+        return False
+    if value == _CA:
+        return True
     tag, start, end = _read_header(value, 0, len(value))
     if tag != _SEQUENCE:
         raise MalformedCertificate("basicConstraints is not a SEQUENCE")
@@ -304,8 +331,7 @@ def _type_name(tag: int) -> str:
     return _TYPE_NAMES.get(tag & 0x1F if tag & 0xC0 == 0 else -1, f"ASN.1 tag 0x{tag:02x}")
 
 
-@dataclass(frozen=True, slots=True)
-class OtherName:
+class OtherName(NamedTuple):
     """An otherName SAN: its type-id, its value decoded the way Elasticsearch decodes a
     commonName (``text``, None when that fails, with ``problem`` saying why), and ``value``,
     the name Elasticsearch actually reads: ``text`` for type-id 2.5.4.3, else None.
@@ -352,13 +378,13 @@ def decode_other_name(entry: bytes) -> OtherName:
         return OtherName(type_id, None, f"otherName commonName ignored by Elasticsearch: {exc}")
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectAltNames:
+class SubjectAltNames(NamedTuple):
     """The subjectAltName names of a certificate, split by kind, in certificate order.
 
     ``other_name_cns`` holds the otherName commonName values Elasticsearch reads;
     ``other_names`` every otherName (including other type-ids and ignored values);
-    ``warnings`` says which names Elasticsearch ignores and why.
+    ``warnings`` says which names Elasticsearch ignores and why. (A named tuple: an audit
+    makes one per certificate.)
     """
 
     other_name_cns: tuple[str, ...] = ()
@@ -372,6 +398,8 @@ class SubjectAltNames:
 
     def values(self, fields: Sequence[str]) -> list[str]:
         """The names Elasticsearch compares with the patterns: a set, kept in certificate order."""
+        if len(fields) == 1:
+            return list(dict.fromkeys(self.for_field(fields[0])))
         seen: dict[str, None] = {}
         for field in fields:
             for name in self.for_field(field):
@@ -383,6 +411,10 @@ class SubjectAltNames:
 
 
 EMPTY = SubjectAltNames()
+
+# The otherName certutil and certkit write, ``[0] { 2.5.4.3, [0] { UTF8String } }``, up to
+# the UTF8String's length byte: recognised with one comparison (see decode_general_names).
+_COMMON_NAME_OTHER_NAME = b"\x06\x03\x55\x04\x03\xa0"
 
 
 def decode_general_names(value: bytes) -> SubjectAltNames:
@@ -396,17 +428,31 @@ def decode_general_names(value: bytes) -> SubjectAltNames:
     others: list[OtherName] = []
     warnings: list[str] = []
     while offset < end:
-        tag, start, element_end = _read_header(value, offset, end)
+        tag = value[offset]
+        length = value[offset + 1] if offset + 1 < end else 0x80
+        start = offset + 2
+        element_end = start + length
+        if length & 0x80 or tag & 0x1F == 0x1F or element_end > end:  # not the short form: the strict reader
+            tag, start, element_end = _read_header(value, offset, end)
         if tag == _GN_DNS_NAME:
             # The JDK reads dNSName as an IA5String (US-ASCII, unmappable bytes replaced).
             dns.append(value[start:element_end].decode("ascii", "replace"))
         elif tag == _GN_OTHER_NAME:
-            other = decode_other_name(value[offset:element_end])
-            others.append(other)
-            if other.value is not None:
-                cns.append(other.value)
-            elif other.problem:
-                warnings.append(other.problem)
+            if (length >= 9 and value.startswith(_COMMON_NAME_OTHER_NAME, start)
+                    and value[start + 6] == length - 7 and value[start + 7] == _UTF8_STRING
+                    and value[start + 8] == length - 9):
+                # The usual shape, each length exactly filling its container: what the
+                # general decoder below returns for it, without its steps.
+                text = value[start + 9:element_end].decode("utf-8", "replace")
+                others.append(OtherName(_OID_COMMON_NAME, text))
+                cns.append(text)
+            else:
+                other = decode_other_name(value[offset:element_end])
+                others.append(other)
+                if other.value is not None:
+                    cns.append(other.value)
+                elif other.problem:
+                    warnings.append(other.problem)
         elif tag == _GN_IP_ADDRESS:
             raw = value[start:element_end]
             if len(raw) in (4, 16):

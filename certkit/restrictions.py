@@ -526,32 +526,63 @@ class RestrictionChecker:
         a PKCS#12's non-key certificate, is that leaf's chain; a CA certificate elsewhere
         is skipped when it carries no subjectAltName names (it is not a node certificate).
         """
-        pending: tuple[CertificateItem, CertificateFields | None, list[CertificateItem]] | None = None
+        tracker = ChainTracker(self)
         for item in items:
-            try:
-                located: CertificateFields | None = locate_fields(item.der)
-            except MalformedCertificate:
-                located = None
-            is_ca = bool(located and located.is_ca)
-            if pending is not None and pending[0].container == item.container and (item.chain or is_ca):
-                pending[2].append(item)
-                yield self._skipped(item, located, "CA certificate of the preceding certificate's chain")
-                continue
-            if pending is not None:
-                yield self.check(pending[0], pending[1], pending[2])
-                pending = None
-            if item.chain:
-                yield self._skipped(item, located, "CA certificate of a PKCS#12 chain")
-                continue
-            if is_ca and located is not None and located.subject_alt_names is None:
-                yield self._skipped(item, located, "CA certificate without subjectAltName names (not a node certificate)")
-                continue
-            pending = (item, located, [])
-        if pending is not None:
-            yield self.check(pending[0], pending[1], pending[2])
+            yield from tracker.feed(item)
+        yield from tracker.finish()
 
     def _skipped(self, item: CertificateItem, located: CertificateFields | None, why: str) -> Verdict:
         if located is None:
             return Verdict(item.source, None, _NO_NAMES, [], False, [], "unchecked", None, skipped=why,
                            subject_text=item.certificate.subject.rfc4514_string())
         return Verdict(item.source, located.subject, _NO_NAMES, [], False, [], "unchecked", None, skipped=why)
+
+
+class ChainTracker:
+    """:meth:`RestrictionChecker.check_items`, one certificate at a time.
+
+    A leaf's verdict waits until the next certificate shows whether the leaf's chain
+    follows it. Kept as an object (not only a generator) so that the parallel audit
+    (:mod:`certkit.audit`) can carry the waiting leaf from one batch of certificates to
+    the next and get exactly the verdicts, in exactly the order, of one sequential pass.
+    """
+
+    def __init__(self, checker: RestrictionChecker) -> None:
+        self.checker = checker
+        #: The leaf waiting for its verdict: (item, its located fields, its chain so far).
+        self.pending: tuple[CertificateItem, CertificateFields | None, list[CertificateItem]] | None = None
+
+    @staticmethod
+    def locate(item: CertificateItem) -> CertificateFields | None:
+        try:
+            return locate_fields(item.der)
+        except MalformedCertificate:
+            return None
+
+    def feed(self, item: CertificateItem, located: CertificateFields | None | bool = False) -> list[Verdict]:
+        """The verdicts that ``item``'s arrival settles (``located``: its fields, when known)."""
+        if located is False:
+            located = self.locate(item)
+        checker = self.checker
+        is_ca = bool(located and located.is_ca)  # type: ignore[union-attr]
+        pending = self.pending
+        if pending is not None and pending[0].container == item.container and (item.chain or is_ca):
+            pending[2].append(item)
+            return [checker._skipped(item, located, "CA certificate of the preceding certificate's chain")]  # type: ignore[arg-type]
+        verdicts: list[Verdict] = []
+        if pending is not None:
+            verdicts.append(checker.check(pending[0], pending[1], pending[2]))
+            self.pending = None
+        if item.chain:
+            verdicts.append(checker._skipped(item, located, "CA certificate of a PKCS#12 chain"))  # type: ignore[arg-type]
+        elif is_ca and located is not None and located.subject_alt_names is None:  # type: ignore[union-attr]
+            verdicts.append(checker._skipped(
+                item, located, "CA certificate without subjectAltName names (not a node certificate)"))  # type: ignore[arg-type]
+        else:
+            self.pending = (item, located, [])  # type: ignore[assignment]
+        return verdicts
+
+    def finish(self) -> list[Verdict]:
+        """The verdict of the leaf still waiting (the end of the stream)."""
+        pending, self.pending = self.pending, None
+        return [] if pending is None else [self.checker.check(pending[0], pending[1], pending[2])]

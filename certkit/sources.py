@@ -232,6 +232,14 @@ def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator
         raise _NotCertificates(f"no certificate in PEM file{holds}")
 
 
+def pem_text_certificates(data: bytes, source: str) -> Iterator[CertificateItem]:
+    """The certificates of PEM text held in memory, read as a PEM file named ``source`` is.
+
+    The parallel audit (certkit.audit) hands each worker a slice of a big bundle this way.
+    """
+    return _pem_certificates(io.BytesIO(data), source, source)
+
+
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
@@ -387,25 +395,39 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
         raise InputError(f"no certificates found in the zip file {source}")
 
 
-def _directory_certificates(root: Path, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
-    found = False
+def directory_files(root: Path) -> Iterator[Path]:
+    """The files of a folder SOURCE in the order they are read: sorted, recursively."""
     for directory, subdirectories, files in os.walk(root, onerror=None, followlinks=False):
         subdirectories.sort()
         for name in sorted(files):
-            path = Path(directory) / name
-            label = str(path)
-            try:
-                for item in _file_certificates(lambda p=path: open(p, "rb"), label, passwords, on_note, nested=False):
-                    found = True
-                    yield item
-            except _NotCertificates as skipped:
-                on_note(f"{label}: skipped ({skipped})")
-            except PermissionError:
-                on_note(f"{label}: skipped (permission denied)")
-            except (FileNotFoundError, IsADirectoryError):
-                on_note(f"{label}: skipped (not a readable file)")
+            yield Path(directory) / name
+
+
+def folder_file_certificates(path: Path, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
+    """The certificates of one file of a folder SOURCE; a file without any is skipped with a note."""
+    label = str(path)
+    try:
+        yield from _file_certificates(lambda p=path: open(p, "rb"), label, passwords, on_note, nested=False)
+    except _NotCertificates as skipped:
+        on_note(f"{label}: skipped ({skipped})")
+    except PermissionError:
+        on_note(f"{label}: skipped (permission denied)")
+    except (FileNotFoundError, IsADirectoryError):
+        on_note(f"{label}: skipped (not a readable file)")
+
+
+def no_certificates_in_folder(root: Path) -> InputError:
+    return InputError(f"no certificates found in the folder {root}")
+
+
+def _directory_certificates(root: Path, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
+    found = False
+    for path in directory_files(root):
+        for item in folder_file_certificates(path, passwords, on_note):
+            found = True
+            yield item
     if not found:
-        raise InputError(f"no certificates found in the folder {root}")
+        raise no_certificates_in_folder(root)
 
 
 def _path_certificates(spec: str, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:

@@ -50,13 +50,30 @@ def inspect(
         opts.NOTES.flush()
 
 
+def _described(item, describe_certificate) -> dict:
+    """``describe_certificate`` for one item, its failures as one-line InputErrors.
+
+    cryptography loads a certificate lazily: one whose outer structure is sound may still
+    hold an unknown curve, a garbled key, name or extension, found only when described.
+    """
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    from certkit.errors import InputError
+
+    try:
+        return describe_certificate(item.der, item.certificate)
+    except (ValueError, KeyError, TypeError, UnsupportedAlgorithm) as exc:  # KeyError: cryptography on odd name tags
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(f"{item.source}: the certificate cannot be decoded ({reason})") from None
+
+
 def _show(items, as_json: bool, describe_certificate) -> None:
     write = sys.stdout.write
     if as_json:
         write("[")
         separator = "\n  "
         for item in items:
-            document = {"source": item.source, **describe_certificate(item.der, item.certificate)}
+            document = {"source": item.source, **_described(item, describe_certificate)}
             if item.pkcs12 is not None:
                 document["pkcs12"] = item.pkcs12
             write(separator + json.dumps(document, ensure_ascii=False))
@@ -68,7 +85,7 @@ def _show(items, as_json: bool, describe_certificate) -> None:
         if not first:
             write("\n")
         first = False
-        write(_render(item.source, describe_certificate(item.der, item.certificate), item.pkcs12))
+        write(_render(item.source, _described(item, describe_certificate), item.pkcs12))
 
 
 def _render(source: str, document: dict, pkcs12: dict | None) -> str:

@@ -125,16 +125,20 @@ def check(
         "certificate_authorities). Repeatable."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", min=1, metavar="N",
+        help="Worker processes for big inputs (default: the number of CPUs; 1: all in this process)."),
     pass_file: Optional[Path] = opts.PASS_FILE,
     pass_literal: Optional[str] = opts.PASS_LITERAL,
     client_cert: Optional[Path] = opts.CLIENT_CERT,
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
+    from certkit.audit import Audit
     from certkit.cli._common import warn
     from certkit.errors import InputError
     from certkit.restrictions import RestrictionChecker, load_restrictions
-    from certkit.sources import iter_certificates, read_certificates
+    from certkit.sources import read_certificates
     from certkit.x509names import parse_fields
 
     chosen_fields = parse_fields(fields)
@@ -145,79 +149,201 @@ def check(
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
                                  record_matches=as_json or show_all)
-    verdicts = checker.check_items(iter_certificates(sources, **source_kwargs))
-    try:
-        if as_json:
-            admitted, rejected, skipped = _check_json(restrictions, chosen_fields, verdicts)
-        else:
-            admitted, rejected, skipped = _check_human(verdicts, show_all, warn)
-    finally:
-        opts.NOTES.flush()
-    if admitted + rejected == 0:
+    renderer = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
+    with _AuditProgress(sources) as progress:
+        audit = Audit(checker, sources, renderer, jobs=jobs, on_progress=progress.update, **source_kwargs)
+        try:
+            if as_json:
+                _check_json(restrictions, chosen_fields, audit)
+            else:
+                _check_human(audit, warn)
+        finally:
+            opts.NOTES.flush()
+    if audit.admitted + audit.rejected == 0:
+        skipped = len(audit.skipped)
         raise InputError(
             f"no node certificate to check in {' '.join(sources)}"
             + (f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)" if skipped else "")
         )
-    if rejected:
+    if audit.rejected:
         raise typer.Exit(1)
 
 
-def _check_human(verdicts, show_all: bool, warn) -> tuple[int, int, int]:
-    admitted = rejected = skipped = 0
-    write = sys.stdout.write
-    for verdict in verdicts:
+class HumanReport:
+    """The default report: each rejected certificate with its reason (``--all``: admitted ones too)."""
+
+    separator = ""
+
+    def __init__(self, show_all: bool) -> None:
+        self.show_all = show_all
+
+    def render(self, verdict) -> str:
         if verdict.skipped:
-            skipped += 1
-            continue
-        for problem in verdict.names.warnings:
-            warn(f"{verdict.source}: {problem}")
+            return ""
         if verdict.admitted:
-            admitted += 1
-            if show_all:
-                name, pattern = verdict.matched[0]
-                more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
-                write(f"admitted  {verdict.source}: {name} matches {json.dumps(pattern, ensure_ascii=False)}{more}\n")
+            if not self.show_all:
+                return ""
+            name, pattern = verdict.matched[0]
+            more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
+            return f"admitted  {verdict.source}: {name} matches {json.dumps(pattern, ensure_ascii=False)}{more}\n"
+        text = f"REJECTED  {verdict.source}\n  {verdict.reason}\n"
+        if verdict.explanation:
+            text += f"  why: {verdict.explanation}\n"
+        return text
+
+    def warnings(self, verdict) -> list[str]:
+        if verdict.skipped:
+            return []
+        return [f"{verdict.source}: {problem}" for problem in verdict.names.warnings]
+
+
+class JsonReport:
+    """One JSON object per certificate, exactly ``json.dumps(verdict.to_json(fields), ensure_ascii=False)``.
+
+    Built from pre-encoded pieces (field names, patterns) and the C string encoder that
+    json.dumps itself uses: an audit writes 100,000 of these. The comma that separates
+    certificates leads each piece (the audit drops it from the first).
+    """
+
+    separator = ","
+
+    def __init__(self, fields) -> None:
+        self.fields = tuple(fields)
+        self._field_keys = [_quote(f) + ": " for f in self.fields]
+        self._patterns: dict[str, str] = {}
+
+    def render(self, verdict) -> str:
+        if verdict.skipped:
+            return ""
+        quote = _quote
+        names = verdict.names
+        parts = [',\n    {"source": ', quote(verdict.source), ', "subject": ', quote(verdict.subject), ', "names": {']
+        for index, field in enumerate(self.fields):
+            if index:
+                parts.append(", ")
+            parts.append(self._field_keys[index])
+            parts.append("[" + ", ".join(map(quote, names.for_field(field))) + "]")
+        parts.append('}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [')
+        patterns = self._patterns
+        for index, (name, pattern) in enumerate(verdict.matched):
+            encoded = patterns.get(pattern)
+            if encoded is None:
+                encoded = patterns[pattern] = quote(pattern)
+            parts.append(('{"name": ' if not index else ', {"name": ') + quote(name) + ', "pattern": ' + encoded + "}")
+        parts.append('], "chain": ')
+        parts.append(quote(verdict.chain))
+        parts.append(', "reason": ')
+        parts.append("null" if verdict.reason is None else quote(verdict.reason))
+        if verdict.explanation:
+            parts.append(', "explanation": ')
+            parts.append(quote(verdict.explanation))
+        if names.warnings:
+            parts.append(', "warnings": [' + ", ".join(map(quote, names.warnings)) + "]")
+        parts.append("}")
+        return "".join(parts)
+
+    def warnings(self, verdict) -> tuple[str, ...]:
+        return ()
+
+
+#: A JSON string as ``json.dumps(..., ensure_ascii=False)`` writes it (the same C encoder).
+_quote = json.encoder.encode_basestring
+
+
+def _write(text: str) -> None:
+    # Looked up at each call: while a progress bar shows, rich routes stdout above it.
+    sys.stdout.write(text)
+
+
+def _check_human(audit, warn) -> None:
+    for kind, text in audit:
+        if kind == "out":
+            _write(text)
         else:
-            rejected += 1
-            write(f"REJECTED  {verdict.source}\n  {verdict.reason}\n")
-            if verdict.explanation:
-                write(f"  why: {verdict.explanation}\n")
-    total = admitted + rejected
-    summary = f"{total} certificate{'s' if total != 1 else ''} checked: {admitted} admitted, {rejected} rejected"
+            warn(text)
+    total = audit.admitted + audit.rejected
+    skipped = len(audit.skipped)
+    summary = f"{total} certificate{'s' if total != 1 else ''} checked: {audit.admitted} admitted, {audit.rejected} rejected"
     if skipped:
         summary += f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)"
-    write(summary + "\n")
-    return admitted, rejected, skipped
+    _write(summary + "\n")
 
 
-def _check_json(restrictions, fields, verdicts) -> tuple[int, int, int]:
-    """Stream the CLI.md document: one certificate at a time, never the whole list in memory."""
-    write = sys.stdout.write
+def _check_json(restrictions, fields, audit) -> None:
+    """Stream the CLI.md document: certificates as they are judged, never the whole list in memory."""
     dumps = json.dumps
-    write("{\n")
-    write(f'  "restrictions": {dumps(restrictions.path, ensure_ascii=False)},\n')
-    write(f'  "patterns": {dumps(list(restrictions.patterns), ensure_ascii=False)},\n')
-    write(f'  "fields": {dumps(list(fields))},\n')
-    write('  "certificates": [')
-    admitted = rejected = 0
-    skipped: list[dict] = []
-    separator = "\n    "
-    for verdict in verdicts:
-        if verdict.skipped:
-            skipped.append({"source": verdict.source, "subject": verdict.subject, "reason": verdict.skipped})
-            continue
-        if verdict.admitted:
-            admitted += 1
-        else:
-            rejected += 1
-        write(separator)
-        write(dumps(verdict.to_json(fields), ensure_ascii=False))
-        separator = ",\n    "
-    write("\n  ],\n" if admitted + rejected else "],\n")
-    write(f'  "skipped": {dumps(skipped, ensure_ascii=False)},\n')
-    write(f'  "summary": {dumps({"admitted": admitted, "rejected": rejected, "skipped": len(skipped)})}\n')
-    write("}\n")
-    return admitted, rejected, len(skipped)
+    _write("{\n")
+    _write(f'  "restrictions": {dumps(restrictions.path, ensure_ascii=False)},\n')
+    _write(f'  "patterns": {dumps(list(restrictions.patterns), ensure_ascii=False)},\n')
+    _write(f'  "fields": {dumps(list(fields))},\n')
+    _write('  "certificates": [')
+    for kind, text in audit:
+        if kind == "out":
+            _write(text)
+    admitted, rejected = audit.admitted, audit.rejected
+    skipped = [{"source": source, "subject": subject, "reason": reason} for source, subject, reason in audit.skipped]
+    _write("\n  ],\n" if admitted + rejected else "],\n")
+    _write(f'  "skipped": {dumps(skipped, ensure_ascii=False)},\n')
+    _write(f'  "summary": {dumps({"admitted": admitted, "rejected": rejected, "skipped": len(skipped)})}\n')
+    _write("}\n")
+
+
+class _AuditProgress:
+    """A rich progress bar on stderr while an audit runs, only when stderr is a terminal.
+
+    The total is the size of the inputs (files and folders, measured only when the bar is
+    shown); it starts at the first finished batch, after the workers are forked (rich
+    refreshes from a thread, and workers are best forked while this process has one).
+    """
+
+    def __init__(self, sources: list[str]) -> None:
+        from certkit.cli._common import is_terminal
+
+        self._sources = sources
+        self._progress = None
+        self._task = None
+        self.update = None
+        if is_terminal():
+            self.update = self._update
+
+    def __enter__(self) -> "_AuditProgress":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def _update(self, certificates: int, done_bytes: int) -> None:
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("checking"), BarColumn(), TextColumn("{task.fields[certificates]:,} certificates"),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            )
+            self._task = self._progress.add_task("checking", total=_input_bytes(self._sources) or None,
+                                                 certificates=0)
+            self._progress.start()
+        self._progress.update(self._task, completed=done_bytes, certificates=certificates)
+
+
+def _input_bytes(sources: list[str]) -> int:
+    import os
+
+    from certkit.sources import directory_files
+
+    total = 0
+    for spec in sources:
+        path = Path(spec)
+        try:
+            if path.is_dir():
+                total += sum(os.stat(f).st_size for f in directory_files(path) if f.is_file())
+            elif path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def lint(

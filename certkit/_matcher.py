@@ -96,9 +96,10 @@ class _NFA:
         self.eps[0].append(offset)
 
     def freeze(self) -> None:
-        # Sorted interval lists allow a binary search on nodes with many transitions.
-        self.trans = [sorted(t) for t in self.trans]
-        self.lows = [[lo for lo, _, _ in t] for t in self.trans]
+        # Sorted interval lists allow a binary search on nodes with many transitions
+        # (step() scans nodes with few transitions in any order).
+        self.trans = [sorted(t) if len(t) > 8 else t for t in self.trans]
+        self.lows = [[lo for lo, _, _ in t] if len(t) > 8 else [] for t in self.trans]
 
     def closure(self, nodes: set[int]) -> frozenset[int]:
         todo = list(nodes)
@@ -132,60 +133,75 @@ class _NFA:
         return self.closure(result)
 
 
+class _State(dict):
+    """One DFA state: a dict from character to next state, filled on first use.
+
+    Being the transition table itself, a state is stepped with one subscript per
+    character (``state = state[ch]``); a missing character builds the transition
+    (``__missing__``), so the matching loop has no branch at all.
+    """
+
+    __slots__ = ("nodes", "tags", "owner")
+
+    def __init__(self, nodes: frozenset[int], tags: tuple[int, ...], owner: LazyDFA) -> None:
+        super().__init__()
+        self.nodes = nodes
+        self.tags = tags
+        self.owner = owner
+
+    def __missing__(self, ch: str) -> _State:
+        return self.owner._miss(self, ch)
+
+    def __hash__(self) -> int:  # states are identities, not values
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
 class LazyDFA:
     """Match names against many patterns at once; see the module docstring."""
 
     def __init__(self, nfa: _NFA) -> None:
         nfa.freeze()
         self._nfa = nfa
-        self._sets: list[frozenset[int]] = []
-        self._ids: dict[frozenset[int], int] = {}
-        self._tables: list[dict[str, int]] = []
-        self._tags: list[tuple[int, ...]] = []
+        self._states: dict[frozenset[int], _State] = {}
         self._start_set = nfa.closure({0})
-        self._intern(self._start_set)
+        self._start = self._intern(self._start_set)
 
-    def _intern(self, nodes: frozenset[int]) -> int:
-        known = self._ids.get(nodes)
+    def _intern(self, nodes: frozenset[int]) -> _State:
+        known = self._states.get(nodes)
         if known is not None:
             return known
-        index = len(self._sets)
-        self._sets.append(nodes)
-        self._ids[nodes] = index
-        self._tables.append({})
         tags = self._nfa.tags
-        self._tags.append(tuple(sorted({t for n in nodes for t in tags[n]})))
-        return index
+        state = _State(nodes, tuple(sorted({t for n in nodes for t in tags[n]})), self)
+        self._states[nodes] = state
+        return state
 
-    def _miss(self, state: int, ch: str) -> int:
-        target = self._nfa.step(self._sets[state], ord(ch))
-        if len(self._sets) >= MAX_CACHED_STATES and target not in self._ids:
-            # Flush in place (the caller holds a reference to self._tables).
-            self._sets.clear()
-            self._ids.clear()
-            self._tables.clear()
-            self._tags.clear()
-            self._intern(self._start_set)
+    def _miss(self, state: _State, ch: str) -> _State:
+        target = self._nfa.step(state.nodes, ord(ch))
+        if len(self._states) >= MAX_CACHED_STATES and target not in self._states:
+            # Flush: forget every state (emptying each breaks the cycles between them) and
+            # start again from the start state; the caller just continues from the target.
+            for old in self._states.values():
+                old.clear()
+            self._states.clear()
+            self._start = self._intern(self._start_set)
             return self._intern(target)
-        index = self._intern(target)
-        self._tables[state][ch] = index
-        return index
+        following = self._intern(target)
+        state[ch] = following
+        return following
 
     def tags(self, name: str) -> tuple[int, ...]:
         """Indexes (sorted) of the patterns that match the whole of ``name``."""
-        name = java_code_points(name)
-        tables = self._tables
-        state = 0
-        for ch in name:
-            nxt = tables[state].get(ch)
-            if nxt is None:
-                nxt = self._miss(state, ch)
-            state = nxt
-        return self._tags[state]
+        state = self._start
+        for ch in java_code_points(name):
+            state = state[ch]
+        return state.tags
 
     @property
     def cached_states(self) -> int:
-        return len(self._sets)
+        return len(self._states)
 
 
 def build(wildcards: Sequence[tuple[int, Sequence[int]]], dfas: Sequence[tuple[int, fa.Automaton]]) -> LazyDFA:

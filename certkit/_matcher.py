@@ -100,6 +100,7 @@ class _NFA:
         # (step() scans nodes with few transitions in any order).
         self.trans = [sorted(t) if len(t) > 8 else t for t in self.trans]
         self.lows = [[lo for lo, _, _ in t] if len(t) > 8 else [] for t in self.trans]
+        self.accepting = frozenset(node for node, tags in enumerate(self.tags) if tags)
 
     def closure(self, nodes: set[int]) -> frozenset[int]:
         todo = list(nodes)
@@ -173,8 +174,12 @@ class LazyDFA:
         known = self._states.get(nodes)
         if known is not None:
             return known
-        tags = self._nfa.tags
-        state = _State(nodes, tuple(sorted({t for n in nodes for t in tags[n]})), self)
+        accepting = nodes & self._nfa.accepting
+        if accepting:
+            tags = self._nfa.tags
+            state = _State(nodes, tuple(sorted({t for n in accepting for t in tags[n]})), self)
+        else:
+            state = _State(nodes, (), self)
         self._states[nodes] = state
         return state
 

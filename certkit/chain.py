@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 MAX_PATH_LENGTH = 10
@@ -99,7 +99,24 @@ def verify_chain(
     anchors: Sequence[x509.Certificate],
     now: dt.datetime | None = None,
 ) -> str | None:
-    """None when the JDK would accept ``leaf`` (with ``intermediates``) under ``anchors``, else why not."""
+    """None when the JDK would accept ``leaf`` (with ``intermediates``) under ``anchors``, else why not.
+
+    A certificate whose outer structure loads but whose names or extensions do not decode
+    (cryptography parses them lazily) is not accepted either: the reason says so.
+    """
+    try:
+        return _verify_chain(leaf, intermediates, anchors, now)
+    except (ValueError, KeyError, TypeError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return f"the certificate cannot be decoded as a verifier would ({reason})"
+
+
+def _verify_chain(
+    leaf: x509.Certificate,
+    intermediates: Sequence[x509.Certificate],
+    anchors: Sequence[x509.Certificate],
+    now: dt.datetime | None,
+) -> str | None:
     now = now or dt.datetime.now(dt.timezone.utc)
     if any(anchor == leaf for anchor in anchors):
         # The JDK trusts a certificate that is itself in the trust store.

@@ -29,10 +29,28 @@ COMMAND_MODULES = (
 )
 
 
+# The top-level command names each module registers: `certkit COMMAND …` builds only the
+# module it needs (typer turns every registered command into click objects before it runs
+# one; building all of them is a third of `certkit COMMAND --help`). tests/test_startup_imports.py
+# checks this table against what the modules register.
+COMMAND_MODULE_OF = {
+    "demo": "demo",
+    "instances": "instances",
+    "ca": "issue",
+    "cert": "issue",
+    "convert": "convert",
+    "inspect": "inspect",
+    "restrictions": "restrictions",
+    "cloud": "cloud",
+    "wire": "wire",
+}
+
+
 EXIT_INTERRUPTED = 130
 
 
-def build_app():  # -> typer.Typer (typer imported lazily)
+def build_app(argv: Sequence[str] | None = None):  # -> typer.Typer (typer imported lazily)
+    """The root typer app; with ``argv`` naming a command, only that command's module is registered."""
     import importlib
 
     import typer
@@ -58,7 +76,8 @@ def build_app():  # -> typer.Typer (typer imported lazily)
             print(f"certkit {__version__}")
             raise typer.Exit(0)
 
-    for module_name in COMMAND_MODULES:
+    wanted = COMMAND_MODULE_OF.get(argv[0]) if argv else None
+    for module_name in (wanted,) if wanted else COMMAND_MODULES:
         module = importlib.import_module(f"certkit.cli.{module_name}")
         module.register(app)
     return app
@@ -86,7 +105,7 @@ def main(args: Sequence[str] | None = None) -> int:
     from certkit.errors import CertkitError
 
     try:
-        app = build_app()
+        app = build_app(argv)
         result = app(args=argv, prog_name="certkit", standalone_mode=False)
         if result == EXIT_INTERRUPTED:
             # typer turns Ctrl-C / SIGTERM inside a command into a silent return of 130 (no

@@ -266,7 +266,9 @@ def load_ca_pkcs12(path: str | os.PathLike[str], password: PasswordSource) -> Ce
         raise CAError(f"{source} holds no private key: it cannot sign",
                       hint="pass the CA keystore that holds the CA's key (certutil: elastic-stack-ca.p12)")
     key = _check_supported_key(loaded.key, source)
-    certificates = list(loaded.chain)
+    from certkit.inputs import require_decodable
+
+    certificates = [require_decodable(certificate, source) for certificate in loaded.chain]
     if not certificates:
         raise CAError(f"{source} holds a key but no certificate for it")
     ca_cert = _pick_ca_certificate(key, certificates, source)
@@ -311,7 +313,14 @@ def load_private_key(data: bytes, password: PasswordSource, source: str) -> Priv
 
 
 def load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    """Every certificate of a PEM file (in order), or the one of a DER file."""
+    """Every certificate of a PEM file (in order), or the one of a DER file, each checked
+    to decode entirely (names, key, extensions)."""
+    from certkit.inputs import require_decodable
+
+    return [require_decodable(certificate, source) for certificate in _load_certificates(data, source)]
+
+
+def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
             return x509.load_pem_x509_certificates(data)

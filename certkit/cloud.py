@@ -119,7 +119,14 @@ def _trusted_ca(certificate: x509.Certificate, source: str) -> TrustedCA:
 
 
 def parse_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    """Every certificate in ``data``: one or many PEM blocks, or a single DER certificate."""
+    """Every certificate in ``data``: one or many PEM blocks, or a single DER certificate,
+    each one checked to decode entirely (names, key, extensions)."""
+    from certkit.inputs import require_decodable
+
+    return [require_decodable(certificate, source) for certificate in _load_certificates(data, source)]
+
+
+def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
     if b"-----BEGIN" in data:
         if b"-----BEGIN CERTIFICATE-----" not in data:
             raise InputError(f"{source} holds no PEM certificate (no 'BEGIN CERTIFICATE' block)")

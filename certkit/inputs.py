@@ -59,3 +59,27 @@ def read_bounded(path: str | os.PathLike[str], what: str, limit: int = MAX_CERTI
     if len(data) > limit:
         raise InputError(f"{what} {file_path} is larger than {_size_text(limit)}; refusing to read more of it")
     return data
+
+
+def require_decodable(certificate, source: str, what: str = "the certificate"):
+    """``certificate`` (a cryptography ``x509.Certificate``) once every part certkit reads
+    has decoded, else an :class:`InputError` naming ``source``.
+
+    cryptography checks only a certificate's outer structure when loading it and decodes
+    names, the public key and extensions on first use; a damaged certificate would
+    otherwise fail deep inside a command, as a traceback.
+    """
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    try:
+        certificate.subject.rfc4514_string()
+        certificate.issuer.rfc4514_string()
+        certificate.public_key()
+        for extension in certificate.extensions:
+            extension.value  # noqa: B018 - decoding it is the point
+        certificate.signature_hash_algorithm  # noqa: B018
+    except (ValueError, KeyError, TypeError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(f"{what} in {source} cannot be decoded ({reason})") from None
+    return certificate

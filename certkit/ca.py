@@ -369,13 +369,41 @@ def describe(certificate: x509.Certificate) -> str:
     return certificate.subject.rfc4514_string() or "(empty subject)"
 
 
-def check_fit_to_sign(ca: CertificateAuthority, not_after: _dt.datetime | None = None) -> list[Finding]:
+#: Signature hashes with practical collision attacks: a CA certificate signed with one
+#: is refused (or, with ``allow_weak``, warned about).
+WEAK_SIGNATURE_HASHES = ("sha1", "md5")
+MIN_EC_BITS = 256
+
+
+def weaknesses(certificate: x509.Certificate) -> list[str]:
+    """Why a CA certificate is too weak to sign with today (empty when it is not).
+
+    An RSA key under 2048 bits or a curve under 256 bits is refused by current JDKs and
+    OpenSSL security levels; a SHA-1 or MD5 signature marks a CA made with the habits of
+    a decade ago (and for an intermediate CA, a forgeable link of the chain).
+    """
+    found: list[str] = []
+    public_key = certificate.public_key()
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+        found.append(f"its key is RSA {public_key.key_size} bits (under {MIN_RSA_BITS})")
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.key_size < MIN_EC_BITS:
+        found.append(f"its key is on the {public_key.curve.name} curve ({public_key.curve.key_size} bits, "
+                     f"under {MIN_EC_BITS})")
+    algorithm = certificate.signature_hash_algorithm
+    if algorithm is not None and algorithm.name in WEAK_SIGNATURE_HASHES:
+        found.append(f"its certificate is signed with {algorithm.name.upper().replace('SHA1', 'SHA-1')}")
+    return found
+
+
+def check_fit_to_sign(
+    ca: CertificateAuthority, not_after: _dt.datetime | None = None, *, allow_weak: bool = False
+) -> list[Finding]:
     """Raise :class:`CAError` if ``ca`` cannot sign usable certificates; return warnings.
 
     Errors: not a CA (no basicConstraints CA:TRUE), keyUsage without keyCertSign, key
-    does not match the certificate, expired. Warnings: no keyUsage at all, not yet valid,
-    expires before ``not_after`` (the end of the certificates about to be issued), a weak
-    RSA key.
+    does not match the certificate, expired, too weak (:func:`weaknesses`; only a warning
+    with ``allow_weak``, the CLI's --allow-weak-ca). Warnings: no keyUsage at all, not yet
+    valid, expires before ``not_after`` (the end of the certificates about to be issued).
     """
     certificate, name = ca.certificate, describe(ca.certificate)
     findings: list[Finding] = []
@@ -407,9 +435,13 @@ def check_fit_to_sign(ca: CertificateAuthority, not_after: _dt.datetime | None =
         findings.append(Finding(
             f"the CA certificate {name} expires on {certificate.not_valid_after_utc:%Y-%m-%d}, before the requested "
             f"end of the new certificates ({not_after:%Y-%m-%d}); they stop validating when the CA does"))
-    public_key = certificate.public_key()
-    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < 2048:
-        findings.append(Finding(f"the CA key is RSA {public_key.key_size} bits; current JDKs refuse RSA keys under 2048 bits"))
+    weak = weaknesses(certificate)
+    if weak and not allow_weak:
+        raise CAError(f"the CA {name} is too weak to sign with: {'; '.join(weak)}",
+                      hint="use a CA with an RSA key of 2048 bits or more (or P-256 or larger) signed with "
+                           "SHA-256; --allow-weak-ca signs anyway")
+    for reason in weak:
+        findings.append(Finding(f"the CA {name} is weak: {reason}; signing anyway (--allow-weak-ca)"))
     return findings
 
 

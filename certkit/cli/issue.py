@@ -342,6 +342,9 @@ def cert(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; generate and write nothing."),
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan / the result as JSON."),
+    allow_weak_ca: bool = typer.Option(
+        False, "--allow-weak-ca",
+        help="Sign even with a weak CA (RSA under 2048 bits, a curve under 256 bits, a SHA-1/MD5 signed CA certificate)."),
 ) -> None:
     from certkit import bundle
     from certkit.ca import check_fit_to_sign, check_key_parameters
@@ -372,7 +375,7 @@ def cert(
     # 3. The CA: readable, and fit to sign certificates valid until the requested end.
     authority = _load_authority(ca_p12, ca_cert, ca_key, self_signed, ca_pass, ca_pass_file)
     if authority is not None:
-        warn_all(check_fit_to_sign(authority, validity.not_after))
+        warn_all(check_fit_to_sign(authority, validity.not_after, allow_weak=allow_weak_ca))
     key = _key_description(key_type, keysize)
 
     if dry_run:

@@ -100,9 +100,13 @@ def main(args: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread (e.g. called from a test thread)
         pass
 
-    import typer
+    try:
+        import typer
 
-    from certkit.errors import CertkitError
+        from certkit.errors import CertkitError
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM while the modules load: nothing written yet
+        _print_error("interrupted; nothing was written")
+        return EXIT_INTERRUPTED
 
     try:
         app = build_app(argv)

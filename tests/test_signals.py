@@ -1,0 +1,152 @@
+"""Interrupting a 200-node issuance (issue 7): whenever SIGINT or SIGTERM arrives, the
+output is either the complete bundle or absent, no ``.certkit-tmp-*`` is left behind, and
+no worker process outlives the run. SIGKILL cannot be caught: then only recognisable
+temporary names may remain, never a partial bundle under the real name.
+
+The signal is sent at spread-out moments of a real ``python -m certkit cert`` run (EC
+P-256 keys: 200 of them take well under two seconds), and once more the moment the
+issuing workers exist, so that start-up, key generation, keystore encryption and the
+final write are all hit.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from certkit.outputs import TMP_PREFIX
+
+NODES = 200
+
+
+@pytest.fixture(scope="module")
+def issuance(tmp_path_factory):
+    """A PEM EC CA and an instances file of 200 nodes."""
+    from certkit.bundle import ca_pem_files
+    from certkit.ca import create_ca
+    from certkit.instances import dump_instances, make_instance
+
+    folder = tmp_path_factory.mktemp("signals")
+    ca = create_ca("CN=Signals CA", key_type="ec", curve="P-256")
+    for name, entry in ca_pem_files(ca, None).items():
+        (folder / name.split("/")[-1]).write_bytes(entry.data)
+    (folder / "instances.yml").write_text(dump_instances([make_instance(f"node{i}") for i in range(NODES)]))
+    return folder
+
+
+def _command(folder: Path, out: Path, pem: bool) -> list[str]:
+    return [sys.executable, "-m", "certkit", "cert", "--ca-cert", str(folder / "ca.crt"), "--ca-key",
+            str(folder / "ca.key"), "--in", str(folder / "instances.yml"), "--key-type", "ec", "--jobs", "2",
+            "--out", str(out), *(["--pem"] if pem else [])]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def _complete(out: Path, pem: bool) -> bool:
+    """Every node's files are there (and the zip reads back whole)."""
+    if out.suffix == ".zip":
+        with zipfile.ZipFile(out) as archive:
+            assert archive.testzip() is None
+            names = set(archive.namelist())
+    else:
+        names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    expected = {"ca/ca.crt"} | {
+        f"node{i}/node{i}.{suffix}" for i in range(NODES) for suffix in (("crt", "key") if pem else ("p12",))}
+    return expected <= names
+
+
+def _interrupt(folder: Path, out: Path, pem: bool, signum: int, when: float | str) -> tuple[int, str, list[int]]:
+    """Run, send ``signum`` at ``when`` (seconds, or "workers": once the pool exists)."""
+    process = subprocess.Popen(_command(folder, out, pem), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=out.parent)
+    workers: list[int] = []
+    if when == "workers":
+        deadline = time.monotonic() + 20
+        while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+            workers = _children(process.pid)
+            time.sleep(0.005)
+    else:
+        time.sleep(when)
+        workers = _children(process.pid)
+    if process.poll() is None:
+        process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr.decode(errors="replace"), workers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pem, suffix", [(True, ".zip"), (False, "")], ids=["pem-zip", "p12-folder"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupted_issuance_leaves_the_whole_bundle_or_nothing(issuance, tmp_path, pem, suffix, signum):
+    outcomes = []
+    for index, when in enumerate(["workers", 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3]):
+        out = tmp_path / f"bundle-{index}{suffix}"
+        code, stderr, workers = _interrupt(issuance, out, pem, signum, when)
+        assert "Traceback" not in stderr or code < 0, stderr  # a traceback only from the interpreter's own start-up
+        if out.exists():
+            assert _complete(out, pem), f"partial bundle after a signal at {when}"
+            outcomes.append("complete")
+        else:
+            # Handled: the contract's one line and 130. (-signum: the signal arrived before
+            # certkit could install its handler, or after it had finished and restored them.)
+            assert code in (130, -signum), (when, code, stderr)
+            if code == 130:
+                assert [line for line in stderr.splitlines() if line.startswith("error:")] == [
+                    "error: interrupted; nothing was written"]
+            outcomes.append("nothing")
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)], f"leftovers at {when}"
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)], "a worker outlived the interrupted run"
+    # The moments chosen must really interrupt some runs (else this proves nothing).
+    assert "nothing" in outcomes
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_no_partial_bundle_under_the_real_name(issuance, tmp_path):
+    for index, when in enumerate(["workers", 0.4, 0.8]):
+        out = tmp_path / f"killed-{index}"
+        code, _, workers = _interrupt(issuance, out, False, signal.SIGKILL, when)
+        if out.exists():
+            assert _complete(out, False)
+        # What SIGKILL leaves is recognisable by its prefix, so it can be cleaned up safely.
+        assert all(p.name.startswith((TMP_PREFIX, "killed-")) for p in tmp_path.iterdir())
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Orphaned workers notice their parent is gone and exit (issue._exit_when_orphaned).
+        assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_an_interrupt_while_certkit_starts_is_one_line(issuance, tmp_path):
+    """SIGTERM before any work (while modules load) exits 130 or by the signal, never with
+    a KeyboardInterrupt traceback from certkit's code."""
+    for when in (0.06, 0.1, 0.15):
+        out = tmp_path / f"early-{when}.zip"
+        code, stderr, _ = _interrupt(issuance, out, True, signal.SIGTERM, when)
+        assert not out.exists()
+        if code == 130:
+            assert "Traceback" not in stderr
+            assert "interrupted; nothing was written" in stderr
+        else:
+            assert code == -signal.SIGTERM, (code, stderr)

@@ -62,7 +62,8 @@ def check_secret_target(path: Path) -> None:
     """Refuse a place where a private key could be read or redirected by someone else.
 
     A symbolic link as the output path could point a key at a file another user controls;
-    a folder writable by others (without the sticky bit) lets them swap the file.
+    a folder writable by others (without the sticky bit), or owned by another user, lets
+    them swap the file.
     """
     if path.is_symlink():
         raise OutputError(f"refusing to write a private key through the symbolic link {path}")
@@ -75,6 +76,12 @@ def check_secret_target(path: Path) -> None:
         raise OutputError(
             f"refusing to write a private key into {directory}: the folder is writable by others",
             hint="choose a folder only you can write to",
+        )
+    if st.st_uid not in (os.geteuid(), 0):
+        # Its owner may rename, replace or remove whatever is put in it, key included.
+        raise OutputError(
+            f"refusing to write a private key into {directory}: the folder belongs to another user",
+            hint="choose a folder of your own",
         )
 
 

@@ -151,6 +151,16 @@ def test_a_folder_writable_by_others_is_refused_for_keys(cli, workspace, tmp_pat
     assert [p for p in shared.rglob("*") if p != out] == []
 
 
+def test_a_folder_owned_by_another_user_is_refused_for_keys(cli, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root can hand a folder to another user")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir(mode=0o755)
+    os.chown(foreign, 65534, 65534)  # nobody: it could rename or replace the key
+    assert_one_line_error(cli("ca", "--key-type", "ec", "--out", foreign / "ca.p12"), "another user")
+    assert list(foreign.iterdir()) == []
+
+
 def test_a_sticky_shared_folder_is_accepted(cli, workspace, tmp_path, monkeypatch):
     """/tmp-style folders (world-writable with the sticky bit) are safe: only the owner
     may rename or remove a file there."""
@@ -191,9 +201,9 @@ def test_a_full_disk_leaves_no_partial_file(cli, workspace, tmp_path, small_disk
     # Enough nodes that their keystores cannot fit in 64 KiB (~2.5 KiB each).
     instances = tmp_path / "many.yml"
     instances.write_text(dump_instances([make_instance(f"n{i}") for i in range(60)]))
-    filler = small_disk / "filler"  # leaves ~8 KiB free, so the write fails half-way
-    filler.write_bytes(b"\0" * (56 * 1024))
-    big_p12 = _p12_with_many_certificates(workspace, tmp_path, 80)
+    filler = small_disk / "filler"  # leaves one 4 KiB page free: the write fails half-way
+    filler.write_bytes(b"\0" * (60 * 1024))
+    big_p12 = _p12_with_many_certificates(workspace, tmp_path, 12)
     args = [part.format(disk=small_disk, ca_p12=workspace.ca_p12, instances=instances, big_p12=big_p12)
             for part in command]
     result = cli(*args, env=ENV)
@@ -202,21 +212,18 @@ def test_a_full_disk_leaves_no_partial_file(cli, workspace, tmp_path, small_disk
 
 
 def _p12_with_many_certificates(ws: Workspace, folder: Path, count: int) -> Path:
-    """A keystore whose PEM conversion is larger than the small disk's free space."""
-    path = folder / "many.p12"
-    if path.exists():
-        return path
+    """A keystore of ``count`` distinct CA certificates: its PEM is larger than a 4 KiB page."""
     from cryptography import x509
 
+    from certkit.ca import create_ca, load_private_key
     from certkit.pkcs12 import serialize_keystore
-    from certkit.ca import load_private_key
 
-    certificate = x509.load_pem_x509_certificate(ws.node_crt.read_bytes())
-    ca_certificate = x509.load_pem_x509_certificate(ws.ca_crt.read_bytes())
-    trusted = [(f"ca-{i}", ca_certificate) for i in range(count)]
-    path.write_bytes(serialize_keystore(alias="node1", private_key=load_private_key(ws.node_key.read_bytes(), None,
-                                                                                     "node1.key"),
-                                        chain=[certificate, ca_certificate], trusted=trusted, password=""))
+    path = folder / "many.p12"
+    trusted = [(f"ca-{i}", create_ca(f"CN=Trusted CA {i}", key_type="ec", curve="P-256").certificate)
+               for i in range(count)]
+    key = load_private_key(ws.node_key.read_bytes(), None, str(ws.node_key))
+    chain = [x509.load_pem_x509_certificate(ws.node_crt.read_bytes())]
+    path.write_bytes(serialize_keystore(alias="node1", private_key=key, chain=chain, trusted=trusted, password=""))
     return path
 
 
@@ -244,8 +251,8 @@ def test_two_runs_racing_for_one_output_one_wins_the_other_fails_cleanly(workspa
     assert [line for line in loser.splitlines() if line.startswith("error:")] == [
         f"error: {tmp_path / out} already exists"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
-    result = run_certkit("inspect", tmp_path / out)
-    assert result.exit_code == 0 and result.stdout.count("node") >= 40
+    result = run_certkit("inspect", "--json", tmp_path / out, env=ENV)
+    assert result.exit_code == 0 and result.stdout.count('"subject": "CN=n') >= 40, result.stderr
 
 
 # ----------------------------------------------------------------------------- zip sources

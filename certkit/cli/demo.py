@@ -173,14 +173,20 @@ def demo(
     force: bool = typer.Option(False, "--force", help="Use DIR even if it is not empty (the demo's own earlier files are replaced)."),
 ) -> None:
     from certkit.errors import OutputError
+    from certkit.outputs import check_secret_target
 
+    if folder.is_symlink():
+        raise OutputError(f"refusing to write the demo's keys through the symbolic link {folder}",
+                          hint="give the real folder as --dir")
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder} exists and is not a folder")
     if folder.is_dir() and any(folder.iterdir()):
         if not force:
             raise OutputError(f"{folder} is not empty", hint="choose another --dir, or --force to replace certkit's files in it")
         _remove_previous_demo(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    # 0755 whatever the umask: the folder will hold the CA key.
+    folder.mkdir(parents=True, exist_ok=True, mode=0o755)
+    check_secret_target(folder / "ca")  # a folder others may write to is refused before any key exists
     context = DemoContext(folder=folder.resolve(), say=typer.echo)
     typer.echo(f"certkit demo in {folder}/")
     for step in STEPS:

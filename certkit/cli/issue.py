@@ -132,8 +132,7 @@ def ca(
     if not pem and (_is_zip(target) or target.is_dir()):
         raise UsageError(f"--out {target}: a PKCS#12 CA is one file; use --pem for a zip or folder")
     ensure_absent(target, force)
-    if not pem or _is_zip(target):
-        check_secret_target(target)
+    check_secret_target(target)  # a keystore, a zip or a folder: each holds the CA key
     secret = _output_password(pem, password, pass_file)
     authority = create_ca(dn, days, key_type, keysize or 2048, curve_for_size(keysize) if key_type == "ec" else "P-256")
     if pem:
@@ -369,8 +368,7 @@ def cert(
 
     # 2. The output must not exist, and must be a safe place for keys.
     ensure_absent(target, force)
-    if single or _is_zip(target):
-        check_secret_target(target)
+    check_secret_target(target)  # every layout holds node keys: refuse an unsafe place before any key is made
 
     # 3. The CA: readable, and fit to sign certificates valid until the requested end.
     authority = _load_authority(ca_p12, ca_cert, ca_key, self_signed, ca_pass, ca_pass_file)

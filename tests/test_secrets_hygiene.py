@@ -116,21 +116,25 @@ def test_literal_passwords_warn_and_are_not_echoed(cli, workspace, tmp_path, mon
 ], ids=["ca", "convert", "inspect"])
 def test_a_secret_file_others_can_read_is_warned_about(cli, workspace, tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
+    protected = tmp_path / "protected.p12"  # needs its password, so the file is read
+    _secret_file(tmp_path / "setup-pw", "hunter2-x")
+    assert cli("convert", workspace.node_crt, "--key", workspace.node_key, "--out", protected,
+               "--pass-file", tmp_path / "setup-pw").exit_code == 0
     for mode, warned in ((0o644, True), (0o600, False)):
-        pw = _secret_file(tmp_path / f"pw-{mode:o}", "", mode=mode)
-        result = cli(*(a.format(pw=pw, p12=workspace.ca_p12, out=f"out-{mode:o}") for a in args))
+        pw = _secret_file(tmp_path / f"pw-{mode:o}", "hunter2-x", mode=mode)
+        result = cli(*(a.format(pw=pw, p12=protected, out=f"out-{mode:o}") for a in args))
         assert result.exit_code == 0, result.stderr
         warning = f"warning: {pw} holds the password and is readable by other users"
         assert (warning in result.stderr) is warned, result.stderr
 
 
-def _command_lines(pid: int) -> list[bytes]:
+def _command_lines(pid: int) -> list[tuple[int, bytes]]:
     """The command line of ``pid`` and of every descendant (what ``ps`` shows everyone)."""
     lines, pending = [], [pid]
     while pending:
         current = pending.pop()
         try:
-            lines.append(Path(f"/proc/{current}/cmdline").read_bytes())
+            lines.append((current, Path(f"/proc/{current}/cmdline").read_bytes()))
             pending += [int(p) for p in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
         except OSError:
             continue
@@ -147,8 +151,8 @@ def test_process_titles_never_show_the_secret(workspace, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "certkit", "cert", "--ca", str(workspace.ca_p12), "--in", str(tmp_path / "i.yml"),
          "--key-type", "ec", "--pass-file", str(pw), "--jobs", "2", "--out", str(tmp_path / "b")],
-        env={**os.environ, "CERTKIT_CA_PASS": CANARY}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    seen: list[bytes] = []
+        env={**os.environ, "CERTKIT_ES_API_KEY": CANARY}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen: list[tuple[int, bytes]] = []
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:
         seen += _command_lines(process.pid)
@@ -157,6 +161,6 @@ def test_process_titles_never_show_the_secret(workspace, tmp_path):
         process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
-    assert len({line for line in seen}) >= 2, "the workers were never observed"
-    assert not [line for line in seen if CANARY.encode() in line]
+    assert len({pid for pid, _ in seen}) >= 3, "the workers were never observed"
+    assert not [line for _, line in seen if CANARY.encode() in line]
     assert CANARY.encode() not in stdout + stderr

@@ -139,14 +139,20 @@ def test_sigkill_leaves_no_partial_bundle_under_the_real_name(issuance, tmp_path
 
 
 def test_an_interrupt_while_certkit_starts_is_one_line(issuance, tmp_path):
-    """SIGTERM before any work (while modules load) exits 130 or by the signal, never with
-    a KeyboardInterrupt traceback from certkit's code."""
+    """SIGTERM before any work (while modules load) ends the run with the one
+    'interrupted' line, or by the signal itself when it arrives before certkit's handler
+    exists; never with a KeyboardInterrupt traceback out of certkit's code."""
+    import certkit
+
+    package = str(Path(certkit.__file__).parent)
     for when in (0.06, 0.1, 0.15):
         out = tmp_path / f"early-{when}.zip"
         code, stderr, _ = _interrupt(issuance, out, True, signal.SIGTERM, when)
         assert not out.exists()
-        if code == 130:
-            assert "Traceback" not in stderr
-            assert "interrupted; nothing was written" in stderr
+        assert package not in stderr, stderr  # no frame of certkit's in a traceback
+        if "error: interrupted; nothing was written" in stderr:
+            # 130, or -SIGINT: CPython exits "by SIGINT" once a KeyboardInterrupt escaped
+            # an import, even when certkit caught it afterwards.
+            assert code in (130, -signal.SIGINT), (code, stderr)
         else:
             assert code == -signal.SIGTERM, (code, stderr)

@@ -239,7 +239,7 @@ def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
             for offset, body in enumerate(bodies):
                 der = a2b_base64(body)
                 items.append(CertificateItem(f"{source}#{first + offset}", der, load(der), source, first + offset - 1))
-        except (binascii.Error, ValueError):
+        except (binascii.Error, ValueError, x509.InvalidVersion):
             raise _SliceAnomaly from None  # the sequential reader words the error
         return items
     try:

@@ -324,13 +324,13 @@ def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
             return x509.load_pem_x509_certificates(data)
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise InputError(f"{source} holds a malformed PEM certificate ({exc})") from None
     if data.lstrip().startswith(b"-----BEGIN"):
         raise InputError(f"{source} holds no certificate (no 'BEGIN CERTIFICATE' block)")
     try:
         return [x509.load_der_x509_certificate(data)]
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise InputError(f"{source} is neither a PEM nor a DER certificate") from None
 
 

@@ -132,12 +132,12 @@ def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
             raise InputError(f"{source} holds no PEM certificate (no 'BEGIN CERTIFICATE' block)")
         try:
             return x509.load_pem_x509_certificates(data)
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise InputError(f"{source}: a PEM certificate block cannot be parsed ({exc})") from None
     if data[:1] == b"\x30":
         try:
             return [x509.load_der_x509_certificate(data)]
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):
             pass
     raise InputError(
         f"{source} is neither a PEM nor a DER certificate",
@@ -472,7 +472,7 @@ def _existing_certificates(entry: dict[str, Any], where: str) -> list[TrustedCA]
             raise InputError(f"{where}: certificates[{index}] has no pem")
         try:
             parsed = x509.load_pem_x509_certificates(pem.encode("ascii"))
-        except (ValueError, UnicodeEncodeError):
+        except (ValueError, UnicodeEncodeError, x509.InvalidVersion):
             raise InputError(f"{where}: certificates[{index}] is not a PEM certificate") from None
         for certificate in parsed:
             ca = _trusted_ca(certificate, f"{where} certificates[{index}]")

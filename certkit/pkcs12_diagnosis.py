@@ -332,7 +332,7 @@ def _what_it_looks_like(data: bytes) -> str | None:
     try:
         x509.load_der_x509_certificate(data)
         return "it is a DER certificate: use inspect"
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         pass
     if stripped[:1] in (b"{", b"<") or stripped[:4] in (b"PK\x03\x04",):
         return "it looks like JSON, XML or a zip archive"

@@ -118,7 +118,10 @@ class _PasswordCache:
 
 
 def _certificate_from_der(der: bytes) -> x509.Certificate:
-    return x509.load_der_x509_certificate(der)
+    try:
+        return x509.load_der_x509_certificate(der)
+    except x509.InvalidVersion as exc:  # not a ValueError: every caller handles those
+        raise ValueError(f"not an X.509 v1/v2/v3 certificate ({exc})") from None
 
 
 def _der_length(der: bytes) -> int:

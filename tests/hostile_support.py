@@ -8,6 +8,7 @@ ones, so that "truncated PKCS#12" really is the first half of a real keystore.
 
 from __future__ import annotations
 
+import base64
 import os
 import random
 import socket
@@ -85,6 +86,10 @@ def hostile_inputs(ws: Workspace) -> dict[str, bytes]:
     # A valid block, binary junk, then a block whose body is base64 of nothing like DER.
     garbage_block = (pem + bytes(rng.getrandbits(8) for _ in range(300))
                      + b"\n-----BEGIN CERTIFICATE-----\nAAAAAAAA!!!!\n-----END CERTIFICATE-----\n")
+    # An X.509 "v4" certificate: cryptography raises InvalidVersion, which is no ValueError.
+    version_field = certificate_der.find(b"\xa0\x03\x02\x01\x02")
+    bad_version = bytearray(certificate_der)
+    bad_version[version_field + 4] = 3
     depth = 100_000  # far beyond what libyaml's recursive composer survives (~30,000)
     return {
         "empty": b"",
@@ -92,6 +97,9 @@ def hostile_inputs(ws: Workspace) -> dict[str, bytes]:
         "truncated_pem": pem[: len(pem) // 2],
         "truncated_der": certificate_der[: len(certificate_der) // 2],
         "truncated_p12": p12[: len(p12) // 2],
+        "bad_version_der": bytes(bad_version),
+        "bad_version_pem": b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(bytes(bad_version))
+                           + b"-----END CERTIFICATE-----\n",
         "pem_garbage_block": garbage_block,
         "non_utf8": b"instances:\n  - name: \xff\xfe\xfa\n",
         "yaml_bomb": b"".join(

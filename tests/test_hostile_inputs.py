@@ -51,7 +51,8 @@ class Reader:
     env: dict[str, str] | None = None
 
 
-CERTIFICATE_KINDS = ("empty", "random", "truncated_pem", "truncated_der", "truncated_p12", "pem_garbage_block")
+CERTIFICATE_KINDS = ("empty", "random", "truncated_pem", "truncated_der", "truncated_p12", "pem_garbage_block",
+                     "bad_version_der", "bad_version_pem")
 KEY_KINDS = ("empty", "random", "truncated_pem", "truncated_der", "truncated_p12")
 P12_KINDS = ("empty", "random", "truncated_pem", "truncated_der", "truncated_p12", "pem_garbage_block")
 YAML_KINDS = ("random", "non_utf8", "yaml_bomb", "deep_yaml", "deep_block_yaml", "truncated_pem", "truncated_p12")

@@ -159,7 +159,7 @@ def _load_pem_certificates(path: Path, what: str):
     data = _read_input(path, what)
     try:
         return x509.load_pem_x509_certificates(data)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         if b"-----BEGIN" not in data:
             raise InputError(f"{what} {path} is not PEM (no '-----BEGIN CERTIFICATE-----' block)") from None
         raise InputError(f"{what} {path} holds no readable PEM certificate") from None

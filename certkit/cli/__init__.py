@@ -108,6 +108,10 @@ def main(args: Sequence[str] | None = None) -> int:
         _print_error("interrupted; nothing was written")
         return EXIT_INTERRUPTED
 
+    import warnings
+
+    previous_showwarning = warnings.showwarning
+    warnings.showwarning = _show_warning_as_one_line
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="certkit", standalone_mode=False)
@@ -136,6 +140,14 @@ def main(args: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    finally:
+        warnings.showwarning = previous_showwarning
+
+
+def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
+    """Library warnings (e.g. cryptography's about a negative serial number) as the contract's
+    ``warning: …`` lines, not Python's two-line ``file:line: Category`` form."""
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def _usage_hint(exc) -> str | None:

@@ -583,6 +583,17 @@ def _tls_certificates(spec: str, options: TlsOptions) -> Iterator[CertificateIte
 # ----------------------------------------------------------------------------- entry point
 
 
+def require_sources(specs: Sequence[str]) -> None:
+    """Fail before any output when a named file or folder does not exist.
+
+    Sources are streamed, so without this a missing last argument would surface only after
+    the report of the others had been printed (a truncated ``--json`` document, even).
+    """
+    for spec in specs:
+        if not spec.startswith("tls://") and not (Path(spec).exists() or Path(spec).is_symlink()):
+            raise InputError(f"{spec} does not exist")
+
+
 def iter_certificates(
     specs: Sequence[str],
     *,

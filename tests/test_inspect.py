@@ -115,3 +115,15 @@ def test_bad_sources(cli, tmp_path):
     assert_one_line_error(cli("inspect", tmp_path / "empty"), "no certificates found in the folder")
     (tmp_path / "key.pem").write_bytes(key_pem())
     assert_one_line_error(cli("inspect", tmp_path / "key.pem"), "no certificate in PEM file")
+
+
+@pytest.mark.parametrize("command", [["inspect", "--json"], ["restrictions", "check", "trust.yml", "--json"]])
+def test_a_missing_last_source_fails_before_any_output(cli, tmp_path, material, command, monkeypatch):
+    # Sources stream; a missing one at the end must not leave a truncated JSON document.
+    monkeypatch.chdir(tmp_path)
+    _, leaf = material
+    write_pem(tmp_path / "node1.pem", leaf)
+    (tmp_path / "trust.yml").write_text('trust.subject_name: ["*"]\n')
+    result = cli(*command, "node1.pem", "missing.pem")
+    assert_one_line_error(result, "missing.pem does not exist")
+    assert result.stdout == ""

@@ -40,9 +40,10 @@ def inspect(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.sources import iter_certificates
+    from certkit.sources import iter_certificates, require_sources
     from certkit.x509names import describe_certificate
 
+    require_sources(sources)
     items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))
     try:
         _show(items, as_json, describe_certificate)

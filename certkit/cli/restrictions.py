@@ -138,11 +138,13 @@ def check(
     from certkit.cli._common import warn
     from certkit.errors import InputError
     from certkit.restrictions import RestrictionChecker, load_restrictions
+    from certkit.sources import require_sources
     from certkit.sources import read_certificates
     from certkit.x509names import parse_fields
 
     chosen_fields = parse_fields(fields)
     restrictions = load_restrictions(restrictions_file)
+    require_sources(sources)
     source_kwargs = opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout)
     anchors = []
     if ca:

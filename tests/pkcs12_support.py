@@ -120,6 +120,20 @@ class Pkcs12Input:
     trusted_alias: str | None = None  # a JDK trustedCertEntry besides the key entry
 
 
+#: The names of the PKCS#12 files make_real_inputs() writes, one per way of writing them.
+INPUT_NAMES = [
+    "openssl-default",
+    "openssl-default-chain",
+    "openssl-legacy",
+    "openssl-legacy-chain",
+    "openssl-empty-password",
+    "openssl-legacy-empty-password",
+    "openssl-no-mac-no-encryption",
+    "keytool-default",
+    "keytool-legacy",
+]
+
+
 def make_real_inputs(folder: Path, pki: Pki, openssl, keytool) -> dict[str, Pkcs12Input]:
     """PKCS#12 files written by ``openssl pkcs12 -export`` and by keytool, by name."""
     pem = pki.write_pem(folder)

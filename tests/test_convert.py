@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import assert_one_line_error, run_certkit
 from tests.pkcs12_support import (
+    INPUT_NAMES,
     der,
     jdk_entries,
     make_pki,
@@ -21,19 +22,6 @@ from tests.pkcs12_support import (
 )
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]
-
-INPUT_NAMES = [
-    "openssl-default",
-    "openssl-default-chain",
-    "openssl-legacy",
-    "openssl-legacy-chain",
-    "openssl-empty-password",
-    "openssl-legacy-empty-password",
-    "openssl-no-mac-no-encryption",
-    "keytool-default",
-    "keytool-legacy",
-]
-
 
 @pytest.fixture(scope="module")
 def pki():

@@ -8,7 +8,7 @@ import pytest
 
 from certkit.errors import InputError, PasswordError
 from certkit.pkcs12 import diagnose, load_pkcs12, serialize_keystore
-from tests.pkcs12_support import der, make_pki, make_real_inputs, openssl_extract, openssl_key_pkcs8, pkcs8
+from tests.pkcs12_support import INPUT_NAMES, der, make_pki, make_real_inputs, openssl_extract, openssl_key_pkcs8, pkcs8
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]
 
@@ -21,19 +21,6 @@ def pki():
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory, pki, openssl, keytool):
     return make_real_inputs(tmp_path_factory.mktemp("p12-inputs"), pki, openssl, keytool)
-
-
-INPUT_NAMES = [
-    "openssl-default",
-    "openssl-default-chain",
-    "openssl-legacy",
-    "openssl-legacy-chain",
-    "openssl-empty-password",
-    "openssl-legacy-empty-password",
-    "openssl-no-mac-no-encryption",
-    "keytool-default",
-    "keytool-legacy",
-]
 
 
 @pytest.mark.parametrize("name", INPUT_NAMES)

@@ -144,14 +144,21 @@ class _FilesUnit:
 
 @dataclass(frozen=True)
 class _SliceUnit:
-    """A slice of a big PEM file: its certificate blocks are the file's ``first_number``…;
-    ``last`` when it ends the file."""
+    """A slice of a big PEM file (``length`` bytes at ``offset``): its certificate blocks are
+    the file's ``first_number``…; ``last`` when it ends the file. The worker reads the bytes
+    itself: only their place crosses the process boundary, not a copy of the bundle."""
 
     source: str
-    data: bytes
+    offset: int
+    length: int
     first_number: int
     expected_certificates: int
     last: bool
+
+    def read(self) -> bytes:
+        with open(self.source, "rb") as stream:
+            stream.seek(self.offset)
+            return stream.read(self.length)
 
 
 @dataclass(frozen=True)
@@ -230,7 +237,13 @@ def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
     blocks are cut with a split (see _plain_bodies). Anything else goes through sources'
     reader itself.
     """
-    data, source, first = unit.data, unit.source, unit.first_number
+    source, first = unit.source, unit.first_number
+    try:
+        data = unit.read()
+    except OSError:
+        raise _SliceAnomaly from None  # the sequential reader says what is wrong with the file
+    if len(data) != unit.length:
+        raise _SliceAnomaly  # the file changed under us
     bodies = _plain_bodies(data, unit.expected_certificates)
     items: list[CertificateItem] = []
     if bodies is not None:
@@ -452,7 +465,7 @@ class Audit:
                         if index in self._abandoned:
                             sliced.close()
                             break
-                        yield index, unit, len(unit.data) if isinstance(unit, _SliceUnit) else _size(spec)
+                        yield index, unit, unit.length if isinstance(unit, _SliceUnit) else _size(spec)
                 continue
             batch: list[str] = []
             size = 0
@@ -495,6 +508,7 @@ class Audit:
         """
         number = 1
         buffer = head
+        offset = 0  # of buffer[0] in the file
         eof = False
         with stream:
             while True:
@@ -523,12 +537,13 @@ class Audit:
                     cut = len(buffer)
                 last = eof and cut == len(buffer)
                 data, buffer = buffer[:cut], buffer[cut:]
-                count = sum(data.count(marker) for marker in _CERTIFICATE_BEGINS)
+                count = _count_certificate_blocks(data)
                 if number == 1 and count < 2:
                     yield _SpecUnit(spec)
                     return
-                yield _SliceUnit(spec, data, number, count, last)
+                yield _SliceUnit(spec, offset, cut, number, count, last)
                 number += count
+                offset += cut
                 if last:
                     return
 
@@ -721,6 +736,14 @@ def _collector_at_rest() -> Iterator[None]:
         gc.set_threshold(*thresholds)
         if not frozen_before:  # leave a caller's own frozen objects alone
             gc.unfreeze()
+
+
+def _count_certificate_blocks(data: bytes) -> int:
+    """The certificate BEGIN lines of ``data`` (the other two labels counted only if present)."""
+    plain = data.count(_CERTIFICATE_BEGINS[0])
+    if data.count(_BEGIN) == plain:
+        return plain
+    return plain + sum(data.count(marker) for marker in _CERTIFICATE_BEGINS[1:])
 
 
 def _forget_judge() -> None:

@@ -653,6 +653,8 @@ class Audit:
                 self._bytes_done += size
                 self.on_progress(self.certificates, self._bytes_done)
         yield from self._verdicts(self._tracker.finish())
+        if self.on_progress is not None:
+            self.on_progress(self.certificates, self._bytes_done)
 
     def _resolve_password(self) -> None:
         if not self._password_known:

@@ -323,11 +323,20 @@ class _AuditProgress:
             self._progress = Progress(
                 TextColumn("checking"), BarColumn(), TextColumn("{task.fields[certificates]:,} certificates"),
                 TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                # The report goes to stdout: through rich (above the bar) only when stdout
+                # is the terminal too, never into a file or a pipe by way of stderr.
+                redirect_stdout=_stdout_is_terminal(),
             )
             self._task = self._progress.add_task("checking", total=_input_bytes(self._sources) or None,
                                                  certificates=0)
             self._progress.start()
         self._progress.update(self._task, completed=done_bytes, certificates=certificates)
+
+
+def _stdout_is_terminal() -> bool:
+    from certkit.cli._common import is_terminal
+
+    return is_terminal(sys.stdout)
 
 
 def _input_bytes(sources: list[str]) -> int:

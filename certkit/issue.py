@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import ipaddress
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-import os
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from certkit import _workers
 from certkit.ca import (
     BACKDATE,
     DEFAULT_DAYS,
@@ -187,37 +185,15 @@ _worker_state: dict[str, object] = {}
 
 def _init_worker(ca_cert_der: bytes | None, ca_key_der: bytes | None, key_type: str,
                  key_size: int | None, validity: Validity, package: PackageFn | None) -> None:
-    # Ctrl-C reaches the whole process group: the parent decides (it terminates the pool);
-    # workers ignoring SIGINT keeps their tracebacks off the user's terminal.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _exit_when_orphaned()
+    # Ctrl-C is the parent's to handle, and a worker exits when its parent is killed
+    # (certkit._workers.prepare_worker).
+    _workers.prepare_worker()
     ca = None
     if ca_cert_der is not None and ca_key_der is not None:
         certificate = x509.load_der_x509_certificate(ca_cert_der)
         key = serialization.load_der_private_key(ca_key_der, None)
         ca = CertificateAuthority(certificate, key)  # type: ignore[arg-type]
     _worker_state.update(ca=ca, key_type=key_type, key_size=key_size, validity=validity, package=package)
-
-
-def _exit_when_orphaned(poll_seconds: float = 0.25) -> None:
-    """End this worker once the process that started it is gone.
-
-    When the certkit process is killed with SIGKILL it cannot stop its pool, and a worker
-    waiting for its next task would wait forever (it holds its task queue open itself).
-    A daemon thread notices the parent's death (the worker is re-parented) and exits.
-    """
-    import threading
-    import time
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_seconds)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="certkit-orphan-watch", daemon=True).start()
 
 
 def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:
@@ -235,32 +211,8 @@ def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any
     return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
 
 
-def default_jobs() -> int:
-    """The CPUs this process may run on (cgroup/affinity aware where the OS tells)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def _pool_context():
-    """fork when this process has a single thread, else forkserver.
-
-    fork starts a worker in milliseconds and the CA is already in its memory; forking a
-    process that runs other threads (a test runner, a library caller's threads) can
-    deadlock the child on a lock one of them held, so then the workers come from a clean
-    single-threaded fork server instead (a fraction of a second to start, once).
-    """
-    import threading
-
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["certkit.issue"])
-        return context
-    return multiprocessing.get_context("spawn")
+#: The CPUs this process may run on (the default --jobs).
+default_jobs = _workers.default_jobs
 
 
 def issue_all(
@@ -311,7 +263,7 @@ def issue_all(
     # a broken environment) surfaces as BrokenProcessPool instead of an endless respawn.
     executor = ProcessPoolExecutor(
         max_workers=min(jobs, total),
-        mp_context=_pool_context(),
+        mp_context=_workers.pool_context(["certkit.issue"]),
         initializer=_init_worker,
         initargs=(ca_cert_der, ca_key_der, key_type, key_size, validity, package),
     )

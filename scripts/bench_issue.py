@@ -12,8 +12,11 @@ Targets (issue 6):
 * PKCS#12 output (10,000 KDF iterations, see docs/performance.md) at most 20% more than
   PEM, for the 200 RSA nodes (the EC figure is printed too).
 
-Figures are medians of ``--runs`` runs; each run writes a fresh bundle folder. The last
-line lists every ratio against its target.
+Figures are medians of ``--runs`` runs; each run writes a fresh certificate-bundle.zip
+(the default output). The last line lists every ratio against its target. The bound uses
+the *median* key generation time, as issue 6 defines it; RSA key generation time is
+skewed (a prime search: the mean is ~1.15-1.2x the median), so the mean-based bound is
+printed as well.
 
     python scripts/bench_issue.py [--nodes 200] [--ec-nodes 2000] [--runs 3] [--jobs N]
 """
@@ -91,10 +94,11 @@ def main() -> int:
             subprocess.run(CERTKIT + ["instances", "generate", "--cluster-id", CLUSTER, "--scope-id", SCOPE,
                                       "--nodes", str(count), "--prefix", "node", "--out", str(work / f"i{count}.yaml")],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out = work / "bundle"
+        # The default output, as certutil's: one zip (a folder costs one fsync per file).
+        out = work / "certificate-bundle.zip"
 
         def fresh() -> None:
-            shutil.rmtree(out, ignore_errors=True)
+            out.unlink(missing_ok=True)
 
         def cert(count: int, *extra: str) -> list[str]:
             command = CERTKIT + ["cert", "--ca-cert", str(ca_cert), "--ca-key", str(ca_key),
@@ -113,7 +117,9 @@ def main() -> int:
         print(f"RSA-2048 key generation: median {keygen * 1e3:.1f} ms, mean {mean * 1e3:.1f} ms "
               f"(cryptography, {args.keygen_samples} keys before and after)")
         print(f"key-generation bound for {args.nodes} nodes on {jobs} cores: {bound:.2f} s")
-        print(f"certkit cert --pem, {args.nodes} RSA nodes: {rsa_pem.wall:.2f} s ({rsa_pem.wall / bound:.2f}x the bound)")
+        mean_bound = args.nodes * mean / jobs
+        print(f"certkit cert --pem, {args.nodes} RSA nodes: {rsa_pem.wall:.2f} s ({rsa_pem.wall / bound:.2f}x the bound; "
+              f"{rsa_pem.wall / mean_bound:.2f}x the same bound with the mean key time, {mean_bound:.2f} s)")
         print(f"certkit cert (PKCS#12), {args.nodes} RSA nodes: {rsa_p12.wall:.2f} s "
               f"({rsa_p12.wall / rsa_pem.wall:.2f}x PEM)")
 
@@ -123,7 +129,6 @@ def main() -> int:
               f"PKCS#12: {ec_p12.wall:.2f} s ({ec_p12.wall / ec_pem.wall:.2f}x PEM: the 10,000-iteration KDFs "
               "cost more than an EC key)")
 
-        fresh()
         per_node = openssl_loop(work, ca_cert, ca_key, args.openssl)
         openssl_total = per_node * args.nodes
         print(f"openssl req loop: {per_node * 1e3:.0f} ms per node ({args.openssl} nodes) = {openssl_total:.1f} s "

@@ -67,21 +67,26 @@ class _NFA:
 
     def add_wildcard(self, tokens: Sequence[int], tag: int) -> None:
         node = 0
+        trie, trans, eps, tags = self._trie, self.trans, self.eps, self.tags
         for token in tokens:
             key = (node, token)
-            child = self._trie.get(key)
+            child = trie.get(key)
             if child is None:
-                child = self.new_node()
-                self._trie[key] = child
+                # new_node() inlined: a 1,000-pattern file makes tens of thousands of nodes.
+                trans.append([])
+                eps.append([])
+                tags.append([])
+                child = len(tags) - 1
+                trie[key] = child
                 if token == STAR:
-                    self.eps[node].append(child)
-                    self.trans[child].append((fa.MIN_CODE_POINT, fa.MAX_CODE_POINT, child))
+                    eps[node].append(child)
+                    trans[child].append((fa.MIN_CODE_POINT, fa.MAX_CODE_POINT, child))
                 elif token == ANY_CHAR:
-                    self.trans[node].append((fa.MIN_CODE_POINT, fa.MAX_CODE_POINT, child))
+                    trans[node].append((fa.MIN_CODE_POINT, fa.MAX_CODE_POINT, child))
                 else:
-                    self.trans[node].append((token, token, child))
+                    trans[node].append((token, token, child))
             node = child
-        self.tags[node].append(tag)
+        tags[node].append(tag)
 
     def add_dfa(self, dfa: fa.Automaton, tag: int) -> None:
         if dfa.num_states == 0:

@@ -300,11 +300,13 @@ class _Judge:
         heading = True
         started = False
         try:
+            items: Iterable[CertificateItem]
             if isinstance(unit, _SliceUnit):
-                items: Iterable[CertificateItem] = _slice_items(unit)
-                result.arrived = bool(items)
-                if items and not unit.last:
-                    result.held = _RawItem.of(items.pop())  # type: ignore[attr-defined]
+                decoded = _slice_items(unit)
+                result.arrived = bool(decoded)
+                if decoded and not unit.last:
+                    result.held = _RawItem.of(decoded.pop())
+                items = decoded
             else:
                 items = self._items(unit, password, tls, on_note, result)
             for item in items:
@@ -536,8 +538,8 @@ class Audit:
                 if cut <= 0:
                     cut = len(buffer)
                 last = eof and cut == len(buffer)
-                data, buffer = buffer[:cut], buffer[cut:]
-                count = _count_certificate_blocks(data)
+                count = _count_certificate_blocks(buffer, cut)
+                buffer = buffer[cut:]
                 if number == 1 and count < 2:
                     yield _SpecUnit(spec)
                     return
@@ -740,12 +742,12 @@ def _collector_at_rest() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _count_certificate_blocks(data: bytes) -> int:
-    """The certificate BEGIN lines of ``data`` (the other two labels counted only if present)."""
-    plain = data.count(_CERTIFICATE_BEGINS[0])
-    if data.count(_BEGIN) == plain:
+def _count_certificate_blocks(data: bytes, end: int) -> int:
+    """The certificate BEGIN lines of ``data[:end]`` (the other two labels counted only if present)."""
+    plain = data.count(_CERTIFICATE_BEGINS[0], 0, end)
+    if data.count(_BEGIN, 0, end) == plain:
         return plain
-    return plain + sum(data.count(marker) for marker in _CERTIFICATE_BEGINS[1:])
+    return plain + sum(data.count(marker, 0, end) for marker in _CERTIFICATE_BEGINS[1:])
 
 
 def _forget_judge() -> None:

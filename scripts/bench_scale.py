@@ -83,14 +83,14 @@ def main() -> int:
                 marginal = ((wall - figures[previous]) / (size - previous) * 1e3
                             if previous is not None and previous in figures else None)
                 cell = f"{wall:7.2f} s {wall / size * 1e3:8.2f} ms "
-                cell += f"{marginal:7.2f} ms" if marginal is not None else f"{'':>10}"
+                cell += f"{marginal:7.3f} ms" if marginal is not None else f"{'':>10}"
                 cells.append(f"{cell:^32}")
             print(f"{size:>7} | " + " | ".join(cells))
         trends = []
         for name, figures in columns.items():
             known = [size for size in sizes if size in figures]
             marginals = [(figures[b] - figures[a]) / (b - a) * 1e3 for a, b in zip(known, known[1:])]
-            trends.append(f"{name}: " + " -> ".join(f"{m:.2f}" for m in marginals) + " ms")
+            trends.append(f"{name}: " + " -> ".join(f"{m:.3f}" for m in marginals) + " ms")
         print("RESULT scale: marginal cost per item, size to size (flat = linear): " + "; ".join(trends))
     finally:
         shutil.rmtree(work, ignore_errors=True)

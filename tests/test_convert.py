@@ -23,6 +23,7 @@ from tests.pkcs12_support import (
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]
 
+
 @pytest.fixture(scope="module")
 def pki():
     return make_pki()

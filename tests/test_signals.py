@@ -135,7 +135,7 @@ def test_sigkill_leaves_no_partial_bundle_under_the_real_name(issuance, tmp_path
         deadline = time.monotonic() + 10
         while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
-        # Orphaned workers notice their parent is gone and exit (issue._exit_when_orphaned).
+        # Orphaned workers notice their parent is gone and exit (_workers.prepare_worker).
         assert not [pid for pid in workers if _alive(pid)]
 
 

@@ -7,6 +7,8 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -177,3 +179,15 @@ def openssl_extract(openssl, path: Path, password: str, *selection: str) -> list
 def openssl_key_pkcs8(openssl, path: Path, password: str) -> bytes:
     out = openssl("pkcs12", "-legacy", "-in", path, "-passin", f"pass:{password}", "-nocerts", "-nodes").stdout
     return pkcs8(serialization.load_pem_private_key(out, None))
+
+
+@pytest.fixture(scope="module")
+def pki():
+    """One PKI (root, intermediate, leaf) per test module."""
+    return make_pki()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, pki, openssl, keytool):
+    """The real PKCS#12 files of INPUT_NAMES, written by openssl and keytool."""
+    return make_real_inputs(tmp_path_factory.mktemp("p12-inputs"), pki, openssl, keytool)

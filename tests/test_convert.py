@@ -10,28 +10,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import assert_one_line_error, run_certkit
-from tests.pkcs12_support import (
+from tests.pkcs12_support import (  # noqa: F401 - inputs, pki are fixtures
     INPUT_NAMES,
+    inputs,
+    pki,
     der,
     jdk_entries,
-    make_pki,
-    make_real_inputs,
     openssl_extract,
     openssl_key_pkcs8,
     pkcs8,
 )
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory, pki, openssl, keytool):
-    return make_real_inputs(tmp_path_factory.mktemp("convert-inputs"), pki, openssl, keytool)
 
 
 def _pem_parts(path):

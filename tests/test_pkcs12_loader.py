@@ -8,19 +8,17 @@ import pytest
 
 from certkit.errors import InputError, PasswordError
 from certkit.pkcs12 import diagnose, load_pkcs12, serialize_keystore
-from tests.pkcs12_support import INPUT_NAMES, der, make_pki, make_real_inputs, openssl_extract, openssl_key_pkcs8, pkcs8
+from tests.pkcs12_support import (  # noqa: F401 - inputs, pki are fixtures
+    INPUT_NAMES,
+    der,
+    inputs,
+    openssl_extract,
+    openssl_key_pkcs8,
+    pki,
+    pkcs8,
+)
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory, pki, openssl, keytool):
-    return make_real_inputs(tmp_path_factory.mktemp("p12-inputs"), pki, openssl, keytool)
 
 
 @pytest.mark.parametrize("name", INPUT_NAMES)

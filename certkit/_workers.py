@@ -8,7 +8,13 @@ Two concerns every process pool of certkit has:
   used instead (a fraction of a second, once), or ``spawn`` where neither exists;
 * what a worker does when its parent is killed with SIGKILL: it cannot be told to stop,
   and waiting for its next task it would wait forever (it holds its own task queue open),
-  so it watches for the parent's death and exits.
+  so it watches for the parent's death and exits;
+* a Ctrl-C or SIGTERM that arrives while the parent forks: CPython runs its signal
+  handler at the next Python instruction, which may be inside an ``os.register_at_fork``
+  callback (logging registers one), where an exception is printed as "Exception ignored"
+  and dropped. The interrupt would be lost and a traceback printed; so the signals are
+  held while workers are forked (:func:`interrupts_held_while_forking`) and arrive the
+  moment the fork is over.
 """
 
 from __future__ import annotations
@@ -18,7 +24,11 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+#: The signals that interrupt a run (certkit's CLI turns SIGTERM into KeyboardInterrupt).
+INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def default_jobs() -> int:
@@ -46,6 +56,25 @@ def uses_fork(context) -> bool:
     return context.get_start_method() == "fork"
 
 
+@contextmanager
+def interrupts_held_while_forking(context) -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread around code that may fork ``context``'s workers.
+
+    A signal that comes meanwhile stays pending and is handled as soon as the block ends,
+    in ordinary code where its KeyboardInterrupt propagates. Threads started inside the
+    block (the executor's manager thread) inherit the mask, which only means signals are
+    delivered to the main thread, where CPython handles them anyway. No-op unless forking.
+    """
+    if not uses_fork(context) or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def prepare_worker(poll_seconds: float = 0.25) -> None:
     """Call first in a pool initializer: leave Ctrl-C to the parent, and die with it.
 
@@ -54,6 +83,8 @@ def prepare_worker(poll_seconds: float = 0.25) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A forked worker inherits the mask of interrupts_held_while_forking.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
     parent = os.getppid()
 
     def watch() -> None:

@@ -451,6 +451,7 @@ class Audit:
         self._abandoned: set[int] = set()
         self._held: CertificateItem | None = None
         self._bytes_done = 0
+        self._pool_context = None  # set by _start_pool
 
     # -- units ---------------------------------------------------------------------
 
@@ -586,7 +587,7 @@ class Audit:
         global _WORKER_JUDGE
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        context = _workers.pool_context(["certkit.audit"])
+        context = self._pool_context = _workers.pool_context(["certkit.audit"])
         checker = self.checker
         restrictions = checker.restrictions
         recipe = _Recipe(
@@ -602,7 +603,9 @@ class Audit:
     def _submit(self, executor: ProcessPoolExecutor, unit: Unit) -> Future | None:
         if isinstance(unit, _FolderEnd) or (isinstance(unit, _SpecUnit) and unit.spec.startswith("tls://")):
             return None  # bookkeeping, or a connection best made from here
-        return executor.submit(_run_in_worker, unit, self._password_value, self._password_known)
+        # The first submit forks the workers (all of them, with the fork start method).
+        with _workers.interrupts_held_while_forking(self._pool_context):
+            return executor.submit(_run_in_worker, unit, self._password_value, self._password_known)
 
     @staticmethod
     def _collect(entry: tuple[int, Unit, int, Future | None]) -> tuple[int, Unit, int, _UnitResult | None]:

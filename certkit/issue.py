@@ -261,16 +261,19 @@ def issue_all(
         )
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (OOM killer,
     # a broken environment) surfaces as BrokenProcessPool instead of an endless respawn.
+    context = _workers.pool_context(["certkit.issue"])
     executor = ProcessPoolExecutor(
         max_workers=min(jobs, total),
-        mp_context=_workers.pool_context(["certkit.issue"]),
+        mp_context=context,
         initializer=_init_worker,
         initargs=(ca_cert_der, ca_key_der, key_type, key_size, validity, package),
     )
     try:
         # One task per certificate: RSA key generation time varies a lot from key to key,
         # so small tasks balance the workers; a task's IPC is tiny next to a keygen.
-        futures = [executor.submit(_issue_in_worker, task) for task in enumerate(instances)]
+        # (The first submit forks the workers.)
+        with _workers.interrupts_held_while_forking(context):
+            futures = [executor.submit(_issue_in_worker, task) for task in enumerate(instances)]
         for done, future in enumerate(as_completed(futures), start=1):
             index, cert_der, key_der, packaged = future.result()
             results[index] = IssuedCertificate(

@@ -157,3 +157,58 @@ def test_an_interrupt_while_certkit_starts_is_one_line(issuance, tmp_path):
             assert code in (130, -signal.SIGINT), (code, stderr)
         else:
             assert code == -signal.SIGTERM, (code, stderr)
+
+
+# Run certkit's CLI with an at-fork callback that signals the process and then gives
+# CPython the chance to run the handler right there, inside the callback, where an
+# exception is "ignored": the worst moment for an interrupt to arrive.
+_SIGNAL_DURING_FORK = """
+import os, signal, sys
+from certkit.cli import main
+
+def interrupt_while_forking():
+    os.kill(os.getpid(), signal.SIG{name})
+    for _ in range(10_000):  # the eval loop checks for pending signals on back jumps
+        pass
+
+os.register_at_fork(after_in_parent=interrupt_while_forking)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def two_node_certificates(issuance, tmp_path_factory):
+    """Two node certificates (separate files, so the audit uses its worker pool)."""
+    from certkit.cli import main
+
+    out = tmp_path_factory.mktemp("nodes") / "bundle"
+    instances = out.parent / "two.yml"
+    instances.write_text("instances:\n  - name: node0\n  - name: node1\n")
+    assert main(["cert", "--ca-cert", str(issuance / "ca.crt"), "--ca-key", str(issuance / "ca.key"),
+                 "--in", str(instances), "--key-type", "ec", "--jobs", "1", "--pem", "--out", str(out)]) == 0
+    trust = out.parent / "trust.yml"
+    trust.write_text('trust.subject_name: "node0"\n')
+    return trust, [str(out / "node0" / "node0.crt"), str(out / "node1" / "node1.crt")]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("command", ["cert", "restrictions check"])
+def test_an_interrupt_while_workers_fork_is_not_lost(issuance, two_node_certificates, tmp_path, command, signum):
+    """Without holding the signals while forking, this run would print "Exception ignored …
+    KeyboardInterrupt" with certkit's frames and then carry on as if nothing had happened."""
+    out = tmp_path / "bundle.zip"
+    if command == "cert":
+        arguments = _command(issuance, out, pem=True)[3:]
+    else:
+        trust, sources = two_node_certificates
+        arguments = ["restrictions", "check", str(trust), *sources, "--jobs", "2"]
+    driver = tmp_path / "driver.py"
+    driver.write_text(_SIGNAL_DURING_FORK.format(name=signal.Signals(signum).name[3:]))
+    result = subprocess.run([sys.executable, str(driver), *arguments], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert "Exception ignored" not in result.stderr, result.stderr
+    assert "certkit/" not in result.stderr, result.stderr
+    assert result.returncode == 130, (result.returncode, result.stderr)
+    assert result.stderr.splitlines()[-1] == "error: interrupted; nothing was written"
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]

@@ -18,6 +18,15 @@ automaton; certkit does the same, lazily:
   strategy), so a hostile pattern can cost time linear in the name, never exponential,
   and never unbounded memory.
 
+Before the automaton, :class:`Matcher` answers the shapes trust files are made of with
+dict lookups: patterns of literal text and ``*`` only. ``*.node.<id>.cluster.<scope>.account``
+admits exactly the names ending with its literal; ``*.node.*.cluster.<scope>.account`` is
+looked up by its ending and then checked by a scan. A thousand such patterns would
+otherwise make tens of thousands of DFA states, built again in every worker process; as
+endings of a few distinct lengths they cost a slice and a dict lookup per length. The
+answers are the automaton's (property tests compare the two, and both with a brute-force
+matcher).
+
 Names are stepped per code point, as Lucene's CharacterRunAutomaton does.
 """
 
@@ -204,8 +213,12 @@ class LazyDFA:
 
     def tags(self, name: str) -> tuple[int, ...]:
         """Indexes (sorted) of the patterns that match the whole of ``name``."""
+        return self.tags_of_code_points(java_code_points(name))
+
+    def tags_of_code_points(self, name: str) -> tuple[int, ...]:
+        """:meth:`tags` of a name already read as Java reads it (:func:`java_code_points`)."""
         state = self._start
-        for ch in java_code_points(name):
+        for ch in name:
             state = state[ch]
         return state.tags
 
@@ -214,8 +227,171 @@ class LazyDFA:
         return len(self._states)
 
 
-def build(wildcards: Sequence[tuple[int, Sequence[int]]], dfas: Sequence[tuple[int, fa.Automaton]]) -> LazyDFA:
-    """A LazyDFA over wildcard token lists and regex DFAs, each with its tag."""
+#: Star-only patterns sharing one index key that are checked one by one; past this many,
+#: they join the automaton, so that no name pays per pattern.
+MAX_CHECKS_PER_KEY = 16
+
+
+class _Glob:
+    """A pattern made of literal text and ``*`` only, checked directly against a name.
+
+    For such patterns a greedy scan is exact: the prefix and the suffix are fixed, and
+    each middle segment taken at its leftmost place leaves the most room for the rest.
+    """
+
+    __slots__ = ("tag", "prefix", "middles", "suffix", "min_length")
+
+    def __init__(self, tag: int, segments: Sequence[str]) -> None:
+        self.tag = tag
+        self.prefix, self.suffix = segments[0], segments[-1]
+        self.middles = tuple(segment for segment in segments[1:-1] if segment)
+        self.min_length = sum(map(len, segments))
+
+    def matches(self, name: str) -> bool:
+        if len(name) < self.min_length or not name.startswith(self.prefix) or not name.endswith(self.suffix):
+            return False
+        position, end = len(self.prefix), len(name) - len(self.suffix)
+        for segment in self.middles:
+            position = name.find(segment, position, end)
+            if position < 0:
+                return False
+            position += len(segment)
+        return True
+
+
+def _segments(tokens: Sequence[int]) -> list[str] | None:
+    """The literal texts around the ``*`` tokens, or None when there is a ``?``.
+
+    Tokens are UTF-16 code units and names are stepped per code point, in the direct
+    checks as in the automaton: a surrogate unit only ever equals a lone surrogate.
+    """
+    if ANY_CHAR in tokens:
+        return None
+    segments, current = [], []
+    for token in tokens:
+        if token == STAR:
+            segments.append("".join(current))
+            current = []
+        else:
+            current.append(chr(token))
+    segments.append("".join(current))
+    return segments
+
+
+# An index: (length, {text: (tags admitted on sight, globs to check)}), shortest first.
+_Index = tuple[tuple[int, dict[str, tuple[tuple[int, ...], tuple[_Glob, ...]]]], ...]
+
+
+class _IndexBuilder:
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[list[int], list[_Glob]]] = {}
+
+    def add(self, key: str, tag: int, glob: _Glob | None) -> None:
+        plain, globs = self.entries.setdefault(key, ([], []))
+        if glob is None:
+            plain.append(tag)
+        else:
+            globs.append(glob)
+
+    def overflow(self) -> list[_Glob]:
+        """Remove and return the globs of keys shared by too many of them."""
+        crowded: list[_Glob] = []
+        for _, globs in self.entries.values():
+            if len(globs) > MAX_CHECKS_PER_KEY:
+                crowded += globs
+                globs.clear()
+        return crowded
+
+    def build(self) -> _Index:
+        by_length: dict[int, dict[str, tuple[tuple[int, ...], tuple[_Glob, ...]]]] = {}
+        for key, (plain, globs) in self.entries.items():
+            if plain or globs:
+                by_length.setdefault(len(key), {})[key] = (tuple(plain), tuple(globs))
+        return tuple(sorted(by_length.items()))
+
+
+class Matcher:
+    """Tags of the patterns matching a name: indexes for star-only patterns, a LazyDFA for the rest.
+
+    A literal pattern is looked up whole; a star-only pattern by its literal suffix (or,
+    when it ends with ``*``, its prefix), then checked directly if it has more than that
+    (``*.node.*.cluster.<scope>.account``); ``*`` admits everything. What remains (``?``,
+    ``*x*``, regular expressions, keys shared by too many patterns) is the automaton's.
+    """
+
+    def __init__(self, wildcards: Sequence[tuple[int, Sequence[int]]],
+                 dfas: Sequence[tuple[int, fa.Automaton]]) -> None:
+        exact: dict[str, list[int]] = {}
+        suffixes, prefixes = _IndexBuilder(), _IndexBuilder()
+        always: list[int] = []
+        rest: list[tuple[int, Sequence[int]]] = []
+        for tag, tokens in wildcards:
+            segments = _segments(tokens)
+            if segments is None:
+                rest.append((tag, tokens))
+            elif len(segments) == 1:
+                exact.setdefault(segments[0], []).append(tag)
+            elif not any(segments):
+                always.append(tag)
+            elif segments[-1]:
+                plain = not segments[0] and len(segments) == 2  # *literal
+                suffixes.add(segments[-1], tag, None if plain else _Glob(tag, segments))
+            elif segments[0]:
+                plain = len(segments) == 2  # literal*
+                prefixes.add(segments[0], tag, None if plain else _Glob(tag, segments))
+            else:  # *…*: no fixed end to look up
+                rest.append((tag, tokens))
+        self._exact = {text: tuple(tags) for text, tags in exact.items()}
+        crowded = suffixes.overflow() + prefixes.overflow()
+        self._suffixes: _Index = suffixes.build()
+        self._prefixes: _Index = prefixes.build()
+        self._always = tuple(always)
+        tokens_of = dict(wildcards)
+        rest += [(glob.tag, tokens_of[glob.tag]) for glob in crowded]
+        self.dfa: LazyDFA | None = None
+        if rest or dfas:
+            nfa = _NFA()
+            for tag, tokens in rest:
+                nfa.add_wildcard(tokens, tag)
+            for tag, dfa in dfas:
+                nfa.add_dfa(dfa, tag)
+            self.dfa = LazyDFA(nfa)
+
+    def tags(self, name: str) -> tuple[int, ...]:
+        """Indexes (sorted) of the patterns that match the whole of ``name``."""
+        name = java_code_points(name)
+        found = self._always + self._exact.get(name, ())
+        size = len(name)
+        for index, at_end in ((self._suffixes, True), (self._prefixes, False)):
+            for length, table in index:
+                if length > size:
+                    break
+                hit = table.get(name[size - length:] if at_end else name[:length])
+                if hit is not None:
+                    plain, globs = hit
+                    found += plain
+                    for glob in globs:
+                        if glob.matches(name):
+                            found += (glob.tag,)
+        if self.dfa is not None:
+            found += self.dfa.tags_of_code_points(name)
+        # Tags from several indexes (and duplicate patterns) are merged into file order.
+        return found if len(found) < 2 else tuple(sorted(set(found)))
+
+    @property
+    def cached_states(self) -> int:
+        return 0 if self.dfa is None else self.dfa.cached_states
+
+
+def build(wildcards: Sequence[tuple[int, Sequence[int]]], dfas: Sequence[tuple[int, fa.Automaton]],
+          *, index: bool = True) -> Matcher | LazyDFA:
+    """A matcher over wildcard token lists and regex DFAs, each with its tag.
+
+    ``index=False`` puts every pattern in the automaton (the reference the indexes are
+    tested against).
+    """
+    if index:
+        return Matcher(wildcards, dfas)
     nfa = _NFA()
     for tag, tokens in wildcards:
         nfa.add_wildcard(tokens, tag)

@@ -340,42 +340,44 @@ def _dfa_of(p: Pattern) -> fa.Automaton:
     return dfa  # type: ignore[return-value]
 
 
-def _compile(patterns: Sequence[Pattern]) -> _matcher.LazyDFA:
+def _compile(patterns: Sequence[Pattern], *, index: bool = True) -> _matcher.Matcher | _matcher.LazyDFA:
     # The empty wildcard matches nothing at all (see _wildcard_automaton), so it gets no
     # accepting node.
     wildcards = [(i, p._tokens) for i, p in enumerate(patterns) if p._tokens]
     dfas = [(i, _dfa_of(p)) for i, p in enumerate(patterns) if p.kind == "regex"]
-    return _matcher.build(wildcards, dfas)  # type: ignore[arg-type]
+    return _matcher.build(wildcards, dfas, index=index)  # type: ignore[arg-type]
 
 
 class PatternSet:
-    """Every pattern of one trust file, compiled once into a single lazy automaton.
+    """Every pattern of one trust file, compiled once.
 
-    Matching a name costs about one dict lookup per character after warm-up, whatever
-    the number of patterns.
+    Literal, ``*literal``, ``literal*`` and ``*`` patterns go into dict indexes (a lookup
+    per distinct literal length); the others into a single lazy automaton, about one
+    dict lookup per character after warm-up. Neither cost grows with the number of
+    patterns.
     """
 
     def __init__(self, patterns: Sequence[str | Pattern]) -> None:
         self.patterns: tuple[Pattern, ...] = tuple(
             p if isinstance(p, Pattern) else parse_pattern(p) for p in patterns
         )
-        self._dfa = _compile(self.patterns)
+        self._matcher = _compile(self.patterns)
 
     def __len__(self) -> int:
         return len(self.patterns)
 
     def matching(self, name: str) -> list[Pattern]:
         """Every pattern that matches ``name``, in file order."""
-        return [self.patterns[i] for i in self._dfa.tags(name)]
+        return [self.patterns[i] for i in self._matcher.tags(name)]
 
     def first_match(self, name: str) -> Pattern | None:
         """The first pattern (in file order) that matches ``name``, or None."""
-        tags = self._dfa.tags(name)
+        tags = self._matcher.tags(name)
         return self.patterns[tags[0]] if tags else None
 
     def admits(self, name: str) -> bool:
         """True when at least one pattern matches ``name``."""
-        return bool(self._dfa.tags(name))
+        return bool(self._matcher.tags(name))
 
 
 # -- language questions -----------------------------------------------------------

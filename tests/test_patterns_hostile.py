@@ -76,7 +76,7 @@ def test_dfa_cache_is_capped_and_flushed_without_changing_answers(monkeypatch: p
     for cut in range(0, 2000, 97):
         prefix = name[:cut]
         assert ps.matching(prefix) == [p for p in alone if p.matches(prefix)]
-    assert ps._dfa.cached_states <= 51
+    assert ps._matcher.cached_states <= 51
 
 
 def test_too_complex_pattern_is_refused_quickly() -> None:

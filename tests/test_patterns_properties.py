@@ -121,6 +121,61 @@ def test_pattern_set_agrees_with_each_pattern_alone(patterns: list[str], sample:
         assert ps.first_match(name) == (expected[0] if expected else None)
 
 
+# The shapes the matcher answers from indexes, built from pieces that include the
+# metacharacters (escaped and not), non-ASCII text and a non-BMP character, whose UTF-16
+# surrogates must stay with the automaton.
+_PIECE = st.lists(st.sampled_from(["a", "b", ".", "é", "\\*", "\\?", "\\\\", "\U0001F600"]), max_size=4).map("".join)
+indexable_patterns = st.one_of(
+    _PIECE,
+    _PIECE.map(lambda text: "*" + text),
+    _PIECE.map(lambda text: text + "*"),
+    st.lists(_PIECE, min_size=2, max_size=4).map("*".join),  # star-only, checked directly
+    st.just("*"),
+    wildcards,
+    st.sampled_from(REGEX_POOL),
+).filter(lambda p: not p.startswith("/") or p in REGEX_POOL)
+indexable_names = st.lists(st.sampled_from(["a", "b", ".", "é", "*", "?", "\\", "\U0001F600", "\ud83d", "\ude00"]),
+                          max_size=7).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(indexable_patterns, max_size=10), st.lists(indexable_names, min_size=1, max_size=10))
+def test_indexes_answer_what_the_automaton_answers(patterns: list[str], sample: list[str]) -> None:
+    """The dict indexes for literal, *literal, literal* and * patterns are a shortcut
+    only: every answer equals the one automaton holding all the patterns."""
+    from certkit.patterns import _compile
+
+    ps = PatternSet(patterns)
+    reference = _compile(ps.patterns, index=False)
+    for name in sample:
+        assert ps._matcher.tags(name) == reference.tags(name), (patterns, name)
+
+
+def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
+    """Forty star-only patterns ending in the same literal would be checked one by one
+    for every name with that ending; past MAX_CHECKS_PER_KEY they go to the automaton,
+    with the same answers."""
+    from certkit._matcher import MAX_CHECKS_PER_KEY
+    from certkit.patterns import _compile
+
+    patterns = [f"*.n{i}.*.account" for i in range(40)] + ["*.account", "x.*.account"]
+    ps = PatternSet(patterns)
+    assert sum(len(globs) for _, table in ps._matcher._suffixes for _, globs in table.values()) <= MAX_CHECKS_PER_KEY
+    reference = _compile(ps.patterns, index=False)
+    for name in ["a.n7.b.account", "a.n17.n3.c.account", "x.n1.y.account", ".account", "n1.account", "a.n39..account"]:
+        assert ps._matcher.tags(name) == reference.tags(name), name
+        assert ps.matching(name) == [p for p in ps.patterns if brute_force_wildcard(p.text, name)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(indexable_patterns.filter(lambda p: not p.startswith("/")), max_size=8), names)
+def test_indexed_wildcards_agree_with_brute_force(patterns: list[str], name: str) -> None:
+    ps = PatternSet(patterns)
+    expected = [p for p in ps.patterns if brute_force_wildcard(p.text, name)]
+    if all(ord(ch) <= 0xFFFF for p in patterns for ch in p):  # the oracle is BMP-only
+        assert ps.matching(name) == expected
+
+
 SMALL = "a."
 
 

@@ -358,7 +358,7 @@ class _Judge:
         elif isinstance(unit, _FilesUnit):
             passwords = _PasswordCache(password)
             for path in unit.paths:
-                for item in folder_file_certificates(Path(path), passwords, on_note):
+                for item in folder_file_certificates(path, passwords, on_note):
                     result.found = True
                     yield item
 
@@ -473,9 +473,9 @@ class Audit:
             batch: list[str] = []
             size = 0
             for file in directory_files(path):
-                batch.append(str(file))
+                batch.append(file)
                 if self.on_progress is not None:
-                    size += _size(str(file))
+                    size += _size(file)
                 if len(batch) == FOLDER_BATCH:
                     yield index, _FilesUnit(tuple(batch)), size
                     batch, size = [], 0

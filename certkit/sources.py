@@ -398,19 +398,25 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
         raise InputError(f"no certificates found in the zip file {source}")
 
 
-def directory_files(root: Path) -> Iterator[Path]:
-    """The files of a folder SOURCE in the order they are read: sorted, recursively."""
+def directory_files(root: str | os.PathLike[str]) -> Iterator[str]:
+    """The files of a folder SOURCE in the order they are read: sorted, recursively.
+
+    Plain strings, not Paths: an audit reads 100,000 files, and building Path objects
+    for them cost more than a tenth of the time spent per file.
+    """
+    join = os.path.join
     for directory, subdirectories, files in os.walk(root, onerror=None, followlinks=False):
         subdirectories.sort()
         for name in sorted(files):
-            yield Path(directory) / name
+            yield join(directory, name)
 
 
-def folder_file_certificates(path: Path, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
+def folder_file_certificates(path: str | os.PathLike[str], passwords: _PasswordCache,
+                             on_note: NoteFn) -> Iterator[CertificateItem]:
     """The certificates of one file of a folder SOURCE; a file without any is skipped with a note."""
-    label = str(path)
+    label = os.fspath(path)
     try:
-        yield from _file_certificates(lambda p=path: open(p, "rb"), label, passwords, on_note, nested=False)
+        yield from _file_certificates(lambda: open(label, "rb"), label, passwords, on_note, nested=False)
     except _NotCertificates as skipped:
         on_note(f"{label}: skipped ({skipped})")
     except PermissionError:

@@ -349,7 +349,7 @@ def _input_bytes(sources: list[str]) -> int:
         path = Path(spec)
         try:
             if path.is_dir():
-                total += sum(os.stat(f).st_size for f in directory_files(path) if f.is_file())
+                total += sum(os.stat(f).st_size for f in directory_files(path) if os.path.isfile(f))
             elif path.is_file():
                 total += path.stat().st_size
         except OSError:

@@ -90,21 +90,6 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any], source: str) -> None:
     out[prefix] = value
 
 
-#: Nesting depth below which libyaml's recursive composer is certainly safe.
-_SAFE_C_DEPTH = 1000
-
-
-def _may_nest_deeply(text: str) -> bool:
-    """Whether ``text`` could nest more than :data:`_SAFE_C_DEPTH` levels (cheap, never wrong
-    the unsafe way): flow nesting needs a bracket per level, block nesting a deeper column
-    (at most two levels per column: a sequence may sit at its parent key's indentation)."""
-    brackets = text.count("[") + text.count("{")
-    if brackets > _SAFE_C_DEPTH:
-        return True
-    longest_line = max((len(line) for line in text.splitlines()), default=0)
-    return brackets + 2 * (longest_line + 1) > _SAFE_C_DEPTH
-
-
 def _yaml_tree(data: bytes, text: str, source: str) -> Any:
     """The YAML document with every scalar as the text written (keys and values), None for null.
 
@@ -124,41 +109,32 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
             return exc
         return InputError(f"{source}: invalid YAML")
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if loader is not yaml.SafeLoader and _may_nest_deeply(text):
-        # libyaml's composer recurses in C once per level: tens of thousands of levels
-        # ("[[[[..." or "- - - ...") overflow the C stack and kill the process outright.
-        # certkit.yamlio's depth-limited parse refuses such a file first.
-        from certkit.yamlio import load_yaml
+    from certkit.yamlio import _EMPTY, compose_plain
 
-        load_yaml(data, source)
-    try:
-        node = yaml.compose(text, Loader=loader)
-    except yaml.YAMLError:
-        raise explain() from None
-    seen: set[int] = set()
+    node = compose_plain(text)
+    if node is None:
+        raise explain()  # refused by the pure-Python parse, with the reason
+    if node is _EMPTY:
+        return None
 
-    def convert(n: Any, depth: int) -> Any:
-        if id(n) in seen or depth > 64:  # an alias (a node reached twice), or absurd nesting
-            raise explain()
-        seen.add(id(n))
+    def convert(n: Any) -> Any:  # compose_plain checked: a tree (no aliases), 64 levels at most
         if isinstance(n, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in n.value:
-                key = convert(key_node, depth + 1)
+                key = convert(key_node)
                 key = "null" if key is None else str(key)
                 if key in result:
                     line = key_node.start_mark.line + 1
                     raise InputError(f"{source}, line {line}: duplicate key [{key}] (Elasticsearch refuses the file)")
-                result[key] = convert(value_node, depth + 1)
+                result[key] = convert(value_node)
             return result
         if isinstance(n, yaml.SequenceNode):
-            return [convert(v, depth + 1) for v in n.value]
+            return [convert(v) for v in n.value]
         if n.tag == "tag:yaml.org,2002:null":
             return None
         return n.value
 
-    return None if node is None else convert(node, 0)
+    return convert(node)
 
 
 def _json_tree(text: str, source: str) -> Any:

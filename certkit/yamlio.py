@@ -35,6 +35,70 @@ def _line_at(text: str, mark: Any) -> str:
     return lines[mark.line].strip() if 0 <= mark.line < len(lines) else ""
 
 
+#: Nesting depth below which libyaml's recursive composer is certainly safe.
+SAFE_LIBYAML_DEPTH = 1000
+
+
+def may_nest_deeply(text: str) -> bool:
+    """Whether ``text`` could nest more than :data:`SAFE_LIBYAML_DEPTH` levels (cheap, never
+    wrong the unsafe way): flow nesting needs a bracket per level, block nesting a deeper
+    column (at most two levels per column: a sequence may sit at its parent key's indentation).
+
+    libyaml's composer recurses in C once per level: tens of thousands of levels
+    ("[[[[..." or "- - - ...") overflow the C stack and kill the process outright, so
+    such a text is left to the depth-limited pure-Python parse.
+    """
+    brackets = text.count("[") + text.count("{")
+    if brackets > SAFE_LIBYAML_DEPTH:
+        return True
+    longest_line = max((len(line) for line in text.splitlines()), default=0)
+    return brackets + 2 * (longest_line + 1) > SAFE_LIBYAML_DEPTH
+
+
+def compose_plain(text: str) -> Any:
+    """The YAML node graph of ``text``, or None when it is not certainly plain: a syntax
+    error, an alias (a node reached twice), more than :data:`MAX_DEPTH` levels, or (for
+    libyaml) nesting that could be deep.
+
+    A None tells the caller to parse with :func:`load_yaml`'s own loader, which refuses
+    the same files with the explanation (the unquoted-'*' trap first of all). libyaml,
+    when PyYAML has it, composes ~10x faster than the pure-Python parser; composing never
+    expands aliases (they are shared nodes), so a "billion laughs" costs nothing here.
+    """
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", None)
+    if loader_class is None:
+        loader_class = yaml.SafeLoader
+    elif may_nest_deeply(text):
+        return None
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        return _EMPTY
+    seen: set[int] = set()
+    todo = [(node, 0)]
+    while todo:
+        current, depth = todo.pop()
+        if id(current) in seen or depth > MAX_DEPTH:
+            return None
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            todo += [(child, depth + 1) for pair in current.value for child in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            todo += [(child, depth + 1) for child in current.value]
+    return node
+
+
+# compose_plain's answer for an empty document (None means "not plain").
+_EMPTY = object()
+
+
 def load_yaml(data: bytes | str, source: str) -> Any:
     """Parse ``data`` (named ``source`` in errors) into plain Python objects."""
     import yaml
@@ -50,6 +114,15 @@ def load_yaml(data: bytes | str, source: str) -> Any:
         text = data
     if "\x00" in text:
         raise InputError(f"{source} contains NUL bytes: it is not a YAML text file")
+
+    node = compose_plain(text)
+    if node is _EMPTY:
+        return None
+    if node is not None:
+        try:
+            return yaml.constructor.SafeConstructor().construct_document(node)
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError):
+            pass  # the pure-Python parse below explains it
 
     class _Loader(yaml.SafeLoader):
         pass

@@ -82,7 +82,7 @@ def node_keystore(issued: IssuedCertificate, packaging: NodePackaging) -> bytes:
     PrivateKeyEntry aliased by the instance name, chain leaf then CA (then the CA's
     issuers); the signing CA also as a trustedCertEntry aliased ``ca``.
     """
-    from certkit.pkcs12 import serialize_keystore
+    from certkit.keystore import serialize_keystore
 
     ca_chain = packaging.ca_chain
     trusted = [(CA_KEY_ALIAS, ca_chain[0])] if ca_chain else []
@@ -133,7 +133,7 @@ def single_keystore(issued: IssuedCertificate, ca: CertificateAuthority | None, 
 
 def ca_keystore(ca: CertificateAuthority, password: str | None) -> bytes:
     """The CA as certutil writes ``elastic-stack-ca.p12``: one PrivateKeyEntry aliased ``ca``."""
-    from certkit.pkcs12 import serialize_keystore
+    from certkit.keystore import serialize_keystore
 
     return serialize_keystore(
         alias=CA_KEY_ALIAS, private_key=ca.private_key, chain=list(ca.chain), trusted=[],

@@ -1,32 +1,17 @@
-"""PKCS#12 keystores the JDK reads as Elasticsearch needs them, and PKCS#12 files read back.
+"""PKCS#12 files read back, whatever wrote them; and the keystores certkit writes.
 
-Writing: :func:`serialize_keystore` produces what ``elasticsearch-certutil`` produces, one
-file that serves as both ``keystore.path`` and ``truststore.path``: a PrivateKeyEntry
-(key + chain) plus one trustedCertEntry per trusted certificate. The JDK treats a
-certificate bag as a trusted entry only when it carries Oracle's "trusted key usage"
-attribute, which pyca/cryptography cannot put next to a key; and cryptography refuses the
-empty password, the one elasticsearch-certutil users most often choose. So the PFX
-structure is assembled here with pyasn1, laid out as the JDK lays it out, while every
-cryptographic operation is cryptography's (PBKDF2, AES, 3DES, key serialisation) or
-:mod:`certkit.pkcs12_kdf`'s (the RFC 7292 KDF, for the MAC and the legacy cipher):
+Reading (:func:`load_pkcs12`): the file's own ASN.1 is diagnosed first
+(:mod:`certkit.pkcs12_diagnosis`), so that a wrong password, a cipher the installed
+OpenSSL lacks and a damaged file are told apart; the safes are decrypted with
+cryptography's primitives where certkit can (PBES2, PKCS#12 3DES: the JDK's trusted-entry
+attribute stays visible), and by cryptography's own PKCS#12 loader otherwise (RC2-40).
 
-    PFX v3, MAC over:
-      AuthenticatedSafe
-        data:          [ pkcs8ShroudedKeyBag (friendlyName=alias, localKeyId) ]
-        encryptedData: [ certBag leaf (friendlyName=alias, localKeyId),
-                         certBag issuer ... (no attributes),
-                         certBag trusted (friendlyName=its alias, trustedKeyUsage) ... ]
-
-Encryption: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC by default, as
-JDK 12+ keytool writes; ``legacy=True`` writes pbeWithSHAAnd3-KeyTripleDES-CBC with a SHA-1
-MAC, which JDK 8 and OpenSSL 1.x read. Both use :data:`DEFAULT_ITERATIONS`.
+Writing is :mod:`certkit.keystore` (:func:`serialize_keystore`, re-exported here), which
+needs no ASN.1 library.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -34,16 +19,15 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from pyasn1.codec.der import decoder as der_decoder
-from pyasn1.codec.der import encoder as der_encoder
 from pyasn1.error import PyAsn1Error
-from pyasn1.type import base, char, univ
-from pyasn1_modules import rfc5652, rfc7292, rfc8018
+from pyasn1.type import univ
+from pyasn1_modules import rfc7292, rfc8018
 
-from certkit.errors import InputError, PasswordError, UsageError
+from certkit.errors import InputError, PasswordError
+from certkit.keystore import DEFAULT_ITERATIONS, JDK_TRUSTED_KEY_USAGE, PrivateKey, serialize_keystore
 from certkit.pkcs12_diagnosis import (
     Bag,
     Pkcs12Diagnosis,
@@ -53,11 +37,11 @@ from certkit.pkcs12_diagnosis import (
     legacy_unavailable_reason,
     read_safe_contents,
 )
-from certkit.pkcs12_kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
+from certkit.pkcs12_kdf import IV_MATERIAL, KEY_MATERIAL, derive
 
 __all__ = [
     "DEFAULT_ITERATIONS",
-    "JDK_TRUSTED_KEY_USAGE_OID",
+    "JDK_TRUSTED_KEY_USAGE",
     "LoadedPkcs12",
     "Pkcs12Certificate",
     "Pkcs12Diagnosis",
@@ -65,275 +49,6 @@ __all__ = [
     "load_pkcs12",
     "serialize_keystore",
 ]
-
-#: PBKDF2 and MAC iteration count of the keystores certkit writes. It is the JDK's own
-#: default (``keystore.pkcs12.keyPbeIterationCount``, ``certPbeIterationCount`` and
-#: ``macIterationCount``, JDK 12+), i.e. exactly the protection elasticsearch-certutil's
-#: files get: a certkit keystore is never cheaper to brute-force than the certutil file it
-#: replaces. OpenSSL 3 and cryptography use 2048 (five times cheaper to attack). More would
-#: buy little: the files are 0600 and their password usually sits in the Elasticsearch
-#: keystore next to them, while issuing many nodes pays the cost once per file (about
-#: 7 ms at 10 000, against some 40 ms to generate the RSA-2048 key itself).
-DEFAULT_ITERATIONS = 10_000
-
-_ID_DATA = rfc5652.id_data
-_ID_ENCRYPTED_DATA = rfc5652.id_encryptedData
-_ID_CERT_BAG = rfc7292.id_certBag
-_ID_SHROUDED_KEY_BAG = rfc7292.id_pkcs8ShroudedKeyBag
-_ID_X509_CERTIFICATE = univ.ObjectIdentifier("1.2.840.113549.1.9.22.1")
-_ID_FRIENDLY_NAME = rfc7292.pkcs_9_at_friendlyName
-_ID_LOCAL_KEY_ID = rfc7292.pkcs_9_at_localKeyId
-_ID_SHA1 = univ.ObjectIdentifier("1.3.14.3.2.26")
-_ID_SHA256 = univ.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
-_ID_PBE_SHA1_3DES = rfc7292.pbeWithSHAAnd3_KeyTripleDES_CBC
-
-#: Oracle's "trusted key usage" bag attribute: the JDK loads a certificate bag carrying it
-#: as a trustedCertEntry. Its values (the attribute's SET) are the extended-key-usage OIDs
-#: the certificate is trusted for; anyExtendedKeyUsage, as keytool writes for a plain CA.
-JDK_TRUSTED_KEY_USAGE_OID = univ.ObjectIdentifier("2.16.840.1.113894.746875.1.1")
-_ANY_EXTENDED_KEY_USAGE_OID = univ.ObjectIdentifier("2.5.29.37.0")
-
-_PrivateKey = (
-    rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | dsa.DSAPrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
-)
-
-# --------------------------------------------------------------------------- encryption
-
-
-def _set_algorithm(identifier, oid: univ.ObjectIdentifier, parameters) -> None:
-    """Fill an AlgorithmIdentifier-shaped component (each module has its own type)."""
-    identifier["algorithm"] = oid
-    identifier["parameters"] = der_encoder.encode(parameters)
-
-
-# An encryption: its algorithm OID, the DER of its parameters, and the ciphertext.
-_Encrypted = tuple[univ.ObjectIdentifier, base.Asn1Item, bytes]
-
-
-def _encrypt_pbes2(plaintext: bytes, password: str, iterations: int) -> _Encrypted:
-    """PBES2 (RFC 8018): PBKDF2-HMAC-SHA256 over the UTF-8 password, then AES-256-CBC."""
-    salt, iv = os.urandom(16), os.urandom(16)
-    key = PBKDF2HMAC(hashes.SHA256(), 32, salt, iterations).derive(password.encode("utf-8"))
-    padder = padding.PKCS7(128).padder()
-    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()
-
-    kdf_params = rfc8018.PBKDF2_params()
-    kdf_params["salt"]["specified"] = salt
-    kdf_params["iterationCount"] = iterations
-    _set_algorithm(kdf_params["prf"], rfc8018.id_hmacWithSHA256, univ.Null(""))
-    pbes2_params = rfc8018.PBES2_params()
-    _set_algorithm(pbes2_params["keyDerivationFunc"], rfc8018.id_PBKDF2, kdf_params)
-    _set_algorithm(pbes2_params["encryptionScheme"], rfc8018.aes256_CBC_PAD, univ.OctetString(iv))
-    return rfc8018.id_PBES2, pbes2_params, ciphertext
-
-
-def _encrypt_pkcs12_3des(plaintext: bytes, password: str, iterations: int) -> _Encrypted:
-    """pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C): key and IV from the PKCS#12 KDF."""
-    salt = os.urandom(8)
-    key = derive(password, salt, iterations, KEY_MATERIAL, 24, "sha1")
-    iv = derive(password, salt, iterations, IV_MATERIAL, 8, "sha1")
-    padder = padding.PKCS7(64).padder()
-    encryptor = Cipher(TripleDES(key), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()
-
-    params = rfc7292.Pkcs_12PbeParams()
-    params["salt"] = salt
-    params["iterations"] = iterations
-    return _ID_PBE_SHA1_3DES, params, ciphertext
-
-
-# --------------------------------------------------------------------------- structure
-
-
-def _attribute(oid: univ.ObjectIdentifier, value) -> rfc7292.PKCS12Attribute:
-    attribute = rfc7292.PKCS12Attribute()
-    attribute["attrType"] = oid
-    attribute["attrValues"].append(der_encoder.encode(value))
-    return attribute
-
-
-def _safe_bag(bag_id: univ.ObjectIdentifier, bag_value_der: bytes, attributes: Sequence) -> rfc7292.SafeBag:
-    bag = rfc7292.SafeBag()
-    bag["bagId"] = bag_id
-    bag["bagValue"] = bag_value_der
-    for attribute in attributes:
-        bag["bagAttributes"].append(attribute)
-    return bag
-
-
-def _certificate_bag(certificate: x509.Certificate, attributes: Sequence) -> rfc7292.SafeBag:
-    cert_bag = rfc7292.CertBag()
-    cert_bag["certId"] = _ID_X509_CERTIFICATE
-    cert_bag["certValue"] = der_encoder.encode(univ.OctetString(certificate.public_bytes(serialization.Encoding.DER)))
-    return _safe_bag(_ID_CERT_BAG, der_encoder.encode(cert_bag), attributes)
-
-
-def _safe_contents(bags: Sequence[rfc7292.SafeBag]) -> bytes:
-    contents = rfc7292.SafeContents()
-    for bag in bags:
-        contents.append(bag)
-    return der_encoder.encode(contents)
-
-
-def _data_content_info(octets: bytes) -> rfc5652.ContentInfo:
-    content_info = rfc5652.ContentInfo()
-    content_info["contentType"] = _ID_DATA
-    content_info["content"] = der_encoder.encode(univ.OctetString(octets))
-    return content_info
-
-
-def _encrypted_content_info(encrypted_safe: _Encrypted) -> rfc5652.ContentInfo:
-    algorithm, parameters, ciphertext = encrypted_safe
-    encrypted = rfc5652.EncryptedData()
-    encrypted["version"] = 0
-    encrypted["encryptedContentInfo"]["contentType"] = _ID_DATA
-    _set_algorithm(encrypted["encryptedContentInfo"]["contentEncryptionAlgorithm"], algorithm, parameters)
-    encrypted["encryptedContentInfo"]["encryptedContent"] = ciphertext
-    content_info = rfc5652.ContentInfo()
-    content_info["contentType"] = _ID_ENCRYPTED_DATA
-    content_info["content"] = der_encoder.encode(encrypted)
-    return content_info
-
-
-def _pfx(auth_safe: Sequence[rfc5652.ContentInfo], password: str, iterations: int, legacy: bool) -> bytes:
-    authenticated_safe = rfc7292.AuthenticatedSafe()
-    for content_info in auth_safe:
-        authenticated_safe.append(content_info)
-    auth_safe_der = der_encoder.encode(authenticated_safe)
-
-    hash_name, hash_oid = ("sha1", _ID_SHA1) if legacy else ("sha256", _ID_SHA256)
-    salt = os.urandom(20 if legacy else 32)  # the digest length, as the JDK chooses
-    pfx = rfc7292.PFX()
-    pfx["version"] = 3
-    pfx["authSafe"] = _data_content_info(auth_safe_der)
-    _set_algorithm(pfx["macData"]["mac"]["digestAlgorithm"], hash_oid, univ.Null(""))
-    pfx["macData"]["mac"]["digest"] = pfx_mac(auth_safe_der, password, salt, iterations, hash_name)
-    pfx["macData"]["macSalt"] = salt
-    pfx["macData"]["iterations"] = iterations
-    return der_encoder.encode(pfx)
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_alias(alias: str, what: str) -> None:
-    if not alias or not alias.strip():
-        raise UsageError(f"{what} is empty: a keystore entry needs an alias")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in alias):
-        raise UsageError(f"{what} {alias!r} contains control characters")
-
-
-def _check_jdk_password(password: str | None) -> str:
-    """The password, if the JDK can open a keystore protected by it.
-
-    ``None`` is refused: keys in a JDK PKCS#12 are always encrypted (the JDK skips an
-    unencrypted key bag). Characters other than printable ASCII are refused too: the JDK's
-    PBE keys take nothing else (``PBEKey``: "Password is not ASCII"), so such a file is
-    valid PKCS#12 that OpenSSL reads but that the JDK, and so Elasticsearch, reports as
-    "keystore password was incorrect". The empty password is fine.
-    """
-    if password is None:
-        raise UsageError(
-            "a PKCS#12 keystore needs a password: the JDK ignores unencrypted private keys",
-            hint="give one with --pass-file or CERTKIT_PASS (an empty password is allowed)",
-        )
-    for position, character in enumerate(password, start=1):
-        if not " " <= character <= "~":
-            raise UsageError(
-                f"the keystore password has a character the JDK cannot use "
-                f"(U+{ord(character):04X} at position {position}): "
-                "Java reads PKCS#12 passwords as printable ASCII only",
-                hint="choose a password of printable ASCII characters",
-            )
-    return password
-
-
-# --------------------------------------------------------------------------- public
-
-
-def serialize_keystore(
-    *,
-    alias: str,
-    private_key: _PrivateKey,
-    chain: Sequence[x509.Certificate],
-    trusted: Sequence[tuple[str, x509.Certificate]] = (),
-    password: str | None,
-    legacy: bool = False,
-    iterations: int | None = None,
-) -> bytes:
-    """A PKCS#12 keystore (DER) as the JDK's ``KeyStore.getInstance("PKCS12")`` sees it.
-
-    - ``alias`` names the PrivateKeyEntry holding ``private_key`` and ``chain`` (leaf first,
-      then its issuers);
-    - each ``(alias, certificate)`` of ``trusted`` becomes a trustedCertEntry.
-
-    A chain certificate that is also trusted is stored once, as the trusted bag: the JDK
-    completes a key entry's chain from every certificate of the file by issuer name (that
-    is what ``getCertificateChain`` returns), OpenSSL and cryptography list it among the CA
-    certificates, and the file holds no duplicate. ``password`` must be one the JDK can use
-    (see :func:`_check_jdk_password`; ``""`` is allowed). Aliases compare
-    case-insensitively, as in the JDK, and must be distinct. ``iterations`` defaults to
-    :data:`DEFAULT_ITERATIONS` and applies to the key, the certificates and the MAC alike.
-    Raises :class:`UsageError` / :class:`InputError` for anything the caller can fix.
-    """
-    password = _check_jdk_password(password)
-    if not chain:
-        raise UsageError("a key entry needs its certificate (the chain is empty)")
-    rounds = DEFAULT_ITERATIONS if iterations is None else iterations
-    if rounds < 1:
-        raise UsageError(f"the PKCS#12 iteration count must be positive, not {rounds}")
-    leaf, *issuers = chain
-    if leaf.public_key() != private_key.public_key():
-        raise InputError(f"the private key does not belong to the certificate {leaf.subject.rfc4514_string()}")
-
-    _check_alias(alias, "the key alias")
-    seen_aliases = {alias.lower(): "the key entry"}
-    for trusted_alias, _certificate in trusted:
-        _check_alias(trusted_alias, "a trusted certificate alias")
-        if trusted_alias.lower() in seen_aliases:
-            raise UsageError(
-                f"the alias {trusted_alias!r} is used twice ({seen_aliases[trusted_alias.lower()]} "
-                "and a trusted certificate); keystore aliases must differ (ignoring case)"
-            )
-        seen_aliases[trusted_alias.lower()] = "a trusted certificate"
-
-    encrypt = _encrypt_pkcs12_3des if legacy else _encrypt_pbes2
-    # The localKeyId pairs the key bag with its certificate bag; OpenSSL uses the SHA-1 of
-    # the certificate, which is stable and says which certificate it is.
-    local_key_id = hashlib.sha1(leaf.public_bytes(serialization.Encoding.DER)).digest()
-    key_attributes = [
-        _attribute(_ID_FRIENDLY_NAME, char.BMPString(alias)),
-        _attribute(_ID_LOCAL_KEY_ID, univ.OctetString(local_key_id)),
-    ]
-
-    key_der = private_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    key_algorithm, key_parameters, encrypted_key = encrypt(key_der, password, rounds)
-    shrouded_key = rfc7292.EncryptedPrivateKeyInfo()
-    _set_algorithm(shrouded_key["encryptionAlgorithm"], key_algorithm, key_parameters)
-    shrouded_key["encryptedData"] = encrypted_key
-    key_safe = _safe_contents([_safe_bag(_ID_SHROUDED_KEY_BAG, der_encoder.encode(shrouded_key), key_attributes)])
-
-    trusted_certificates = {certificate for _alias, certificate in trusted}
-    certificate_bags = [_certificate_bag(leaf, key_attributes)]
-    certificate_bags += [_certificate_bag(issuer, []) for issuer in issuers if issuer not in trusted_certificates]
-    for trusted_alias, certificate in trusted:
-        trusted_attributes = [
-            _attribute(_ID_FRIENDLY_NAME, char.BMPString(trusted_alias)),
-            _attribute(JDK_TRUSTED_KEY_USAGE_OID, _ANY_EXTENDED_KEY_USAGE_OID),
-        ]
-        certificate_bags.append(_certificate_bag(certificate, trusted_attributes))
-    certificate_safe = encrypt(_safe_contents(certificate_bags), password, rounds)
-
-    return _pfx(
-        [_data_content_info(key_safe), _encrypted_content_info(certificate_safe)],
-        password,
-        rounds,
-        legacy,
-    )
-
 
 # =========================================================================== reading
 
@@ -359,7 +74,7 @@ class LoadedPkcs12:
     """
 
     source: str
-    key: _PrivateKey | None
+    key: PrivateKey | None
     alias: str | None
     certificate: Pkcs12Certificate | None
     others: tuple[Pkcs12Certificate, ...]
@@ -387,7 +102,7 @@ class LoadedPkcs12:
         return document
 
 
-_ID_PBE_SHA1_3DES_TEXT = str(_ID_PBE_SHA1_3DES)
+_ID_PBE_SHA1_3DES_TEXT = "1.2.840.113549.1.12.1.3"  # pbeWithSHAAnd3-KeyTripleDES-CBC
 _PBES2_KEY_SIZES = {"AES-128-CBC": 16, "AES-192-CBC": 24, "AES-256-CBC": 32, "DES-EDE3-CBC": 24}
 _PRF_HASHES = {
     "hmacWithSHA1": hashes.SHA1,

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
 
 from certkit.errors import InputError, UsageError
-from certkit.pkcs12 import DEFAULT_ITERATIONS, serialize_keystore
+from certkit.keystore import DEFAULT_ITERATIONS, serialize_keystore
 from tests.pkcs12_support import der, jdk_entries, make_pki, pkcs8
 
 PASSWORD = "change it!"
@@ -188,3 +188,54 @@ def test_an_empty_chain_and_a_nonpositive_iteration_count_are_refused(pki):
         serialize_keystore(alias="a", private_key=pki.leaf_key, chain=[], password=PASSWORD)
     with pytest.raises(UsageError, match="iteration count"):
         serialize_keystore(alias="a", private_key=pki.leaf_key, chain=[pki.leaf], password=PASSWORD, iterations=0)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["pbes2-aes256", "legacy-3des"])
+@pytest.mark.parametrize("alias", ["node1", "n\u00f6de-\u4e2d", "x" * 200])
+def test_the_structure_is_canonical_der_of_rfc_7292(pki, legacy, alias):
+    """certkit._der writes the PFX by hand: pyasn1's RFC 7292 types must decode every
+    layer (PFX, authenticated safe, safe contents, bags, attributes, algorithm
+    parameters) and re-encode each to the very same bytes, which holds only for DER."""
+    from pyasn1.codec.der import decoder, encoder
+    from pyasn1_modules import rfc5652, rfc7292, rfc8018
+
+    def canonical(data: bytes, spec):
+        value, rest = decoder.decode(data, asn1Spec=spec)
+        assert rest == b""
+        assert encoder.encode(value) == data
+        return value
+
+    data = serialize_keystore(alias=alias, private_key=pki.leaf_key, chain=[pki.leaf, pki.intermediate, pki.root],
+                              trusted=[("ca", pki.root), ("other", pki.other_ca)], password=PASSWORD,
+                              legacy=legacy, iterations=3)
+    pfx = canonical(data, rfc7292.PFX())
+    assert int(pfx["version"]) == 3 and int(pfx["macData"]["iterations"]) == 3
+    auth_safe = canonical(bytes(canonical(bytes(pfx["authSafe"]["content"]), rfc7292.univ.OctetString())),
+                          rfc7292.AuthenticatedSafe())
+    data_info, encrypted_info = auth_safe
+    assert data_info["contentType"] == rfc5652.id_data and encrypted_info["contentType"] == rfc5652.id_encryptedData
+    key_safe = canonical(bytes(canonical(bytes(data_info["content"]), rfc7292.univ.OctetString())),
+                         rfc7292.SafeContents())
+    (key_bag,) = key_safe
+    assert key_bag["bagId"] == rfc7292.id_pkcs8ShroudedKeyBag
+    shrouded = canonical(bytes(key_bag["bagValue"]), rfc7292.EncryptedPrivateKeyInfo())
+    names = {str(a["attrType"]) for a in key_bag["bagAttributes"]}
+    assert names == {str(rfc7292.pkcs_9_at_friendlyName), str(rfc7292.pkcs_9_at_localKeyId)}
+    for attribute in key_bag["bagAttributes"]:
+        for value in attribute["attrValues"]:
+            canonical(bytes(value), rfc7292.univ.Any())
+    encrypted = canonical(bytes(encrypted_info["content"]), rfc5652.EncryptedData())
+    algorithm = encrypted["encryptedContentInfo"]["contentEncryptionAlgorithm"]
+    for identifier in (algorithm, shrouded["encryptionAlgorithm"]):
+        if legacy:
+            assert identifier["algorithm"] == rfc7292.pbeWithSHAAnd3_KeyTripleDES_CBC
+            canonical(bytes(identifier["parameters"]), rfc7292.Pkcs_12PbeParams())
+        else:
+            assert identifier["algorithm"] == rfc8018.id_PBES2
+            params = canonical(bytes(identifier["parameters"]), rfc8018.PBES2_params())
+            kdf = canonical(bytes(params["keyDerivationFunc"]["parameters"]), rfc8018.PBKDF2_params())
+            assert int(kdf["iterationCount"]) == 3
+    # The friendly name is the alias as a BMPString, whatever its characters and length.
+    loaded = pkcs12.load_pkcs12(data, PASSWORD.encode())
+    assert loaded.key is not None and loaded.cert is not None and loaded.cert.friendly_name == alias.encode()
+

@@ -81,3 +81,10 @@ def test_unknown_command_still_suggests_from_every_command():
     result = subprocess.run([sys.executable, "-m", "certkit", "restriction"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "restrictions" in result.stderr
+
+
+def test_issuing_keystores_needs_no_asn1_library():
+    """Every issuing worker writes keystores: certkit.keystore writes their DER itself,
+    so the ~100 ms of pyasn1-modules imports is paid only by commands that read PKCS#12."""
+    loaded = _loaded_after("import certkit.bundle, certkit.keystore, certkit.issue")
+    assert [m for m in loaded if m.startswith("pyasn1")] == []

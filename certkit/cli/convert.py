@@ -196,7 +196,7 @@ def _pem_to_p12(
 ) -> None:
     from certkit.errors import UsageError
     from certkit.outputs import ensure_absent, write_file
-    from certkit.pkcs12 import serialize_keystore
+    from certkit.keystore import serialize_keystore
     from certkit.secrets import PASS, resolve_secret
 
     if out == "-":

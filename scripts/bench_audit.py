@@ -24,7 +24,6 @@ against its target.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_common import CERTKIT, Run, audit_inputs, cores, machine_description, python_snippet, ratio_line, run_once  # noqa: E402
+from bench_common import CERTKIT, audit_inputs, cores, interleaved, machine_description, python_snippet, ratio_line  # noqa: E402
 
 LOAD_BUNDLE = """
 import sys
@@ -53,19 +52,6 @@ for directory, subdirectories, files in os.walk(sys.argv[1]):
         count += 1
 assert count == int(sys.argv[2])
 """
-
-
-def interleaved(commands: dict[str, list[str]], runs: int, expect: dict[str, tuple[int, ...]]) -> dict[str, Run]:
-    """Median wall (and max peak memory) of each command, the commands taking turns."""
-    samples: dict[str, list[Run]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, argv in commands.items():
-            run = run_once(argv)
-            if run.status not in expect.get(name, (0,)):
-                raise SystemExit(f"{name} failed (exit {run.status}): {' '.join(argv)}")
-            samples[name].append(run)
-    return {name: Run(statistics.median(r.wall for r in runs_), max(r.peak_mib for r in runs_), runs_[0].status)
-            for name, runs_ in samples.items()}
 
 
 def openssl_per_certificate(files: list[Path]) -> float:

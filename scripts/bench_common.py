@@ -72,6 +72,24 @@ def median_run(argv: Sequence[str], runs: int, *, expect: Sequence[int] = (0,), 
     return Run(statistics.median(r.wall for r in samples), max(r.peak_mib for r in samples), samples[0].status)
 
 
+def interleaved(commands: dict[str, list[str]], runs: int, expect: dict[str, tuple[int, ...]] | None = None,
+                prepare=None) -> dict[str, Run]:
+    """Median wall (and max peak memory) of each command, the commands taking turns, so
+    that a noisy stretch of the machine hurts every command alike. ``prepare()`` runs
+    before each run, untimed."""
+    samples: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            if prepare is not None:
+                prepare()
+            run = run_once(argv)
+            if run.status not in (expect or {}).get(name, (0,)):
+                raise SystemExit(f"{name} failed (exit {run.status}): {' '.join(map(str, argv))}")
+            samples[name].append(run)
+    return {name: Run(statistics.median(r.wall for r in runs_), max(r.peak_mib for r in runs_), runs_[0].status)
+            for name, runs_ in samples.items()}
+
+
 def python_snippet(code: str) -> list[str]:
     """argv running ``code`` in a fresh interpreter (baselines pay the same start-up as certkit)."""
     return [sys.executable, "-c", code]

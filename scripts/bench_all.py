@@ -4,8 +4,9 @@
 Runs bench_startup, bench_issue, bench_audit, bench_scale and bench_patterns one after
 the other (never in parallel: they measure the machine), prints their output as it comes,
 and replaces the block between ``<!-- figures:begin -->`` and ``<!-- figures:end -->`` in
-docs/performance.md with the machine description and each script's output. The last
-line gathers every script's own last line (its ratios against the targets).
+docs/performance.md with the machine description and each script's output, and the one
+in README.md with a table of every result against its target (each script's last line,
+``RESULT area: item; item; …``). The last line gathers those lines.
 
     python scripts/bench_all.py [--quick] [--no-write]
 
@@ -27,6 +28,7 @@ from bench_common import machine_description  # noqa: E402
 
 SCRIPTS = Path(__file__).resolve().parent
 DOC = SCRIPTS.parent / "docs" / "performance.md"
+README = SCRIPTS.parent / "README.md"
 BEGIN, END = "<!-- figures:begin -->", "<!-- figures:end -->"
 
 FULL = [
@@ -61,6 +63,28 @@ def run(name: str, argv: list[str]) -> tuple[str, float]:
     return "".join(lines), time.perf_counter() - start
 
 
+def replace_block(path: Path, text: str) -> None:
+    """Put ``text`` between the figures markers of ``path`` (which must have them)."""
+    document = path.read_text(encoding="utf-8")
+    head, begin, rest = document.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if not begin or not end:
+        raise SystemExit(f"{path} has no {BEGIN} … {END} block to fill")
+    path.write_text(head + BEGIN + "\n" + text + END + tail, encoding="utf-8")
+
+
+def results_table(result_lines: list[str]) -> str:
+    """A Markdown table, one row per ``;``-separated item of every ``RESULT area: …`` line."""
+    rows = [f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine_description()} "
+            "by `python scripts/bench_all.py`:", "", "| Area | Result (ratio to a baseline measured in the same run) |",
+            "|---|---|"]
+    for line in result_lines:
+        area, _, items = line.removeprefix("RESULT ").partition(": ")
+        for item in items.split("; "):
+            rows.append(f"| {area} | {item.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: checks the scripts work")
@@ -78,11 +102,9 @@ def main() -> int:
         for name, argv, text, seconds in outputs:
             blocks += [f"#### {name} (`python scripts/{' '.join(argv)}`, {seconds:.0f} s)", "", "```",
                        text.rstrip(), "```", ""]
-        document = DOC.read_text(encoding="utf-8")
-        head, _, rest = document.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        DOC.write_text(head + BEGIN + "\n" + "\n".join(blocks) + END + tail, encoding="utf-8")
-        print(f"updated {DOC}")
+        replace_block(DOC, "\n".join(blocks))
+        replace_block(README, results_table(summary))
+        print(f"updated {DOC} and {README}")
     print("SUMMARY: " + " | ".join(summary))
     return 0
 

@@ -27,8 +27,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-#: The signals that interrupt a run (certkit's CLI turns SIGTERM into KeyboardInterrupt).
-INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
+#: The signals that interrupt a run: certkit's CLI turns SIGTERM into KeyboardInterrupt,
+#: and SIGALRM too when it delivers again an interrupt that Python swallowed
+#: (certkit.cli._interrupt_again_when_swallowed).
+INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGALRM})
 
 
 def default_jobs() -> int:
@@ -58,7 +60,7 @@ def uses_fork(context) -> bool:
 
 @contextmanager
 def interrupts_held_while_forking(context) -> Iterator[None]:
-    """Block SIGINT and SIGTERM in this thread around code that may fork ``context``'s workers.
+    """Block :data:`INTERRUPTS` in this thread around code that may fork ``context``'s workers.
 
     A signal that comes meanwhile stays pending and is handled as soon as the block ends,
     in ordinary code where its KeyboardInterrupt propagates. Threads started inside the

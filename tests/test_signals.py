@@ -212,3 +212,43 @@ def test_an_interrupt_while_workers_fork_is_not_lost(issuance, two_node_certific
     assert result.stderr.splitlines()[-1] == "error: interrupted; nothing was written"
     assert not out.exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
+
+
+# Another place where Python drops exceptions: a weakref callback (finalizers run the
+# same way). The driver signals the process from inside one, just before the workers
+# start; os.kill runs the handler at once, so its KeyboardInterrupt is raised right there.
+_SIGNAL_IN_A_FINALIZER = """
+import os, signal, sys, weakref
+from certkit import _workers
+from certkit.cli import main
+
+choose_context = _workers.pool_context
+
+class Resource:
+    pass
+
+def pool_context(*args):
+    resource = Resource()
+    finalizer = weakref.ref(resource, lambda _: os.kill(os.getpid(), signal.SIG{name}))
+    del resource  # the callback runs now, and CPython drops what it raises
+    return choose_context(*args)
+
+_workers.pool_context = pool_context
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupt_swallowed_by_python_is_delivered_again(issuance, tmp_path, signum):
+    """A KeyboardInterrupt raised in a weakref callback is "ignored" by CPython (printed,
+    then dropped); certkit's unraisable hook raises it again where it can propagate."""
+    out = tmp_path / "bundle.zip"
+    driver = tmp_path / "driver.py"
+    driver.write_text(_SIGNAL_IN_A_FINALIZER.format(name=signal.Signals(signum).name[3:]))
+    result = subprocess.run([sys.executable, str(driver), *_command(issuance, out, pem=True)[3:]],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "Exception ignored" not in result.stderr, result.stderr
+    assert result.returncode == 130, (result.returncode, result.stderr)
+    assert result.stderr.splitlines()[-1] == "error: interrupted; nothing was written"
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]

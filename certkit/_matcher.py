@@ -231,6 +231,11 @@ class LazyDFA:
 #: they join the automaton, so that no name pays per pattern.
 MAX_CHECKS_PER_KEY = 16
 
+#: Distinct key lengths an index looks up per name (a slice and a dict lookup each); the
+#: patterns of rarer lengths join the automaton. Trust files use a handful of lengths; a
+#: file of a thousand lengths would otherwise cost a thousand lookups per name.
+MAX_INDEX_LENGTHS = 32
+
 
 class _Glob:
     """A pattern made of literal text and ``*`` only, checked directly against a name.
@@ -293,14 +298,25 @@ class _IndexBuilder:
         else:
             globs.append(glob)
 
-    def overflow(self) -> list[_Glob]:
-        """Remove and return the globs of keys shared by too many of them."""
-        crowded: list[_Glob] = []
+    def evict(self) -> list[int]:
+        """Remove, and return the tags of, what would make a name pay per pattern: the
+        globs of a key shared by too many of them, and the keys of the rarer lengths past
+        :data:`MAX_INDEX_LENGTHS`."""
+        evicted: list[int] = []
         for _, globs in self.entries.values():
             if len(globs) > MAX_CHECKS_PER_KEY:
-                crowded += globs
+                evicted += [glob.tag for glob in globs]
                 globs.clear()
-        return crowded
+        population: dict[int, int] = {}
+        for key, (plain, globs) in self.entries.items():
+            population[len(key)] = population.get(len(key), 0) + len(plain) + len(globs)
+        kept = set(sorted(population, key=population.__getitem__, reverse=True)[:MAX_INDEX_LENGTHS])
+        for key, (plain, globs) in self.entries.items():
+            if len(key) not in kept:
+                evicted += plain + [glob.tag for glob in globs]
+                plain.clear()
+                globs.clear()
+        return evicted
 
     def build(self) -> _Index:
         by_length: dict[int, dict[str, tuple[tuple[int, ...], tuple[_Glob, ...]]]] = {}
@@ -316,7 +332,8 @@ class Matcher:
     A literal pattern is looked up whole; a star-only pattern by its literal suffix (or,
     when it ends with ``*``, its prefix), then checked directly if it has more than that
     (``*.node.*.cluster.<scope>.account``); ``*`` admits everything. What remains (``?``,
-    ``*x*``, regular expressions, keys shared by too many patterns) is the automaton's.
+    ``*x*``, regular expressions, keys shared by too many patterns, rare key lengths past
+    :data:`MAX_INDEX_LENGTHS`) is the automaton's.
     """
 
     def __init__(self, wildcards: Sequence[tuple[int, Sequence[int]]],
@@ -342,12 +359,12 @@ class Matcher:
             else:  # *…*: no fixed end to look up
                 rest.append((tag, tokens))
         self._exact = {text: tuple(tags) for text, tags in exact.items()}
-        crowded = suffixes.overflow() + prefixes.overflow()
+        evicted = suffixes.evict() + prefixes.evict()
         self._suffixes: _Index = suffixes.build()
         self._prefixes: _Index = prefixes.build()
         self._always = tuple(always)
         tokens_of = dict(wildcards)
-        rest += [(glob.tag, tokens_of[glob.tag]) for glob in crowded]
+        rest += [(tag, tokens_of[tag]) for tag in evicted]
         self.dfa: LazyDFA | None = None
         if rest or dfas:
             nfa = _NFA()

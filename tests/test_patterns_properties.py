@@ -167,6 +167,22 @@ def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
         assert ps.matching(name) == [p for p in ps.patterns if brute_force_wildcard(p.text, name)]
 
 
+def test_rare_key_lengths_leave_the_indexes_for_the_automaton() -> None:
+    """A hundred suffix patterns of a hundred lengths would cost a hundred lookups per
+    name; past MAX_INDEX_LENGTHS the rarest lengths go to the automaton, same answers."""
+    from certkit._matcher import MAX_INDEX_LENGTHS
+    from certkit.patterns import _compile
+
+    patterns = ["*." + "a" * length for length in range(1, 101)] + ["*.b", "*.c", "x*", "xy*"]
+    ps = PatternSet(patterns)
+    assert len(ps._matcher._suffixes) + len(ps._matcher._prefixes) <= 2 * MAX_INDEX_LENGTHS
+    assert len(ps._matcher._suffixes) <= MAX_INDEX_LENGTHS
+    reference = _compile(ps.patterns, index=False)
+    for name in ["n." + "a" * 7, "n." + "a" * 70, "n.b", "xy.aaa", "x.c", "." + "a" * 100, "n.a" + "a" * 100]:
+        assert ps._matcher.tags(name) == reference.tags(name), name
+        assert ps.matching(name) == [p for p in ps.patterns if brute_force_wildcard(p.text, name)]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(indexable_patterns.filter(lambda p: not p.startswith("/")), max_size=8), names)
 def test_indexed_wildcards_agree_with_brute_force(patterns: list[str], name: str) -> None:

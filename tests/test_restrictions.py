@@ -471,3 +471,21 @@ def test_process_exit_codes(tmp_path, certkit_process, docs_scenario):
     assert certkit_process("restrictions", "check", trust, certs / "cloud-a.pem").exit_code == 0
     assert certkit_process("restrictions", "check", trust, certs / "dns-only.pem").exit_code == 1
     assert_one_line_error(certkit_process("restrictions", "check", tmp_path / "x.yml", certs), "does not exist")
+
+
+@pytest.mark.parametrize("with_libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_trust_files_read_the_same_without_libyaml(monkeypatch, with_libyaml):
+    """Scalars kept as written, duplicate keys refused and the unquoted '*' explained,
+    whichever composer PyYAML offers."""
+    import yaml
+
+    if not with_libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("this PyYAML has no libyaml")
+    restrictions = parse_restrictions(b'trust:\n  subject_name:\n    - "*.a"\n    - yes\n    - 0x10\n', "t.yml")
+    assert restrictions.patterns == ("*.a", "yes", "0x10")
+    with pytest.raises(InputError, match="duplicate key"):
+        parse_restrictions(b'trust.subject_name: "a"\ntrust.subject_name: "b"\n', "t.yml")
+    with pytest.raises(InputError, match="alias"):
+        parse_restrictions(b"trust.subject_name:\n  - *.node.x.cluster.1.account\n", "t.yml")

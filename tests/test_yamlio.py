@@ -54,3 +54,32 @@ def test_any_input_either_loads_or_raises_certkit_error(data):
         load_yaml(data, "fuzz.yml")
     except InputError:
         pass
+
+
+PLAIN_AND_TRAPPED = [
+    ("instances:\n  - name: es01\n    ip: ['10.0.0.1']\n", None),
+    ("a: &x 1\nb: *x\n", "aliases"),
+    ("trust.subject_name:\n  - *.node.abc.cluster.1.account\n", "alias"),
+    ("- " * 80 + "x\n", "deeper"),
+    ("a: [b", "invalid YAML"),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("with_libyaml", [True, False], ids=["libyaml", "pure-python"])
+@pytest.mark.parametrize(("text", "refusal"), PLAIN_AND_TRAPPED)
+def test_the_same_answer_with_and_without_libyaml(monkeypatch, with_libyaml, text, refusal):
+    """Plain files are composed by libyaml when PyYAML has it, else by the pure-Python
+    composer; either way an alias, deep nesting or a syntax error gets the explaining
+    loader's message, and plain data loads the same."""
+    import yaml
+
+    if not with_libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("this PyYAML has no libyaml")
+    if refusal is None:
+        assert load_yaml(text, "x.yml") == yaml.safe_load(text)
+    else:
+        with pytest.raises(InputError, match=refusal):
+            load_yaml(text, "x.yml")

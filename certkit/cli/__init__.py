@@ -107,6 +107,16 @@ def _interrupt_again_when_swallowed(unraisable, previous) -> None:
     previous(unraisable)
 
 
+def _cancel_redelivery() -> None:
+    """Disarm a redelivery still pending as the run ends: the run finished (its outputs are
+    complete), and a KeyboardInterrupt after main() returns would be a bare traceback."""
+    import signal
+
+    if hasattr(signal, "setitimer") and signal.getsignal(signal.SIGALRM) is _raise_keyboard_interrupt:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
 def main(args: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if args is None else args)
     if argv == ["--version"]:
@@ -164,6 +174,7 @@ def main(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     finally:
+        _cancel_redelivery()
         warnings.showwarning = previous_showwarning
         sys.unraisablehook = previous_unraisablehook
 

@@ -109,12 +109,12 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
             return exc
         return InputError(f"{source}: invalid YAML")
 
-    from certkit.yamlio import _EMPTY, compose_plain
+    from certkit.yamlio import EMPTY_DOCUMENT, compose_plain
 
     node = compose_plain(text)
     if node is None:
         raise explain()  # refused by the pure-Python parse, with the reason
-    if node is _EMPTY:
+    if node is EMPTY_DOCUMENT:
         return None
 
     def convert(n: Any) -> Any:  # compose_plain checked: a tree (no aliases), 64 levels at most

@@ -55,6 +55,10 @@ def may_nest_deeply(text: str) -> bool:
     return brackets + 2 * (longest_line + 1) > SAFE_LIBYAML_DEPTH
 
 
+#: compose_plain's answer for an empty document (None means "not plain").
+EMPTY_DOCUMENT = object()
+
+
 def compose_plain(text: str) -> Any:
     """The YAML node graph of ``text``, or None when it is not certainly plain: a syntax
     error, an alias (a node reached twice), more than :data:`MAX_DEPTH` levels, or (for
@@ -80,7 +84,7 @@ def compose_plain(text: str) -> Any:
     finally:
         loader.dispose()
     if node is None:
-        return _EMPTY
+        return EMPTY_DOCUMENT
     seen: set[int] = set()
     todo = [(node, 0)]
     while todo:
@@ -93,10 +97,6 @@ def compose_plain(text: str) -> Any:
         elif isinstance(current, yaml.SequenceNode):
             todo += [(child, depth + 1) for child in current.value]
     return node
-
-
-# compose_plain's answer for an empty document (None means "not plain").
-_EMPTY = object()
 
 
 def load_yaml(data: bytes | str, source: str) -> Any:
@@ -116,7 +116,7 @@ def load_yaml(data: bytes | str, source: str) -> Any:
         raise InputError(f"{source} contains NUL bytes: it is not a YAML text file")
 
     node = compose_plain(text)
-    if node is _EMPTY:
+    if node is EMPTY_DOCUMENT:
         return None
     if node is not None:
         try:

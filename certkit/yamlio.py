@@ -60,9 +60,9 @@ EMPTY_DOCUMENT = object()
 
 
 def compose_plain(text: str) -> Any:
-    """The YAML node graph of ``text``, or None when it is not certainly plain: a syntax
-    error, an alias (a node reached twice), more than :data:`MAX_DEPTH` levels, or (for
-    libyaml) nesting that could be deep.
+    """The YAML node graph of ``text`` (:data:`EMPTY_DOCUMENT` when it holds none), or
+    None when it is not certainly plain: a syntax error, an alias (a node reached twice),
+    more than :data:`MAX_DEPTH` levels, or (for libyaml) nesting that could be deep.
 
     A None tells the caller to parse with :func:`load_yaml`'s own loader, which refuses
     the same files with the explanation (the unquoted-'*' trap first of all). libyaml,

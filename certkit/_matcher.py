@@ -326,6 +326,16 @@ class _IndexBuilder:
         return tuple(sorted(by_length.items()))
 
 
+def _lazy_dfa(wildcards: Sequence[tuple[int, Sequence[int]]], dfas: Sequence[tuple[int, fa.Automaton]]) -> LazyDFA:
+    """One lazy automaton for wildcard token lists and regex DFAs, each with its tag."""
+    nfa = _NFA()
+    for tag, tokens in wildcards:
+        nfa.add_wildcard(tokens, tag)
+    for tag, dfa in dfas:
+        nfa.add_dfa(dfa, tag)
+    return LazyDFA(nfa)
+
+
 class Matcher:
     """Tags of the patterns matching a name: indexes for star-only patterns, a LazyDFA for the rest.
 
@@ -363,23 +373,18 @@ class Matcher:
         self._suffixes: _Index = suffixes.build()
         self._prefixes: _Index = prefixes.build()
         self._always = tuple(always)
+        # Suffixes are compared with the name's end, prefixes with its start.
+        self._indexes = ((self._suffixes, True), (self._prefixes, False))
         tokens_of = dict(wildcards)
         rest += [(tag, tokens_of[tag]) for tag in evicted]
-        self.dfa: LazyDFA | None = None
-        if rest or dfas:
-            nfa = _NFA()
-            for tag, tokens in rest:
-                nfa.add_wildcard(tokens, tag)
-            for tag, dfa in dfas:
-                nfa.add_dfa(dfa, tag)
-            self.dfa = LazyDFA(nfa)
+        self.dfa = _lazy_dfa(rest, dfas) if rest or dfas else None
 
     def tags(self, name: str) -> tuple[int, ...]:
         """Indexes (sorted) of the patterns that match the whole of ``name``."""
         name = java_code_points(name)
         found = self._always + self._exact.get(name, ())
         size = len(name)
-        for index, at_end in ((self._suffixes, True), (self._prefixes, False)):
+        for index, at_end in self._indexes:
             for length, table in index:
                 if length > size:
                     break
@@ -407,11 +412,4 @@ def build(wildcards: Sequence[tuple[int, Sequence[int]]], dfas: Sequence[tuple[i
     ``index=False`` puts every pattern in the automaton (the reference the indexes are
     tested against).
     """
-    if index:
-        return Matcher(wildcards, dfas)
-    nfa = _NFA()
-    for tag, tokens in wildcards:
-        nfa.add_wildcard(tokens, tag)
-    for tag, dfa in dfas:
-        nfa.add_dfa(dfa, tag)
-    return LazyDFA(nfa)
+    return Matcher(wildcards, dfas) if index else _lazy_dfa(wildcards, dfas)

@@ -11,7 +11,6 @@ final write are all hit.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -176,6 +175,23 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def _run_driver(template: str, signum: int, arguments: list[str], folder: Path) -> subprocess.CompletedProcess:
+    """Run certkit's CLI with ``arguments`` through a driver script made from ``template``."""
+    driver = folder / "driver.py"
+    driver.write_text(template.format(name=signal.Signals(signum).name[3:]))
+    return subprocess.run([sys.executable, str(driver), *arguments], capture_output=True, text=True,
+                          cwd=folder, timeout=120)
+
+
+def _assert_interrupted_cleanly(result: subprocess.CompletedProcess, out: Path, folder: Path) -> None:
+    """The interrupt was not lost: the contract's line and 130, no output, no temporaries."""
+    assert "Exception ignored" not in result.stderr, result.stderr
+    assert result.returncode == 130, (result.returncode, result.stderr)
+    assert result.stderr.splitlines()[-1] == "error: interrupted; nothing was written"
+    assert not out.exists()
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(TMP_PREFIX)]
+
+
 @pytest.fixture(scope="module")
 def two_node_certificates(issuance, tmp_path_factory):
     """Two node certificates (separate files, so the audit uses its worker pool)."""
@@ -202,16 +218,9 @@ def test_an_interrupt_while_workers_fork_is_not_lost(issuance, two_node_certific
     else:
         trust, sources = two_node_certificates
         arguments = ["restrictions", "check", str(trust), *sources, "--jobs", "2"]
-    driver = tmp_path / "driver.py"
-    driver.write_text(_SIGNAL_DURING_FORK.format(name=signal.Signals(signum).name[3:]))
-    result = subprocess.run([sys.executable, str(driver), *arguments], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120)
-    assert "Exception ignored" not in result.stderr, result.stderr
+    result = _run_driver(_SIGNAL_DURING_FORK, signum, arguments, tmp_path)
     assert "certkit/" not in result.stderr, result.stderr
-    assert result.returncode == 130, (result.returncode, result.stderr)
-    assert result.stderr.splitlines()[-1] == "error: interrupted; nothing was written"
-    assert not out.exists()
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
+    _assert_interrupted_cleanly(result, out, tmp_path)
 
 
 # Another place where Python drops exceptions: a weakref callback (finalizers run the
@@ -243,12 +252,5 @@ def test_an_interrupt_swallowed_by_python_is_delivered_again(issuance, tmp_path,
     """A KeyboardInterrupt raised in a weakref callback is "ignored" by CPython (printed,
     then dropped); certkit's unraisable hook raises it again where it can propagate."""
     out = tmp_path / "bundle.zip"
-    driver = tmp_path / "driver.py"
-    driver.write_text(_SIGNAL_IN_A_FINALIZER.format(name=signal.Signals(signum).name[3:]))
-    result = subprocess.run([sys.executable, str(driver), *_command(issuance, out, pem=True)[3:]],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert "Exception ignored" not in result.stderr, result.stderr
-    assert result.returncode == 130, (result.returncode, result.stderr)
-    assert result.stderr.splitlines()[-1] == "error: interrupted; nothing was written"
-    assert not out.exists()
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
+    result = _run_driver(_SIGNAL_IN_A_FINALIZER, signum, _command(issuance, out, pem=True)[3:], tmp_path)
+    _assert_interrupted_cleanly(result, out, tmp_path)

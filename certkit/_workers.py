@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -77,21 +78,59 @@ def interrupts_held_while_forking(context) -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def prepare_worker(poll_seconds: float = 0.25) -> None:
+def prepare_worker(parent_pid: int, poll_seconds: float = 0.25) -> None:
     """Call first in a pool initializer: leave Ctrl-C to the parent, and die with it.
 
     Ctrl-C reaches the whole process group; the parent decides what happens (it stops the
     pool), and workers ignoring SIGINT keeps their tracebacks off the user's terminal.
+
+    ``parent_pid`` is the certkit process's pid, taken in the parent (``os.getpid()``)
+    before the pool starts. Reading it here with ``os.getppid()`` instead would race: on a
+    loaded machine the parent can be killed between the fork and this initializer, and the
+    orphan would then take init (or a subreaper) for its parent and wait forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # A forked worker inherits the mask of interrupts_held_while_forking.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
-    parent = os.getppid()
+    watch = _parent_watch(parent_pid, poll_seconds)
+    threading.Thread(target=watch, name="certkit-orphan-watch", daemon=True).start()
 
-    def watch() -> None:
-        while os.getppid() == parent:
+
+def _parent_watch(parent_pid: int, poll_seconds: float):
+    """A function that returns (by exiting this process) once ``parent_pid`` has ended."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is not None:
+        try:
+            pidfd = pidfd_open(parent_pid)
+        except ProcessLookupError:
+            os._exit(1)  # the parent is already gone
+        except OSError:
+            pass  # an old kernel: fall back to polling below
+        else:
+            def wait_for_exit() -> None:
+                # A pidfd turns readable when the process ends, zombie or reaped alike.
+                select.select([pidfd], [], [])
+                os._exit(1)
+
+            return wait_for_exit
+
+    def poll_parent() -> None:
+        # Forked workers: the parent is our parent while it lives. Under a fork server the
+        # parent is another process; its death ends the fork server and re-parents us too.
+        first_parent = os.getppid()
+        while os.getppid() == first_parent and (first_parent == parent_pid or _alive(parent_pid)):
             time.sleep(poll_seconds)
         os._exit(1)
 
-    threading.Thread(target=watch, name="certkit-orphan-watch", daemon=True).start()
+    return poll_parent
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -379,9 +379,9 @@ class _Recipe:
     renderer: Any
 
 
-def _init_worker(recipe: _Recipe) -> None:
+def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
     global _WORKER_JUDGE
-    _workers.prepare_worker()
+    _workers.prepare_worker(parent_pid)
     _rest_the_collector()
     if _WORKER_JUDGE is None:
         from cryptography import x509
@@ -598,7 +598,7 @@ class Audit:
         # Forked workers inherit the compiled patterns instead of compiling them again.
         _WORKER_JUDGE = self._judge if _workers.uses_fork(context) else None
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
-                                   initializer=_init_worker, initargs=(recipe,))
+                                   initializer=_init_worker, initargs=(os.getpid(), recipe))
 
     def _submit(self, executor: ProcessPoolExecutor, unit: Unit) -> Future | None:
         if isinstance(unit, _FolderEnd) or (isinstance(unit, _SpecUnit) and unit.spec.startswith("tls://")):

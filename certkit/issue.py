@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import ipaddress
+import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable, Sequence
@@ -183,11 +184,11 @@ def issue_certificate(
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(ca_cert_der: bytes | None, ca_key_der: bytes | None, key_type: str,
+def _init_worker(parent_pid: int, ca_cert_der: bytes | None, ca_key_der: bytes | None, key_type: str,
                  key_size: int | None, validity: Validity, package: PackageFn | None) -> None:
     # Ctrl-C is the parent's to handle, and a worker exits when its parent is killed
     # (certkit._workers.prepare_worker).
-    _workers.prepare_worker()
+    _workers.prepare_worker(parent_pid)
     ca = None
     if ca_cert_der is not None and ca_key_der is not None:
         certificate = x509.load_der_x509_certificate(ca_cert_der)
@@ -266,7 +267,7 @@ def issue_all(
         max_workers=min(jobs, total),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(ca_cert_der, ca_key_der, key_type, key_size, validity, package),
+        initargs=(os.getpid(), ca_cert_der, ca_key_der, key_type, key_size, validity, package),
     )
     try:
         # One task per certificate: RSA key generation time varies a lot from key to key,

@@ -544,6 +544,9 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
                     if pending:
                         connection.sendall(pending)
                     data = connection.recv(65536)
+                except TimeoutError:
+                    raise RemoteError(f"{where}: timed out: no answer within {options.timeout:g} seconds "
+                                      "during the TLS handshake") from None
                 except OSError as exc:
                     data = b""
                     if not received:

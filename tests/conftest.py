@@ -20,6 +20,15 @@ TESTS = Path(__file__).resolve().parent
 JAVA_SOURCES = TESTS / "java"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001 - pytest's hook signature
+    """Every test that starts a JVM is ``slow``: JVM start-up alone takes about a second.
+    The fast tier (``pytest -m "not slow"``) then runs in well under a minute."""
+    for item in items:
+        if item.get_closest_marker("jdk") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass
 class Result:
     exit_code: int

@@ -129,7 +129,7 @@ class MisbehavingServer:
     sends ``garbage`` and closes. It stops by itself after ``lifetime`` seconds, so a test
     that fails half-way leaves nothing listening."""
 
-    def __init__(self, *, garbage: bytes | None = None, lifetime: float = 20.0) -> None:
+    def __init__(self, *, garbage: bytes | None = None, lifetime: float = 120.0) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
@@ -184,7 +184,7 @@ class Measured:
     max_rss_mib: float
 
 
-def run_measured(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> Measured:
+def run_measured(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> Measured:
     """Run ``python -m certkit ARGS`` and measure its own peak memory (``wait4``'s rusage is
     the child's alone, unlike RUSAGE_CHILDREN, which would include earlier JVMs)."""
     out_path, err_path = cwd / ".measured-stdout", cwd / ".measured-stderr"

@@ -182,7 +182,7 @@ def start_openssl_server(openssl_bin: str, tmp_path: Path, leaf, *extra: str) ->
         [openssl_bin, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp_path / "s.pem"),
          "-key", str(tmp_path / "s.key"), "-Verify", "1", "-naccept", "1", "-quiet", *extra],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 300  # a hang guard: openssl listens within milliseconds
     while time.monotonic() < deadline and not _listening(port):  # without spending its one connection
         time.sleep(0.05)
     return process, port

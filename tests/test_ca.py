@@ -102,6 +102,7 @@ def _secret(folder, value: str):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["keytool-default", "keytool-legacy", "openssl-legacy", "pem-encrypted", "pem-ec"])
 def test_cert_signs_with_a_ca_made_by_another_tool(cli, tmp_path, openssl, foreign_cas, kind):
     ca, password = foreign_cas[kind]
@@ -153,6 +154,7 @@ BAD_CA_CASES = ["wrong p12 password", "p12 password missing", "two key entries",
                 "expired", "wrong PEM key password", "PEM key password missing", "CA file missing", "not a certificate"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BAD_CA_CASES)
 def test_bad_ca_is_one_line_and_writes_nothing(cli, tmp_path, bad_cas, case):
     args, env, fragments = bad_cas[case]

@@ -12,6 +12,7 @@ from tests.conftest import assert_one_line_error, run_certkit
 pytestmark = [pytest.mark.openssl]
 
 
+@pytest.mark.slow
 def test_demo_makes_a_working_setup_and_says_what_next(tmp_path, openssl):
     result = run_certkit("demo", "--dir", "demo", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr

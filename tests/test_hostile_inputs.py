@@ -10,7 +10,6 @@ subset runs as real processes, with their peak memory measured.
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +30,8 @@ from tests.hostile_support import (
     write_sparse,
 )
 
-# A bad input is refused in milliseconds; this is the bound a case must stay under even
-# on a slow CI machine.
-MAX_SECONDS = 5.0
+# A bad input is refused in milliseconds: scripts/bench_hostile.py times every case. The
+# tests bound memory (which a loaded machine does not change) and check the refusal.
 # Peak Python allocations while refusing a 200 MB input: far below its size.
 MAX_TRACED_MIB = 64
 # Peak resident memory of a whole certkit process refusing a 200 MB input (the
@@ -145,11 +143,10 @@ def work(tmp_path, monkeypatch) -> Path:
     return folder
 
 
-def _assert_refused(result: Result, path: Path, seconds: float) -> None:
+def _assert_refused(result: Result, path: Path) -> None:
     assert_one_line_error(result)
     error = result.error_lines[0]
     assert path.name in error, f"the error does not name the file: {error}"
-    assert seconds < MAX_SECONDS, f"took {seconds:.1f} s"
 
 
 @pytest.mark.parametrize("reader, kind", CASES)
@@ -159,9 +156,8 @@ def test_bad_input_is_one_line_names_the_file_and_writes_nothing(cli, workspace,
     path.write_bytes(inputs[kind])
     path.chmod(0o600)
     before = workspace.snapshot()
-    started = time.monotonic()
     result = cli(*spec.args(path, workspace), env=spec.env)
-    _assert_refused(result, path, time.monotonic() - started)
+    _assert_refused(result, path)
     assert files_below(work) == set(), "a failed run left files behind"
     assert workspace.snapshot() == before
 
@@ -209,9 +205,7 @@ def test_a_200_mb_input_is_refused_without_reading_it_whole(cli, workspace, work
     os.link(huge_file, path)  # same 200 MB, the name each command expects
     tracemalloc.start()
     try:
-        started = time.monotonic()
         result = cli(*spec.args(path, workspace), env=spec.env)
-        seconds = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -220,7 +214,7 @@ def test_a_200_mb_input_is_refused_without_reading_it_whole(cli, workspace, work
         # PEM header is a (strange) password, not an error. The point is the memory.
         assert result.exit_code in (0, 2) and "Traceback" not in result.stderr, result.stderr
     else:
-        _assert_refused(result, path, seconds)
+        _assert_refused(result, path)
         assert files_below(work) == set()
     assert peak < MAX_TRACED_MIB * 2**20, f"{peak / 2**20:.0f} MiB allocated for a 200 MB input"
 
@@ -232,6 +226,7 @@ def test_a_200_mb_input_is_refused_without_reading_it_whole(cli, workspace, work
     ("convert", "{huge}", "--out", "out.pem"),
     ("restrictions", "lint", "{huge}"),
 ], ids=["inspect", "instances-check", "cert-ca", "convert", "restrictions-lint"])
+@pytest.mark.slow
 def test_a_200_mb_input_as_a_real_process_stays_small(workspace, huge_file, tmp_path, args):
     suffix = {"instances": ".yml", "restrictions": ".yml", "cert": ".p12", "convert": ".p12"}.get(args[0], ".pem")
     path = tmp_path / f"huge{suffix}"
@@ -241,17 +236,14 @@ def test_a_200_mb_input_as_a_real_process_stays_small(workspace, huge_file, tmp_
     assert "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.startswith("error: ")]) == 1
     assert result.max_rss_mib < MAX_PROCESS_RSS_MIB, f"peak RSS {result.max_rss_mib:.0f} MiB"
-    assert result.seconds < 15
 
 
 def test_an_endless_input_is_not_read_forever(cli, workspace, work):
     """/dev/zero has no size to check first: reading stops at the limit."""
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero")
-    started = time.monotonic()
     result = cli("instances", "check", "/dev/zero")
     assert_one_line_error(result, "/dev/zero")
-    assert time.monotonic() - started < MAX_SECONDS
 
 
 def test_a_pem_source_with_200_mb_after_its_certificate_is_streamed(cli, workspace, tmp_path):
@@ -281,19 +273,19 @@ def test_a_tls_endpoint_that_never_answers_or_sends_garbage(cli, workspace, comm
                "http": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"}[behaviour]
     with MisbehavingServer(garbage=garbage) as server:
         endpoint = f"tls://127.0.0.1:{server.port}"
-        started = time.monotonic()
         result = cli(*(part.format(endpoint=endpoint, trust=workspace.trust) for part in command))
-        seconds = time.monotonic() - started
     assert_one_line_error(result, endpoint)
-    assert seconds < 4, f"took {seconds:.1f} s with --timeout 1"
+    if behaviour == "silent":
+        # --timeout was the bound that ended the wait (not the 10 s default, nor the server).
+        assert "no answer within 1 seconds" in result.error_lines[0], result.error_lines
 
 
+@pytest.mark.slow
 def test_a_silent_endpoint_as_a_real_process_times_out(workspace, tmp_path):
     with MisbehavingServer() as server:
         result = run_measured("inspect", f"tls://127.0.0.1:{server.port}", "--timeout", "1", cwd=tmp_path)
     assert result.exit_code == 2
-    assert "timed out" in result.stderr and "Traceback" not in result.stderr
-    assert result.seconds < 6
+    assert "timed out: no answer within 1 seconds" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_silent_elasticsearch_times_out_without_showing_the_api_key(cli, workspace, tmp_path):
@@ -319,6 +311,7 @@ def test_a_silent_elasticsearch_times_out_without_showing_the_api_key(cli, works
     ("inspect SOURCE", "random"),
     ("cloud trust --merge", "deep_json"),
 ])
+@pytest.mark.slow
 def test_representative_bad_inputs_as_real_processes(workspace, inputs, tmp_path, reader, kind):
     spec = READERS[reader]
     path = tmp_path / f"hostile-{kind}{spec.suffix}"
@@ -331,4 +324,3 @@ def test_representative_bad_inputs_as_real_processes(workspace, inputs, tmp_path
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and path.name in errors[0], result.stderr
     assert files_below(work) == set()
-    assert result.seconds < 10

@@ -195,6 +195,7 @@ def small_disk(tmp_path):
     ("cert", "--ca", "{ca_p12}", "--in", "{instances}", "--key-type", "ec", "--out", "{disk}/bundle.zip"),
     ("convert", "{big_p12}", "--out", "{disk}/out.pem", "--nokeys"),
 ], ids=["ca-pem-folder", "cert-folder", "cert-zip", "convert"])
+@pytest.mark.slow
 def test_a_full_disk_leaves_no_partial_file(cli, workspace, tmp_path, small_disk, command):
     from certkit.instances import dump_instances, make_instance
 
@@ -230,6 +231,7 @@ def _p12_with_many_certificates(ws: Workspace, folder: Path, count: int) -> Path
 # ----------------------------------------------------------------------------- races
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("out", ["race.zip", "race-folder"])
 def test_two_runs_racing_for_one_output_one_wins_the_other_fails_cleanly(workspace, tmp_path, out):
     from certkit.instances import dump_instances, make_instance
@@ -240,7 +242,7 @@ def test_two_runs_racing_for_one_output_one_wins_the_other_fails_cleanly(workspa
                "--key-type", "ec", "--jobs", "1", "--out", str(tmp_path / out)]
     env = {**os.environ, **ENV}
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(2)]
-    results = [(run.wait(timeout=120), run.stderr.read().decode()) for run in runs]
+    results = [(run.wait(timeout=600), run.stderr.read().decode()) for run in runs]
     for run in runs:
         run.stdout.close()
         run.stderr.close()
@@ -318,6 +320,7 @@ def _all_offsets(data: bytes, needle: bytes) -> list[int]:
     return offsets
 
 
+@pytest.mark.slow
 def test_a_zip_of_many_highly_compressed_members_is_refused_at_the_first(cli, tmp_path):
     """2 MiB members at over 100:1: refused by the compression ratio long before the total."""
     bomb = tmp_path / "many.zip"

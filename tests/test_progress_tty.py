@@ -29,7 +29,7 @@ def run_with_terminal_stderr(*args: str, cwd: Path) -> tuple[int, str, str]:
     os.close(secondary)
     terminal = bytearray()
     while True:
-        ready, _, _ = select.select([primary], [], [], 60)
+        ready, _, _ = select.select([primary], [], [], 300)  # a hang guard
         if not ready:
             break
         try:
@@ -41,7 +41,7 @@ def run_with_terminal_stderr(*args: str, cwd: Path) -> tuple[int, str, str]:
         terminal += chunk
     with process.stdout:
         stdout = process.stdout.read().decode()
-    status = process.wait(timeout=60)
+    status = process.wait(timeout=300)
     os.close(primary)
     return status, stdout, terminal.decode("utf-8", "replace")
 

@@ -337,7 +337,7 @@ def test_live_openssl_endpoint_demanding_client_cert(cli, tmp_path, openssl_bin)
     try:
         from_endpoint = _verdict(cli, trust, f"tls://127.0.0.1:{port}")
     finally:
-        process.wait(timeout=20)
+        process.wait(timeout=300)
     assert from_endpoint == _verdict(cli, trust, tmp_path / "ossl.pem")
     assert from_endpoint[0] == 0
 

@@ -73,13 +73,20 @@ def _complete(out: Path, pem: bool) -> bool:
     return expected <= names
 
 
+def _interrupted_interpreter_start(code: int, stderr: str) -> bool:
+    """CPython was interrupted while it initialised (importing ``site``), before it ran any
+    of certkit: it reports a fatal error and exits 1. On a loaded machine start-up is slow
+    enough for a signal sent at a fixed moment to land there."""
+    return code == 1 and "Fatal Python error: init_import_site" in stderr and "KeyboardInterrupt" in stderr
+
+
 def _interrupt(folder: Path, out: Path, pem: bool, signum: int, when: float | str) -> tuple[int, str, list[int]]:
     """Run, send ``signum`` at ``when`` (seconds, or "workers": once the pool exists)."""
     process = subprocess.Popen(_command(folder, out, pem), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                cwd=out.parent)
     workers: list[int] = []
     if when == "workers":
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 300
         while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
             workers = _children(process.pid)
             time.sleep(0.005)
@@ -88,7 +95,8 @@ def _interrupt(folder: Path, out: Path, pem: bool, signum: int, when: float | st
         workers = _children(process.pid)
     if process.poll() is None:
         process.send_signal(signum)
-    _, stderr = process.communicate(timeout=60)
+    # A hang guard, not a speed bound: 200 EC nodes take a second or two on a quiet machine.
+    _, stderr = process.communicate(timeout=600)
     return process.returncode, stderr.decode(errors="replace"), workers
 
 
@@ -107,14 +115,17 @@ def test_an_interrupted_issuance_leaves_the_whole_bundle_or_nothing(issuance, tm
         else:
             # Handled: the contract's one line and 130. (-signum: the signal arrived before
             # certkit could install its handler; -SIGINT: CPython's exit status once a
-            # KeyboardInterrupt escaped an import, even though certkit then caught it.)
-            assert code in (130, -signum, -signal.SIGINT), (when, code, stderr)
+            # KeyboardInterrupt escaped an import, even though certkit then caught it; 1 with
+            # "Fatal Python error": Ctrl-C while the interpreter itself starts, before any
+            # of certkit's code runs.) Every one exits non-zero having written nothing.
+            assert code in (130, -signum, -signal.SIGINT) or _interrupted_interpreter_start(code, stderr), (
+                when, code, stderr)
             if code == 130:
                 assert [line for line in stderr.splitlines() if line.startswith("error:")] == [
                     "error: interrupted; nothing was written"]
             outcomes.append("nothing")
         assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)], f"leftovers at {when}"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 120
         while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not [pid for pid in workers if _alive(pid)], "a worker outlived the interrupted run"
@@ -131,13 +142,14 @@ def test_sigkill_leaves_no_partial_bundle_under_the_real_name(issuance, tmp_path
             assert _complete(out, False)
         # What SIGKILL leaves is recognisable by its prefix, so it can be cleaned up safely.
         assert all(p.name.startswith((TMP_PREFIX, "killed-")) for p in tmp_path.iterdir())
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 120
         while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
         # Orphaned workers notice their parent is gone and exit (_workers.prepare_worker).
         assert not [pid for pid in workers if _alive(pid)]
 
 
+@pytest.mark.slow
 def test_an_interrupt_while_certkit_starts_is_one_line(issuance, tmp_path):
     """SIGTERM before any work (while modules load) ends the run with the one
     'interrupted' line, or by the signal itself when it arrives before certkit's handler
@@ -207,6 +219,7 @@ def two_node_certificates(issuance, tmp_path_factory):
     return trust, [str(out / "node0" / "node0.crt"), str(out / "node1" / "node1.crt")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("command", ["cert", "restrictions check"])
 def test_an_interrupt_while_workers_fork_is_not_lost(issuance, two_node_certificates, tmp_path, command, signum):
@@ -247,6 +260,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_an_interrupt_swallowed_by_python_is_delivered_again(issuance, tmp_path, signum):
     """A KeyboardInterrupt raised in a weakref callback is "ignored" by CPython (printed,

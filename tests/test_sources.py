@@ -173,7 +173,7 @@ def test_bad_tls_spec(spec):
 def test_python_tls_server_presents_its_leaf(tmp_path, require_client_cert, tls12_only):
     leaf = make_leaf("srv", cns=["srv.node.c.cluster.s.account"])
     with PythonTlsServer(tmp_path, leaf, require_client_cert=require_client_cert, tls12_only=tls12_only) as server:
-        got = fetch_tls_certificate("127.0.0.1", server.port, TlsOptions(timeout=10))
+        got = fetch_tls_certificate("127.0.0.1", server.port, TlsOptions(timeout=120))
     assert got == der(leaf)
 
 
@@ -202,7 +202,7 @@ def test_openssl_s_server_demanding_client_cert(tmp_path, openssl_bin, extra):
     leaf = make_leaf("ossl", cns=["ossl.node.c.cluster.s.account"])
     process, port = start_openssl_server(openssl_bin, tmp_path, leaf, *extra)
     try:
-        got = fetch_tls_certificate("127.0.0.1", port, TlsOptions(timeout=10))
+        got = fetch_tls_certificate("127.0.0.1", port, TlsOptions(timeout=120))
     finally:
-        process.wait(timeout=20)
+        process.wait(timeout=300)
     assert got == der(leaf)

@@ -70,6 +70,7 @@ def test_command_table_matches_what_modules_register():
     assert registered == COMMAND_MODULE_OF
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(COMMAND_MODULE_OF))
 def test_each_command_help_works_with_only_its_module(command):
     result = subprocess.run([sys.executable, "-m", "certkit", command, "--help"], capture_output=True, text=True)

@@ -286,7 +286,7 @@ def test_the_printed_curl_command_sends_the_same_request(cli, server, pki, tmp_p
             pytest.fail("curl is required under CI")
         pytest.skip("curl is not installed")
     script = cli(*REMOTE, "--format", "curl", "--es-url", server.url, "--es-ca", str(pki["ca"])).stdout
-    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "CERTKIT_ES_API_KEY": API_KEY})
     assert proc.returncode == 0, proc.stderr
     cli(*REMOTE, "--apply", "--es-url", server.url, "--es-ca", pki["ca"], env={"CERTKIT_ES_API_KEY": API_KEY})

@@ -4,7 +4,7 @@ Not a test module and not part of the package. The inputs (a CA, thousands of no
 certificates as one PEM bundle and as a folder of PEM files, a 1,000-pattern trust file)
 are generated once and cached under ``$CERTKIT_BENCH_CACHE`` (default: a folder in the
 system temp directory), because signing 100,000 certificates takes longer than auditing
-them. Every certificate is what ``certkit cert`` issues (certkit.issue.build_certificate),
+them. Every certificate is what ``certkit cert`` issues (certkit.issue.leaf.build_certificate),
 only with one shared EC key so that generating the inputs does not take minutes.
 """
 
@@ -162,10 +162,10 @@ def audit_inputs(count: int, patterns: int = 1000, *, folder: bool = True) -> Au
           file=sys.stderr, flush=True)
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from certkit.ca import create_ca, generate_private_key
-    from certkit.issue import Validity, build_certificate
+    from certkit.issue.ca import create_ca, generate_private_key
+    from certkit.issue.leaf import Validity, build_certificate
     from certkit.model import Instance
-    from certkit.restrictions import render_restrictions
+    from certkit.audit.trust_file import render_restrictions
 
     rng = random.Random(20261128)
     clusters: list[tuple[str, str]] = []

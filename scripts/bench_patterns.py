@@ -22,7 +22,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from certkit.patterns import PatternSet
+from certkit.patterns.language import PatternSet
 
 
 def cloud_patterns(count: int, rng: random.Random) -> list[str]:

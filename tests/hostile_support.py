@@ -49,10 +49,10 @@ class Workspace:
 def make_workspace(folder: Path) -> Workspace:
     """A CA (PEM and PKCS#12), one node certificate signed by it, an instances file and a
     trust file: the inputs a hostile case replaces one at a time."""
-    from certkit.bundle import ca_keystore
-    from certkit.ca import certificate_pem, create_ca, private_key_pem
-    from certkit.instances import dump_instances, make_instance
-    from certkit.issue import issue_certificate
+    from certkit.issue.bundle import ca_keystore
+    from certkit.issue.ca import certificate_pem, create_ca, private_key_pem
+    from certkit.plan.instances import dump_instances, make_instance
+    from certkit.issue.leaf import issue_certificate
 
     folder.mkdir(parents=True, exist_ok=True)
     ca = create_ca("CN=Hostile Test CA", key_type="ec", curve="P-256")

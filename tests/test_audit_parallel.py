@@ -1,4 +1,4 @@
-"""The parallel audit (certkit.audit) reports exactly what one sequential pass reports.
+"""The parallel audit (certkit.audit.engine) reports exactly what one sequential pass reports.
 
 The reference is the plain pipeline ``RestrictionChecker.check_items(iter_certificates(...))``
 rendered verdict by verdict. Slices and folder batches are made tiny here so that every
@@ -17,13 +17,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from certkit import audit as audit_module
-from certkit.audit import Audit
+from certkit.audit import engine as audit_module
+from certkit.audit.engine import Audit
 from certkit.cli.restrictions import HumanReport, JsonReport
 from certkit.errors import CertkitError
-from certkit.restrictions import RestrictionChecker, parse_restrictions
-from certkit.sources import iter_certificates
-from certkit.x509names import DNS_NAME, OTHERNAME_COMMON_NAME
+from certkit.audit.trust_file import RestrictionChecker, parse_restrictions
+from certkit.io.sources import iter_certificates
+from certkit.jdk.names import DNS_NAME, OTHERNAME_COMMON_NAME
 from tests.restrictions_support import _KEY, explicit0, key_pem, make_ca, make_leaf, pem, utf8_value
 
 TRUST = b'trust.subject_name:\n  - "*.node.good.cluster.1.account"\n  - "/n[0-9]+\\\\.node\\\\.regex\\\\..*/"\n'
@@ -330,7 +330,6 @@ def test_workers_started_without_fork_rebuild_the_same_judge(tmp_path, tiny_unit
     import multiprocessing
 
     from certkit import _workers
-
     monkeypatch.setattr(_workers, "pool_context", lambda preload=(): multiprocessing.get_context("spawn"))
     bundle = tmp_path / "bundle.pem"
     bundle.write_bytes(_bundle_text(_mixed_certificates(20), decorate=True))

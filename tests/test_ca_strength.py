@@ -79,7 +79,7 @@ def test_dry_run_refuses_a_weak_ca_too(cli, weak_cas):
 
 
 def test_certkits_own_cas_are_not_weak():
-    from certkit.ca import create_ca, weaknesses
+    from certkit.issue.ca import create_ca, weaknesses
 
     for key_type, curve in (("rsa", "P-256"), ("ec", "P-256"), ("ec", "P-384")):
         assert weaknesses(create_ca(key_type=key_type, curve=curve).certificate) == []
@@ -93,9 +93,9 @@ def test_ten_thousand_serials_in_one_bundle_are_unique():
     """issue_all as certkit cert runs it (two worker processes, EC keys): every serial of
     10,000 certificates is distinct, positive and at most 20 octets (RFC 5280), and none
     equals the CA's."""
-    from certkit.ca import create_ca
-    from certkit.instances import make_instance
-    from certkit.issue import issue_all
+    from certkit.issue.ca import create_ca
+    from certkit.plan.instances import make_instance
+    from certkit.issue.leaf import issue_all
 
     ca = create_ca("CN=Serials CA", key_type="ec", curve="P-256")
     issued = issue_all(ca, [make_instance(f"n{i}") for i in range(10_000)], key_type="ec", jobs=2)

@@ -432,7 +432,7 @@ def test_merge_file_missing(cli, files, tmp_path):
 
 
 def test_library_refuses_what_the_api_refuses(files):
-    from certkit import cloud
+    from certkit.wire import cloud
     from certkit.errors import CertkitError
 
     cas = cloud.load_ca_certificates([files["old"]])
@@ -446,8 +446,7 @@ def test_library_refuses_what_the_api_refuses(files):
 
 
 def test_merge_result_is_plain_json_and_the_input_is_untouched(files, cas):
-    from certkit import cloud
-
+    from certkit.wire import cloud
     existing = _existing(pem(cas["old"][0]).decode())
     snapshot = json.dumps(existing, sort_keys=True)
     entry = cloud.build_direct_trust(name="Self-managed", certificates=cloud.load_ca_certificates([files["new"]]),

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from certkit.instances import load_instances
+from certkit.plan.instances import load_instances
 from tests.conftest import assert_one_line_error, run_certkit
 
 pytestmark = [pytest.mark.openssl]

@@ -101,7 +101,7 @@ def only_certkit_errors(call, *args, **kwargs):
 @FUZZ
 @given(INSTANCES_BYTES)
 def test_instances_parser(data):
-    from certkit.instances import parse_instances
+    from certkit.plan.instances import parse_instances
 
     only_certkit_errors(parse_instances, data, "fuzz.yml")
 
@@ -117,7 +117,7 @@ def test_instances_parser_on_any_yaml_structure(document):
     """Well-formed YAML of every shape: wrong types anywhere are one-line errors."""
     import yaml
 
-    from certkit.instances import parse_instances
+    from certkit.plan.instances import parse_instances
 
     only_certkit_errors(parse_instances, yaml.safe_dump({"instances": [document]}), "fuzz.yml")
     only_certkit_errors(parse_instances, yaml.safe_dump(document), "fuzz.yml")
@@ -126,7 +126,7 @@ def test_instances_parser_on_any_yaml_structure(document):
 @FUZZ
 @given(TRUST_BYTES, st.sampled_from(["trust.yml", "trust.yaml", "trust.json"]))
 def test_restrictions_parser(data, name):
-    from certkit.restrictions import parse_restrictions
+    from certkit.audit.trust_file import parse_restrictions
 
     only_certkit_errors(parse_restrictions, data, name)
 
@@ -136,7 +136,7 @@ def test_restrictions_parser(data, name):
 def test_restrictions_parser_on_any_json_structure(document):
     import json
 
-    from certkit.restrictions import parse_restrictions
+    from certkit.audit.trust_file import parse_restrictions
 
     for shaped in (document, {"trust": {"subject_name": document}}, {"trust.subject_name": document}):
         only_certkit_errors(parse_restrictions, json.dumps(shaped).encode(), "trust.json")
@@ -145,7 +145,7 @@ def test_restrictions_parser_on_any_json_structure(document):
 @FUZZ
 @given(st.text(max_size=60) | st.text(alphabet="*?/\\[]{}()|.+~#@&<>\"^-0123456789,a", max_size=40))
 def test_pattern_parser(text):
-    from certkit.patterns import parse_pattern
+    from certkit.patterns.language import parse_pattern
 
     only_certkit_errors(parse_pattern, text)
 
@@ -153,7 +153,7 @@ def test_pattern_parser(text):
 @FUZZ
 @given(st.binary(max_size=200) | YAMLISH | YAMLISH.map(str.encode))
 def test_yaml_loader(data):
-    from certkit.yamlio import load_yaml
+    from certkit.io.yamlio import load_yaml
 
     only_certkit_errors(load_yaml, data, "fuzz.yml")
 
@@ -163,7 +163,7 @@ def test_yaml_loader(data):
                  JSON_TEXT.map(lambda d: __import__("json").dumps({"trust": d}).encode()),
                  JSON_TEXT.map(lambda d: __import__("json").dumps({"trust": {"direct": d}}).encode())))
 def test_cloud_trust_document_loader(data):
-    from certkit.cloud import load_trust_document
+    from certkit.wire.cloud import load_trust_document
 
     only_certkit_errors(load_trust_document, data, "trust.json")
 
@@ -171,7 +171,7 @@ def test_cloud_trust_document_loader(data):
 @FUZZ
 @given(st.text(max_size=80) | st.text(alphabet="CN=OU,+\\\"#;<> .a1", max_size=40))
 def test_naming_parsers(text):
-    from certkit.naming import parse_dn, parse_node_name
+    from certkit.plan.naming import parse_dn, parse_node_name
 
     only_certkit_errors(parse_node_name, text)
     only_certkit_errors(parse_dn, text)
@@ -180,10 +180,10 @@ def test_naming_parsers(text):
 @FUZZ
 @given(st.text(max_size=60))
 def test_command_line_value_parsers(text):
-    from certkit.restrictions import parse_cluster_spec
-    from certkit.sources import parse_tls_spec
-    from certkit.wiring import check_certificate_identity, parse_address, parse_metadata
-    from certkit.wiring_http import parse_es_url
+    from certkit.audit.trust_file import parse_cluster_spec
+    from certkit.io.sources import parse_tls_spec
+    from certkit.wire.settings import check_certificate_identity, parse_address, parse_metadata
+    from certkit.wire.http import parse_es_url
 
     for parse in (parse_cluster_spec, parse_address, check_certificate_identity, parse_metadata, parse_es_url):
         only_certkit_errors(parse, text)
@@ -196,8 +196,8 @@ def test_command_line_value_parsers(text):
 @FUZZ
 @given(P12_BYTES, st.sampled_from([None, "", "wrong"]))
 def test_pkcs12_diagnosis_and_loader(data, password):
-    from certkit.pkcs12 import load_pkcs12
-    from certkit.pkcs12_diagnosis import diagnose
+    from certkit.keystores.reader import load_pkcs12
+    from certkit.keystores.diagnosis import diagnose
 
     only_certkit_errors(diagnose, data, source="fuzz.p12")
     only_certkit_errors(load_pkcs12, data, password, source="fuzz.p12")
@@ -206,11 +206,11 @@ def test_pkcs12_diagnosis_and_loader(data, password):
 @FUZZ
 @given(CERTIFICATE_BYTES)
 def test_source_reader_pem_der_pkcs12(data):
-    """certkit.sources as inspect and restrictions check use it, on a real file. (What the
+    """certkit.io.sources as inspect and restrictions check use it, on a real file. (What the
     commands then do with a certificate that loads is fuzzed end to end below.)"""
     import tempfile
 
-    from certkit.sources import iter_certificates
+    from certkit.io.sources import iter_certificates
 
     with tempfile.NamedTemporaryFile(suffix=".pem") as handle:
         handle.write(data)
@@ -224,7 +224,7 @@ def test_zip_source_reader(data):
     import tempfile
     import zipfile
 
-    from certkit.sources import iter_certificates
+    from certkit.io.sources import iter_certificates
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -239,8 +239,8 @@ def test_zip_source_reader(data):
 @FUZZ
 @given(CERTIFICATE_BYTES, KEY_BYTES)
 def test_ca_readers(certificate_data, key_data):
-    from certkit.ca import load_certificates, load_private_key
-    from certkit.cloud import parse_certificates
+    from certkit.issue.ca import load_certificates, load_private_key
+    from certkit.wire.cloud import parse_certificates
 
     only_certkit_errors(load_certificates, certificate_data, "ca.crt")
     only_certkit_errors(parse_certificates, certificate_data, "ca.crt")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from certkit.outputs import TMP_PREFIX
+from certkit.io.outputs import TMP_PREFIX
 from tests.conftest import assert_one_line_error, run_certkit
 from tests.hostile_support import Workspace, files_below, make_workspace
 
@@ -197,7 +197,7 @@ def small_disk(tmp_path):
 ], ids=["ca-pem-folder", "cert-folder", "cert-zip", "convert"])
 @pytest.mark.slow
 def test_a_full_disk_leaves_no_partial_file(cli, workspace, tmp_path, small_disk, command):
-    from certkit.instances import dump_instances, make_instance
+    from certkit.plan.instances import dump_instances, make_instance
 
     # Enough nodes that their keystores cannot fit in 64 KiB (~2.5 KiB each).
     instances = tmp_path / "many.yml"
@@ -216,8 +216,8 @@ def _p12_with_many_certificates(ws: Workspace, folder: Path, count: int) -> Path
     """A keystore of ``count`` distinct CA certificates: its PEM is larger than a 4 KiB page."""
     from cryptography import x509
 
-    from certkit.ca import create_ca, load_private_key
-    from certkit.pkcs12 import serialize_keystore
+    from certkit.issue.ca import create_ca, load_private_key
+    from certkit.keystores.reader import serialize_keystore
 
     path = folder / "many.p12"
     trusted = [(f"ca-{i}", create_ca(f"CN=Trusted CA {i}", key_type="ec", curve="P-256").certificate)
@@ -234,7 +234,7 @@ def _p12_with_many_certificates(ws: Workspace, folder: Path, count: int) -> Path
 @pytest.mark.slow
 @pytest.mark.parametrize("out", ["race.zip", "race-folder"])
 def test_two_runs_racing_for_one_output_one_wins_the_other_fails_cleanly(workspace, tmp_path, out):
-    from certkit.instances import dump_instances, make_instance
+    from certkit.plan.instances import dump_instances, make_instance
 
     instances = tmp_path / "race.yml"
     instances.write_text(dump_instances([make_instance(f"n{i}") for i in range(40)]))

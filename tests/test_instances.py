@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certkit.instances import dump_instances, make_instance, parse_instances
+from certkit.plan.instances import dump_instances, make_instance, parse_instances
 from tests.conftest import assert_one_line_error
 
 GOOD = """\

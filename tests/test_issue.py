@@ -19,7 +19,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from certkit.outputs import TMP_PREFIX
+from certkit.io.outputs import TMP_PREFIX
 from tests.conftest import assert_one_line_error
 from tests.issue_support import CLUSTER_CN, files_in, modulus_or_pubkey, openssl_text
 
@@ -265,7 +265,7 @@ def _processes_mentioning(marker: str) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
 def test_a_run_killed_half_way_leaves_nothing(tmp_path, signum):
-    from certkit.instances import dump_instances, make_instance
+    from certkit.plan.instances import dump_instances, make_instance
 
     instances = [make_instance(f"n{i}") for i in range(60)]
     (tmp_path / "i.yml").write_text(dump_instances(instances))

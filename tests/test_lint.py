@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from certkit.lint import lint_restrictions, one_label_regex
-from certkit.patterns import parse_pattern
-from certkit.restrictions import parse_restrictions
-from certkit.x509names import DNS_NAME
+from certkit.audit.lint import lint_restrictions, one_label_regex
+from certkit.patterns.language import parse_pattern
+from certkit.audit.trust_file import parse_restrictions
+from certkit.jdk.names import DNS_NAME
 from tests.conftest import assert_one_line_error
 
 

@@ -1,4 +1,4 @@
-"""certkit.naming: the Elastic Cloud node-name convention and certutil-style DNs."""
+"""certkit.plan.naming: the Elastic Cloud node-name convention and certutil-style DNs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from certkit.errors import InputError
-from certkit.naming import NodeName, format_node_name, parse_dn, parse_node_name, subject_for
+from certkit.plan.naming import NodeName, format_node_name, parse_dn, parse_node_name, subject_for
 
 component = st.from_regex(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,20}[A-Za-z0-9])?", fullmatch=True)
 

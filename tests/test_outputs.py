@@ -1,4 +1,4 @@
-"""certkit.outputs: atomic, no-clobber, secret-safe writes (the promise behind every command)."""
+"""certkit.io.outputs: atomic, no-clobber, secret-safe writes (the promise behind every command)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from certkit.errors import OutputError
-from certkit.outputs import TMP_PREFIX, OutputFile, write_bundle, write_file, write_tree
+from certkit.io.outputs import TMP_PREFIX, OutputFile, write_bundle, write_file, write_tree
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -156,7 +156,7 @@ def test_sigkill_during_write_leaves_only_recognisable_temporaries(tmp_path):
     # SIGKILL cannot be caught: what may remain is a .certkit-tmp-* name, never the target.
     script = (
         "import sys, time\n"
-        "from certkit import outputs\n"
+        "from certkit.io import outputs\n"
         "orig = outputs._write_new_file\n"
         "def slow(path, data, mode):\n"
         "    orig(path, data, mode)\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from certkit.errors import InputError
-from certkit.patterns import (
+from certkit.patterns.language import (
     Pattern,
     PatternError,
     PatternSet,

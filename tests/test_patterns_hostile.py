@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from certkit import _matcher
-from certkit.patterns import PatternError, PatternSet, parse_pattern
+from certkit.patterns import matcher as _matcher
+from certkit.patterns.language import PatternError, PatternSet, parse_pattern
 from tests.work_support import python_calls
 
 LONG = 10_000

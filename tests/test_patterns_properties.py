@@ -8,7 +8,7 @@ import itertools
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from certkit.patterns import (
+from certkit.patterns.language import (
     PatternSet,
     accepts_everything,
     escape_wildcard,
@@ -143,7 +143,7 @@ indexable_names = st.lists(st.sampled_from(["a", "b", ".", "é", "*", "?", "\\",
 def test_indexes_answer_what_the_automaton_answers(patterns: list[str], sample: list[str]) -> None:
     """The dict indexes for literal, *literal, literal* and * patterns are a shortcut
     only: every answer equals the one automaton holding all the patterns."""
-    from certkit.patterns import _compile
+    from certkit.patterns.language import _compile
 
     ps = PatternSet(patterns)
     reference = _compile(ps.patterns, index=False)
@@ -155,8 +155,8 @@ def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
     """Forty star-only patterns ending in the same literal would be checked one by one
     for every name with that ending; past MAX_CHECKS_PER_KEY they go to the automaton,
     with the same answers."""
-    from certkit._matcher import MAX_CHECKS_PER_KEY
-    from certkit.patterns import _compile
+    from certkit.patterns.matcher import MAX_CHECKS_PER_KEY
+    from certkit.patterns.language import _compile
 
     patterns = [f"*.n{i}.*.account" for i in range(40)] + ["*.account", "x.*.account"]
     ps = PatternSet(patterns)
@@ -170,8 +170,8 @@ def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
 def test_rare_key_lengths_leave_the_indexes_for_the_automaton() -> None:
     """A hundred suffix patterns of a hundred lengths would cost a hundred lookups per
     name; past MAX_INDEX_LENGTHS the rarest lengths go to the automaton, same answers."""
-    from certkit._matcher import MAX_INDEX_LENGTHS
-    from certkit.patterns import _compile
+    from certkit.patterns.matcher import MAX_INDEX_LENGTHS
+    from certkit.patterns.language import _compile
 
     patterns = ["*." + "a" * length for length in range(1, 101)] + ["*.b", "*.c", "x*", "xy*"]
     ps = PatternSet(patterns)
@@ -266,9 +266,8 @@ def test_numeric_interval_semantics(low: int, high: int, pad: bool, value: int, 
 @given(st.text("ab*?", max_size=14))
 def test_wildcard_effort_shortcut_equals_lucene_determinize(pattern: str) -> None:
     """The position-based effort count equals the full subset construction's."""
-    from certkit import _automaton as fa
-    from certkit import patterns as module
-
+    from certkit.patterns import automaton as fa
+    from certkit.patterns import language as module
     tokens = module._wildcard_tokens(pattern)
     effort: list[int] = []
     fa.determinize(module._wildcard_automaton(tokens), 2**31 - 1, effort_out=effort)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certkit import _automaton as fa
-from certkit import patterns
-
+from certkit.patterns import automaton as fa
+from certkit.patterns import language as patterns
 LIMIT = 10 * fa.DEFAULT_DETERMINIZE_WORK_LIMIT
 
 

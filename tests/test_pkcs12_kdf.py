@@ -1,4 +1,4 @@
-"""certkit.pkcs12_kdf against the MACs OpenSSL writes (the KDF is RFC 7292 B.2, by hand)."""
+"""certkit.keystores.kdf against the MACs OpenSSL writes (the KDF is RFC 7292 B.2, by hand)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pyasn1.codec.der import decoder
 from pyasn1.type import univ
 from pyasn1_modules import rfc7292
 
-from certkit.pkcs12_kdf import IV_MATERIAL, KEY_MATERIAL, derive, password_bytes, pfx_mac
+from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive, password_bytes, pfx_mac
 
 
 def _mac_parts(pfx_der: bytes) -> tuple[bytes, bytes, int, bytes]:

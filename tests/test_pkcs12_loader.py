@@ -7,7 +7,7 @@ import os
 import pytest
 
 from certkit.errors import InputError, PasswordError
-from certkit.pkcs12 import diagnose, load_pkcs12, serialize_keystore
+from certkit.keystores.reader import diagnose, load_pkcs12, serialize_keystore
 from tests.pkcs12_support import (  # noqa: F401 - inputs, pki are fixtures
     INPUT_NAMES,
     der,

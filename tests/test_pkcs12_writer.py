@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
 
 from certkit.errors import InputError, UsageError
-from certkit.keystore import DEFAULT_ITERATIONS, serialize_keystore
+from certkit.keystores.writer import DEFAULT_ITERATIONS, serialize_keystore
 from tests.pkcs12_support import der, jdk_entries, make_pki, pkcs8
 
 PASSWORD = "change it!"
@@ -193,7 +193,7 @@ def test_an_empty_chain_and_a_nonpositive_iteration_count_are_refused(pki):
 @pytest.mark.parametrize("legacy", [False, True], ids=["pbes2-aes256", "legacy-3des"])
 @pytest.mark.parametrize("alias", ["node1", "n\u00f6de-\u4e2d", "x" * 200])
 def test_the_structure_is_canonical_der_of_rfc_7292(pki, legacy, alias):
-    """certkit._der writes the PFX by hand: pyasn1's RFC 7292 types must decode every
+    """certkit.keystores.der writes the PFX by hand: pyasn1's RFC 7292 types must decode every
     layer (PFX, authenticated safe, safe contents, bags, attributes, algorithm
     parameters) and re-encode each to the very same bytes, which holds only for DER."""
     from pyasn1.codec.der import decoder, encoder

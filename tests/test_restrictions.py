@@ -11,10 +11,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certkit.chain import verify_chain
+from certkit.jdk.pkix import verify_chain
 from certkit.errors import InputError
-from certkit.patterns import PatternError, parse_pattern
-from certkit.restrictions import load_restrictions, parse_restrictions, render_restrictions
+from certkit.patterns.language import PatternError, parse_pattern
+from certkit.audit.trust_file import load_restrictions, parse_restrictions, render_restrictions
 from tests.conftest import assert_one_line_error
 from tests.restrictions_support import (
     NOW,
@@ -371,9 +371,9 @@ def test_generate_to_stdout_and_json(cli, tmp_path):
 
 def test_generate_from_instances_admits_exactly_those_nodes(cli, tmp_path):
     """certkit's own pipeline: instances -> issued certificates -> generated file -> check admits them all."""
-    from certkit.ca import create_ca
-    from certkit.issue import issue_certificate
-    from certkit.instances import load_instances
+    from certkit.issue.ca import create_ca
+    from certkit.issue.leaf import issue_certificate
+    from certkit.plan.instances import load_instances
 
     instances = tmp_path / "instances.yaml"
     assert cli("instances", "generate", "--cluster-id", "abc123", "--scope-id", "42", "--nodes", "3",

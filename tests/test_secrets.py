@@ -1,11 +1,11 @@
-"""certkit.secrets: where passwords come from, and that they are warned about when exposed."""
+"""certkit.io.secrets: where passwords come from, and that they are warned about when exposed."""
 
 from __future__ import annotations
 
 import pytest
 
 from certkit.errors import InputError
-from certkit.secrets import CA_PASS, PASS, resolve_secret
+from certkit.io.secrets import CA_PASS, PASS, resolve_secret
 
 
 def test_file_beats_environment_and_literal(tmp_path):

@@ -145,7 +145,7 @@ def _command_lines(pid: int) -> list[tuple[int, bytes]]:
 def test_process_titles_never_show_the_secret(workspace, tmp_path):
     """While a long issuance runs (workers included), ps shows no password: it came from
     a file and the environment, never argv."""
-    from certkit.instances import dump_instances, make_instance
+    from certkit.plan.instances import dump_instances, make_instance
 
     (tmp_path / "i.yml").write_text(dump_instances([make_instance(f"n{i}") for i in range(120)]))
     pw = _secret_file(tmp_path / "pw", CANARY)

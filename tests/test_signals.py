@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from certkit.outputs import TMP_PREFIX
+from certkit.io.outputs import TMP_PREFIX
 
 NODES = 200
 
@@ -28,9 +28,9 @@ NODES = 200
 @pytest.fixture(scope="module")
 def issuance(tmp_path_factory):
     """A PEM EC CA and an instances file of 200 nodes."""
-    from certkit.bundle import ca_pem_files
-    from certkit.ca import create_ca
-    from certkit.instances import dump_instances, make_instance
+    from certkit.issue.bundle import ca_pem_files
+    from certkit.issue.ca import create_ca
+    from certkit.plan.instances import dump_instances, make_instance
 
     folder = tmp_path_factory.mktemp("signals")
     ca = create_ca("CN=Signals CA", key_type="ec", curve="P-256")

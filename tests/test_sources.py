@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from certkit.errors import InputError, PasswordError, RemoteError
-from certkit.sources import TlsOptions, fetch_tls_certificate, iter_certificates, parse_tls_spec, read_certificates
+from certkit.io.sources import TlsOptions, fetch_tls_certificate, iter_certificates, parse_tls_spec, read_certificates
 from tests.restrictions_support import PythonTlsServer, der, key_pem, make_ca, make_leaf, pem, start_openssl_server, write_pem
 
 
@@ -133,7 +133,7 @@ def test_zip_is_read_in_memory_even_with_traversal_names(tmp_path):
 
 
 def test_zip_member_size_limit(tmp_path, monkeypatch):
-    import certkit.sources as sources
+    import certkit.io.sources as sources
 
     monkeypatch.setattr(sources, "MAX_ZIP_MEMBER_BYTES", 1000)
     bundle = tmp_path / "bomb.zip"

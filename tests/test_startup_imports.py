@@ -85,7 +85,7 @@ def test_unknown_command_still_suggests_from_every_command():
 
 
 def test_issuing_keystores_needs_no_asn1_library():
-    """Every issuing worker writes keystores: certkit.keystore writes their DER itself,
+    """Every issuing worker writes keystores: certkit.keystores.writer writes their DER itself,
     so the ~100 ms of pyasn1-modules imports is paid only by commands that read PKCS#12."""
-    loaded = _loaded_after("import certkit.bundle, certkit.keystore, certkit.issue")
+    loaded = _loaded_after("import certkit.issue.bundle, certkit.keystores.writer, certkit.issue.leaf")
     assert [m for m in loaded if m.startswith("pyasn1")] == []

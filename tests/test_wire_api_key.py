@@ -125,8 +125,8 @@ def subject_certificates(tmp_path_factory):
 
 @pytest.mark.jdk
 def test_subject_dn_equals_the_jdks_rfc2253_form(java, subject_certificates):
-    from certkit.cloud import parse_certificates
-    from certkit.wiring_dn import subject_rfc2253
+    from certkit.wire.cloud import parse_certificates
+    from certkit.jdk.x500 import subject_rfc2253
 
     labels = list(subject_certificates)
     output = java("WireDn", "dn", *(subject_certificates[label] for label in labels)).stdout.splitlines()
@@ -139,8 +139,8 @@ def test_subject_dn_equals_the_jdks_rfc2253_form(java, subject_certificates):
 
 def test_cryptography_rfc4514_is_not_the_jdk_form(subject_certificates):
     """Why certkit renders the DN itself: cryptography's string differs for e-mail and '#'."""
-    from certkit.cloud import parse_certificates
-    from certkit.wiring_dn import subject_rfc2253
+    from certkit.wire.cloud import parse_certificates
+    from certkit.jdk.x500 import subject_rfc2253
 
     (certificate,) = parse_certificates(subject_certificates["email"].read_bytes(), "email")
     assert subject_rfc2253(certificate) == "CN=node1,1.2.840.113549.1.9.1=#160f6f7073406578616d706c652e636f6d"
@@ -193,7 +193,7 @@ REGEX_CASES = [
 @pytest.mark.jdk
 def test_identity_checks_agree_with_java(java, tmp_path):
     from certkit.errors import CertkitError
-    from certkit.wiring import check_certificate_identity, identity_matches
+    from certkit.wire.settings import check_certificate_identity, identity_matches
 
     lines = [p.encode().hex() + (f" {t.encode().hex()}" if t is not None else "") for p, t in REGEX_CASES]
     cases_file = tmp_path / "cases.txt"
@@ -218,8 +218,8 @@ def test_identity_checks_agree_with_java(java, tmp_path):
 
 @pytest.fixture(scope="module")
 def signing_certificates(tmp_path_factory):
-    from certkit.ca import certificate_pem, create_ca
-    from certkit.issue import issue_certificate
+    from certkit.issue.ca import certificate_pem, create_ca
+    from certkit.issue.leaf import issue_certificate
     from certkit.model import Instance
 
     folder = tmp_path_factory.mktemp("signing")

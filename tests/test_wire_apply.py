@@ -105,8 +105,8 @@ class RecordingHTTPSServer(http.server.HTTPServer):
 def pki(tmp_path_factory):
     """A certkit CA, a certkit-issued server certificate for localhost/127.0.0.1, and a
     second certificate (from the same CA) that names another host only."""
-    from certkit.ca import certificate_pem, create_ca, private_key_pem
-    from certkit.issue import issue_certificate
+    from certkit.issue.ca import certificate_pem, create_ca, private_key_pem
+    from certkit.issue.leaf import issue_certificate
     from certkit.model import Instance
 
     folder = tmp_path_factory.mktemp("pki")

@@ -15,7 +15,7 @@ from pyasn1.type import char, univ
 from pyasn1_modules import rfc5280
 
 from certkit.errors import InputError
-from certkit.x509names import (
+from certkit.jdk.names import (
     DEFAULT_FIELDS,
     DNS_NAME,
     OTHERNAME_COMMON_NAME,

@@ -1,4 +1,4 @@
-"""certkit.yamlio: the YAML traps users actually hit, explained in one line."""
+"""certkit.io.yamlio: the YAML traps users actually hit, explained in one line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certkit.errors import InputError
-from certkit.yamlio import load_yaml
+from certkit.io.yamlio import load_yaml
 
 
 def test_unquoted_star_pattern_is_explained():

@@ -26,10 +26,10 @@ SOURCES_HELP = (
 
 def source_options(pass_file: Optional[Path], pass_literal: Optional[str], client_cert: Optional[Path],
                    client_key: Optional[Path], timeout: float) -> dict:
-    """Keyword arguments for certkit.sources.iter_certificates from the shared options."""
+    """Keyword arguments for certkit.io.sources.iter_certificates from the shared options."""
     from certkit.cli._common import warn
-    from certkit.secrets import PASS, resolve_secret
-    from certkit.sources import TlsOptions
+    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.io.sources import TlsOptions
 
     cache: dict[str, str | None] = {}
 

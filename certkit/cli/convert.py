@@ -2,7 +2,7 @@
 
 The direction follows the arguments: with ``--key`` the input is a PEM certificate and the
 output a PKCS#12 keystore; without it the input is a PKCS#12 file and the output PEM. The
-work is in :mod:`certkit.pkcs12`; this module parses, resolves the password, writes.
+work is in :mod:`certkit.keystores.reader`; this module parses, resolves the password, writes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _HELP = (
 
 
 def _read_input(path: Path, what: str) -> bytes:
-    from certkit.inputs import read_bounded
+    from certkit.io.inputs import read_bounded
 
     return read_bounded(path, what)
 
@@ -56,8 +56,8 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
     import sys
 
     from certkit.errors import PasswordError
-    from certkit.pkcs12 import load_pkcs12
-    from certkit.secrets import PASS, resolve_secret
+    from certkit.keystores.reader import load_pkcs12
+    from certkit.io.secrets import PASS, resolve_secret
 
     password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
     try:
@@ -83,7 +83,7 @@ def _p12_to_pem(
     from cryptography.hazmat.primitives import serialization
 
     from certkit.errors import InputError, UsageError
-    from certkit.outputs import ensure_absent, write_file
+    from certkit.io.outputs import ensure_absent, write_file
 
     if clcerts and cacerts:
         raise UsageError("--clcerts and --cacerts exclude each other (the default is both)")
@@ -195,9 +195,9 @@ def _pem_to_p12(
     pass_file: Optional[Path],
 ) -> None:
     from certkit.errors import UsageError
-    from certkit.outputs import ensure_absent, write_file
-    from certkit.keystore import serialize_keystore
-    from certkit.secrets import PASS, resolve_secret
+    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.keystores.writer import serialize_keystore
+    from certkit.io.secrets import PASS, resolve_secret
 
     if out == "-":
         raise UsageError("a PKCS#12 keystore is binary and holds a private key: give --out FILE.p12")

@@ -40,8 +40,8 @@ def inspect(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.sources import iter_certificates, require_sources
-    from certkit.x509names import describe_certificate
+    from certkit.io.sources import iter_certificates, require_sources
+    from certkit.jdk.names import describe_certificate
 
     require_sources(sources)
     items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))

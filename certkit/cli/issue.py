@@ -1,7 +1,7 @@
 """certkit ca / certkit cert: create a CA, issue node certificates into a bundle.
 
-Thin: options are checked and turned into library calls (certkit.ca, certkit.issue,
-certkit.bundle); every output goes through certkit.outputs. The order of work matters:
+Thin: options are checked and turned into library calls (certkit.issue.ca, certkit.issue.leaf,
+certkit.issue.bundle); every output goes through certkit.io.outputs. The order of work matters:
 everything that can be wrong with the inputs or the output path is found before the
 first key is generated, so a bad run fails in milliseconds and writes nothing.
 """
@@ -16,8 +16,8 @@ import typer
 from certkit.cli._common import emit_json, info, is_terminal, warn, warn_all
 
 if TYPE_CHECKING:
-    from certkit.ca import CertificateAuthority
-    from certkit.issue import IssuedCertificate, Validity
+    from certkit.issue.ca import CertificateAuthority
+    from certkit.issue.leaf import IssuedCertificate, Validity
     from certkit.model import Instance
 
 CA_HELP = """\
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _key_description(key_type: str, key_size: int | None) -> str:
-    from certkit.ca import curve_for_size
+    from certkit.issue.ca import curve_for_size
 
     if key_type == "ec":
         return f"EC {curve_for_size(key_size)}"
@@ -69,7 +69,7 @@ def _normalise_key_type(key_type: str) -> str:
 
 
 def _check_keystore_password(password: str) -> None:
-    # The JDK opens PKCS#12 files with printable-ASCII passwords only (certkit.pkcs12 refuses
+    # The JDK opens PKCS#12 files with printable-ASCII passwords only (certkit.keystores.reader refuses
     # others too); checked here so the run stops before any key is generated.
     from certkit.errors import UsageError
 
@@ -85,7 +85,7 @@ def _check_keystore_password(password: str) -> None:
 def _output_password(pem: bool, literal: str | None, file: Path | None) -> str | None:
     """The password protecting the written keys: a keystore always has one ("" if none is
     given and nobody can be asked); PEM keys are encrypted only when one is given."""
-    from certkit.secrets import PASS, resolve_secret
+    from certkit.io.secrets import PASS, resolve_secret
 
     if pem:
         password = resolve_secret(PASS, literal=literal, file=file, prompt=False, warn=warn)
@@ -120,10 +120,10 @@ def ca(
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Describe what was written as JSON."),
 ) -> None:
-    from certkit import bundle
-    from certkit.ca import check_days, check_key_parameters, create_ca, curve_for_size
+    from certkit.issue import bundle
+    from certkit.issue.ca import check_days, check_key_parameters, create_ca, curve_for_size
     from certkit.errors import UsageError
-    from certkit.outputs import check_secret_target, ensure_absent, write_bundle, write_file
+    from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle, write_file
 
     key_type = _normalise_key_type(key_type)
     check_key_parameters(key_type, keysize)
@@ -176,7 +176,7 @@ def _instances_from_options(
     dns: list[str], ip: list[str], cn: list[str],
 ) -> list[Instance]:
     from certkit.errors import UsageError
-    from certkit.instances import load_instances, make_instance
+    from certkit.plan.instances import load_instances, make_instance
 
     if (in_file is None) == (name is None):
         raise UsageError("give the nodes with exactly one of --in instances.yaml or --name NAME")
@@ -191,9 +191,9 @@ def _load_authority(
     ca_p12: Path | None, ca_cert: Path | None, ca_key: Path | None, self_signed: bool,
     ca_pass: str | None, ca_pass_file: Path | None,
 ) -> CertificateAuthority | None:
-    from certkit.ca import load_ca_pem, load_ca_pkcs12
+    from certkit.issue.ca import load_ca_pem, load_ca_pkcs12
     from certkit.errors import UsageError
-    from certkit.secrets import CA_PASS, resolve_secret
+    from certkit.io.secrets import CA_PASS, resolve_secret
 
     chosen = sum([ca_p12 is not None, ca_cert is not None or ca_key is not None, self_signed])
     if chosen != 1:
@@ -235,7 +235,7 @@ def _plan_document(
     authority: CertificateAuthority | None, instances: list[Instance], validity: Validity, key: str,
     target: Path, pem: bool, single: bool, issued: list[IssuedCertificate] | None,
 ) -> dict[str, Any]:
-    from certkit.naming import subject_for
+    from certkit.plan.naming import subject_for
 
     def iso(moment) -> str:
         return moment.isoformat().replace("+00:00", "Z")
@@ -345,11 +345,11 @@ def cert(
         False, "--allow-weak-ca",
         help="Sign even with a weak CA (RSA under 2048 bits, a curve under 256 bits, a SHA-1/MD5 signed CA certificate)."),
 ) -> None:
-    from certkit import bundle
-    from certkit.ca import check_fit_to_sign, check_key_parameters
+    from certkit.issue import bundle
+    from certkit.issue.ca import check_fit_to_sign, check_key_parameters
     from certkit.errors import UsageError
-    from certkit.issue import Validity, issue_all
-    from certkit.outputs import OutputFile, check_secret_target, ensure_absent, write_bundle, write_file
+    from certkit.issue.leaf import Validity, issue_all
+    from certkit.io.outputs import OutputFile, check_secret_target, ensure_absent, write_bundle, write_file
 
     # 1. Everything about the command line and the plan, before any file is read.
     key_type = _normalise_key_type(key_type)

@@ -57,9 +57,9 @@ def generate(
     from certkit import __version__
     from certkit.cli._common import info, warn
     from certkit.errors import UsageError
-    from certkit.outputs import ensure_absent
-    from certkit.patterns import parse_pattern
-    from certkit.restrictions import (
+    from certkit.io.outputs import ensure_absent
+    from certkit.patterns.language import parse_pattern
+    from certkit.audit.trust_file import (
         GeneratedPattern,
         cluster_pattern,
         content_type,
@@ -70,7 +70,7 @@ def generate(
         scope_pattern,
         write_restrictions,
     )
-    from certkit.x509names import parse_fields
+    from certkit.jdk.names import parse_fields
 
     to_stdout = out == "-"
     if not to_stdout:
@@ -134,13 +134,13 @@ def check(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.audit import Audit
+    from certkit.audit.engine import Audit
     from certkit.cli._common import warn
     from certkit.errors import InputError
-    from certkit.restrictions import RestrictionChecker, load_restrictions
-    from certkit.sources import require_sources
-    from certkit.sources import read_certificates
-    from certkit.x509names import parse_fields
+    from certkit.audit.trust_file import RestrictionChecker, load_restrictions
+    from certkit.io.sources import require_sources
+    from certkit.io.sources import read_certificates
+    from certkit.jdk.names import parse_fields
 
     chosen_fields = parse_fields(fields)
     restrictions = load_restrictions(restrictions_file)
@@ -342,7 +342,7 @@ def _stdout_is_terminal() -> bool:
 def _input_bytes(sources: list[str]) -> int:
     import os
 
-    from certkit.sources import directory_files
+    from certkit.io.sources import directory_files
 
     total = 0
     for spec in sources:
@@ -370,9 +370,9 @@ def lint(
     """
     from certkit.cli._common import emit_json
     from certkit.errors import CertkitError
-    from certkit.lint import lint_restrictions
-    from certkit.restrictions import load_restrictions
-    from certkit.x509names import parse_fields
+    from certkit.audit.lint import lint_restrictions
+    from certkit.audit.trust_file import load_restrictions
+    from certkit.jdk.names import parse_fields
 
     chosen_fields = parse_fields(fields)
     try:

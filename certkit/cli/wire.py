@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _emit_text(text: str, out: Optional[Path], force: bool) -> None:
-    from certkit.outputs import write_file
+    from certkit.io.outputs import write_file
 
     if out is None:
         typer.echo(text, nl=False)
@@ -71,10 +71,10 @@ def yml(
     as_json: bool = typer.Option(False, "--json", help="Print the settings as a JSON object instead."),
 ) -> None:
     """Print the elasticsearch.yml lines that make a cluster trust the other one."""
-    from certkit import wiring
+    from certkit.wire import settings as wiring
     from certkit.errors import UsageError
     from certkit.model import Report
-    from certkit.outputs import ensure_absent
+    from certkit.io.outputs import ensure_absent
 
     if out is not None:
         ensure_absent(out, force)
@@ -146,7 +146,7 @@ def remote(
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for Elasticsearch (--apply)."),
 ) -> None:
     """Print (or --apply) the PUT /_cluster/settings body that adds or removes a remote cluster."""
-    from certkit import wiring
+    from certkit.wire import settings as wiring
     from certkit.errors import UsageError
     from certkit.model import Report
 
@@ -179,7 +179,8 @@ def remote(
 
 def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[Path],
            api_key_file: Optional[Path], timeout: float) -> None:
-    from certkit import secrets, wiring_http
+    from certkit.io import secrets
+    from certkit.wire import http as wiring_http
     from certkit.errors import UsageError
 
     if es_url is None:
@@ -219,7 +220,7 @@ def api_key(
     es_ca: Optional[Path] = typer.Option(None, "--es-ca", metavar="CA.pem", help="For --format curl."),
 ) -> None:
     """Print the POST /_security/cross_cluster/api_key body (run it on the remote cluster)."""
-    from certkit import wiring
+    from certkit.wire import settings as wiring
     from certkit.errors import UsageError
 
     if certificate_identity is not None and for_cluster is not None:
@@ -244,9 +245,10 @@ def api_key(
 
 
 def _check_identity_against(check, certificate_path: Path) -> None:
-    from certkit import cloud, wiring
+    from certkit.wire import cloud
+    from certkit.wire import settings as wiring
     from certkit.cli._common import warn
-    from certkit.wiring_dn import subject_rfc2253
+    from certkit.jdk.x500 import subject_rfc2253
 
     certificates = cloud.parse_certificates(cloud.read_certificate_file(certificate_path), str(certificate_path))
     if len(certificates) > 1:
@@ -268,7 +270,7 @@ def _mismatch_hint(check, subject: str, certificate) -> str:
     """Say why: a partial match, or a node name that sits in the SAN but not in the subject."""
     from cryptography.hazmat.primitives import serialization
 
-    from certkit.x509names import read_names
+    from certkit.jdk.names import read_names
 
     if check.compiled.search(subject) is not None:
         return "it matches part of the DN; the whole DN must match (add .* where the rest may vary)"
@@ -294,7 +296,7 @@ def keystore(
     """Print how to store the encoded cross-cluster API key on the local cluster and reload it."""
     import shlex
 
-    from certkit import wiring
+    from certkit.wire import settings as wiring
     from certkit.errors import UsageError
     from certkit.model import Report
 

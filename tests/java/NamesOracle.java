@@ -16,7 +16,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The JDK as an oracle for certkit.x509names and certkit's chain check.
+ * The JDK as an oracle for certkit.jdk.names and certkit's chain check.
  *
  * names FILE      for every certificate of a PEM/DER file: the subject as
  *                 X500Principal.toString() prints it (Elasticsearch's rejection message),

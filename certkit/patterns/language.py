@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from certkit import _automaton as fa
-from certkit import _lucene_regexp as lre
-from certkit import _matcher
+from certkit.patterns import automaton as fa
+from certkit.patterns import regexp as lre
+from certkit.patterns import matcher as _matcher
 from certkit.errors import InputError
 
 __all__ = [

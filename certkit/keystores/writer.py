@@ -6,9 +6,9 @@ plus one trustedCertEntry per trusted certificate. The JDK treats a certificate 
 trusted entry only when it carries Oracle's "trusted key usage" attribute, which
 pyca/cryptography cannot put next to a key; and cryptography refuses the empty password,
 the one elasticsearch-certutil users most often choose. So the PFX structure is written
-here (:mod:`certkit._der`), laid out as the JDK lays it out, while every cryptographic
+here (:mod:`certkit.keystores.der`), laid out as the JDK lays it out, while every cryptographic
 operation is cryptography's (PBKDF2, AES, 3DES, key serialisation) or
-:mod:`certkit.pkcs12_kdf`'s (the RFC 7292 KDF, for the MAC and the legacy cipher):
+:mod:`certkit.keystores.kdf`'s (the RFC 7292 KDF, for the MAC and the legacy cipher):
 
     PFX v3, MAC over:
       AuthenticatedSafe
@@ -21,7 +21,7 @@ Encryption: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC by de
 JDK 12+ keytool writes; ``legacy=True`` writes pbeWithSHAAnd3-KeyTripleDES-CBC with a SHA-1
 MAC, which JDK 8 and OpenSSL 1.x read. Both use :data:`DEFAULT_ITERATIONS`.
 
-Reading PKCS#12 files (any of them, legacy ciphers included) is :mod:`certkit.pkcs12`'s.
+Reading PKCS#12 files (any of them, legacy ciphers included) is :mod:`certkit.keystores.reader`'s.
 This module imports no ASN.1 library: it runs in every issuing worker.
 """
 
@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from certkit import _der as der
+from certkit.keystores import der
 from certkit.errors import InputError, UsageError
-from certkit.pkcs12_kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
+from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
 
 __all__ = ["DEFAULT_ITERATIONS", "JDK_TRUSTED_KEY_USAGE", "serialize_keystore"]
 

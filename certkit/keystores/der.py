@@ -1,6 +1,6 @@
 """The few DER encodings certkit writes itself (the PKCS#12 keystore structure).
 
-Reading ASN.1 is pyasn1's job (:mod:`certkit.pkcs12_diagnosis`). Writing the fixed
+Reading ASN.1 is pyasn1's job (:mod:`certkit.keystores.diagnosis`). Writing the fixed
 structure of a keystore with it cost more per file than encrypting the file (~1.5 ms of
 pyasn1 object building, plus ~100 ms to import the RFC modules in every process that
 writes one), for a handful of TLV rules. ``tests/test_pkcs12_writer.py`` checks that every

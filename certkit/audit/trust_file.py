@@ -13,7 +13,7 @@ makes the file unloadable (the node keeps its previous restrictions).
 Checking (REFERENCE.md 1): only the leaf counts; its names in the chosen fields are
 compared with every pattern; it is admitted when any name matches any pattern. The
 rejection reason is Elasticsearch's own message. With anchors (``--ca``) the chain is
-verified first, as the JDK would (:mod:`certkit.chain`).
+verified first, as the JDK would (:mod:`certkit.jdk.pkix`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from certkit.errors import InputError, UsageError
-from certkit.patterns import PatternError, PatternSet, escape_wildcard
-from certkit.sources import CertificateItem
-from certkit.x509names import (
+from certkit.patterns.language import PatternError, PatternSet, escape_wildcard
+from certkit.io.sources import CertificateItem
+from certkit.jdk.names import (
     DEFAULT_FIELDS,
     DNS_NAME,
     OTHERNAME_COMMON_NAME,
@@ -96,12 +96,12 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
     Elasticsearch keeps ``123`` and ``yes`` as written, and refuses duplicate keys, so the
     document is composed (libyaml when available: a 1,000-pattern file costs milliseconds)
     and walked here. Anything unusual (a syntax error, an alias, deep nesting) is handed to
-    certkit.yamlio.load_yaml, which explains it (the unquoted-'*' trap first of all).
+    certkit.io.yamlio.load_yaml, which explains it (the unquoted-'*' trap first of all).
     """
     import yaml
 
     def explain() -> InputError:
-        from certkit.yamlio import load_yaml
+        from certkit.io.yamlio import load_yaml
 
         try:
             load_yaml(data, source)
@@ -109,7 +109,7 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
             return exc
         return InputError(f"{source}: invalid YAML")
 
-    from certkit.yamlio import EMPTY_DOCUMENT, compose_plain
+    from certkit.io.yamlio import EMPTY_DOCUMENT, compose_plain
 
     node = compose_plain(text)
     if node is None:
@@ -229,7 +229,7 @@ def parse_restrictions(data: bytes, source: str) -> TrustRestrictions:
 
 def load_restrictions(path: str | os.PathLike[str]) -> TrustRestrictions:
     """Load a restrictions file exactly as Elasticsearch would, or raise InputError saying why not."""
-    from certkit.inputs import read_bounded
+    from certkit.io.inputs import read_bounded
 
     source = str(path)
     content_type(source)
@@ -274,7 +274,7 @@ def render_restrictions(patterns: Sequence[str | GeneratedPattern], *, json_form
 def write_restrictions(path: str | os.PathLike[str], patterns: Sequence[str | GeneratedPattern], *,
                        force: bool = False, header: str | None = None) -> Path:
     """Validate every pattern, check the result loads as Elasticsearch would, write atomically."""
-    from certkit.outputs import write_file
+    from certkit.io.outputs import write_file
 
     target = str(path)
     data = render_restrictions(patterns, json_format=target.lower().endswith(".json"), header=header)
@@ -295,7 +295,7 @@ def _regex_literal(text: str) -> str:
 
 def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
     """Every node (one label) of one Elastic Cloud cluster."""
-    from certkit.naming import check_name_component
+    from certkit.plan.naming import check_name_component
 
     check_name_component(cluster_id, "the cluster id")
     check_name_component(scope_id, "the scope id")
@@ -307,7 +307,7 @@ def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
 
 def scope_pattern(scope_id: str) -> GeneratedPattern:
     """Every node of every cluster of one Elastic Cloud scope (organization / ECE environment)."""
-    from certkit.naming import check_name_component
+    from certkit.plan.naming import check_name_component
 
     check_name_component(scope_id, "the scope id")
     return GeneratedPattern(
@@ -332,7 +332,7 @@ def instance_patterns(instances_path: str | os.PathLike[str], fields: Sequence[s
     pattern matches that exact name and nothing else. A pattern per cluster would also
     admit nodes added later, which is what ``--cluster`` is for.
     """
-    from certkit.instances import load_instances
+    from certkit.plan.instances import load_instances
 
     out: list[GeneratedPattern] = []
     for instance in load_instances(instances_path):
@@ -480,7 +480,7 @@ class RestrictionChecker:
         chain_state = "unchecked"
         chain_problem = None
         if self.anchors:
-            from certkit.chain import verify_chain
+            from certkit.jdk.pkix import verify_chain
 
             chain_problem = verify_chain(item.certificate, [c.certificate for c in chain], self.anchors, self.now)
             chain_state = "invalid" if chain_problem else "valid"
@@ -519,7 +519,7 @@ class ChainTracker:
 
     A leaf's verdict waits until the next certificate shows whether the leaf's chain
     follows it. Kept as an object (not only a generator) so that the parallel audit
-    (:mod:`certkit.audit`) can carry the waiting leaf from one batch of certificates to
+    (:mod:`certkit.audit.engine`) can carry the waiting leaf from one batch of certificates to
     the next and get exactly the verdicts, in exactly the order, of one sequential pass.
     """
 

@@ -11,7 +11,7 @@ Node bundle (``certkit cert``)::
 CA (``certkit ca``): ``elastic-stack-ca.p12`` (key alias ``ca``) or, with --pem,
 ``ca/ca.crt`` + ``ca/ca.key``.
 
-This module only builds ``{relative path: OutputFile}`` maps; :mod:`certkit.outputs`
+This module only builds ``{relative path: OutputFile}`` maps; :mod:`certkit.io.outputs`
 writes them atomically (a folder or a zip) with keys 0600.
 """
 
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from certkit.ca import CertificateAuthority, certificate_pem, private_key_pem
-from certkit.issue import IssuedCertificate
-from certkit.outputs import OutputFile
+from certkit.issue.ca import CertificateAuthority, certificate_pem, private_key_pem
+from certkit.issue.leaf import IssuedCertificate
+from certkit.io.outputs import OutputFile
 
 CA_CERT_PATH = "ca/ca.crt"
 CA_KEY_PATH = "ca/ca.key"
@@ -39,7 +39,7 @@ DEFAULT_CA_ZIP = "elastic-stack-ca.zip"
 class NodePackaging:
     """How each node's files are written: PEM or PKCS#12, with which password.
 
-    Picklable on purpose: :func:`certkit.issue.issue_all` hands it to its worker processes
+    Picklable on purpose: :func:`certkit.issue.leaf.issue_all` hands it to its worker processes
     so that keystores are encrypted in parallel with the key generation.
     """
 
@@ -82,7 +82,7 @@ def node_keystore(issued: IssuedCertificate, packaging: NodePackaging) -> bytes:
     PrivateKeyEntry aliased by the instance name, chain leaf then CA (then the CA's
     issuers); the signing CA also as a trustedCertEntry aliased ``ca``.
     """
-    from certkit.keystore import serialize_keystore
+    from certkit.keystores.writer import serialize_keystore
 
     ca_chain = packaging.ca_chain
     trusted = [(CA_KEY_ALIAS, ca_chain[0])] if ca_chain else []
@@ -107,7 +107,7 @@ def bundle_files(
     """Every file of a node bundle: ``ca/ca.crt`` (unless self-signed) and each node's files.
 
     Node files already made by the issuing workers (``IssuedCertificate.packaged``, see
-    :func:`certkit.issue.issue_all`'s ``package``) are used as they are.
+    :func:`certkit.issue.leaf.issue_all`'s ``package``) are used as they are.
     """
     packaging = packaging_for(ca, pem=pem, password=password, legacy=legacy)
     files: dict[str, OutputFile] = {}
@@ -133,7 +133,7 @@ def single_keystore(issued: IssuedCertificate, ca: CertificateAuthority | None, 
 
 def ca_keystore(ca: CertificateAuthority, password: str | None) -> bytes:
     """The CA as certutil writes ``elastic-stack-ca.p12``: one PrivateKeyEntry aliased ``ca``."""
-    from certkit.keystore import serialize_keystore
+    from certkit.keystores.writer import serialize_keystore
 
     return serialize_keystore(
         alias=CA_KEY_ALIAS, private_key=ca.private_key, chain=list(ca.chain), trusted=[],

@@ -4,7 +4,7 @@ OpenSSL 3 and pyca/cryptography report a wrong password, an algorithm whose prov
 loaded (RC2-40 without the legacy provider) and a damaged file with the same message. The
 algorithm identifiers are in the clear, so :func:`diagnose` reads them (pyasn1 with the RFC
 7292 / 8018 / 5652 modules): the MAC and its iterations, how each safe and each shrouded key
-is encrypted, and the bags that are visible without the password. :mod:`certkit.pkcs12`
+is encrypted, and the bags that are visible without the password. :mod:`certkit.keystores.reader`
 uses it to say which failure it is; ``certkit inspect --json`` shows it (``to_json``).
 """
 
@@ -21,7 +21,7 @@ from pyasn1.type import char, univ
 from pyasn1_modules import rfc5652, rfc7292, rfc8018
 
 from certkit.errors import InputError
-from certkit.pkcs12_kdf import pfx_mac
+from certkit.keystores.kdf import pfx_mac
 
 # Algorithm identifiers, by OID: (name as OpenSSL prints it, short name for messages,
 # needs OpenSSL's legacy provider). RC2, RC4 and single DES live in the legacy provider.

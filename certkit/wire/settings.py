@@ -13,7 +13,7 @@
 * :func:`render_request`: any of those bodies as JSON, in Kibana Dev Tools (console) form
   or as a curl command that takes the API key from the environment.
 
-Sending a body to a cluster (``--apply``) lives in :mod:`certkit.wiring_http`.
+Sending a body to a cluster (``--apply``) lives in :mod:`certkit.wire.http`.
 Everything is validated here; nothing in this module reads a secret.
 """
 
@@ -113,7 +113,7 @@ def _check_pem_certificates(path: str, config_dir: Path | None, what: str) -> No
     """With a config folder at hand, a CA file must hold certificates Elasticsearch can read."""
     if config_dir is None:
         return
-    from certkit.cloud import parse_certificates, read_certificate_file
+    from certkit.wire.cloud import parse_certificates, read_certificate_file
 
     file_path = Path(path) if Path(path).is_absolute() else config_dir / path
     data = read_certificate_file(file_path)
@@ -130,8 +130,8 @@ def _check_restrictions_file(path: str, config_dir: Path | None) -> None:
         )
     if config_dir is None:
         return
-    from certkit.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
-    from certkit.yamlio import load_yaml
+    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io.yamlio import load_yaml
 
     file_path = Path(path) if Path(path).is_absolute() else config_dir / path
     document = load_yaml(read_bounded(file_path, "the trust restrictions file", MAX_TEXT_INPUT_BYTES), str(file_path))
@@ -501,7 +501,7 @@ class IdentityCheck:
 
 def identity_for_cluster(cluster_id: str) -> str:
     """The identity that admits every node of one Cloud-style cluster: ``CN=.*\\.node\\.ID\\.cluster\\..*``."""
-    from certkit.cloud import check_cluster_id
+    from certkit.wire.cloud import check_cluster_id
 
     check_cluster_id(cluster_id)
     escaped = "".join(c if c.isalnum() or c == "_" else "\\" + c for c in cluster_id)

@@ -30,8 +30,8 @@ from typing import Any
 
 from certkit.errors import InputError
 from certkit.model import Finding, Instance
-from certkit.naming import check_name_component, format_node_name, parse_node_name, subject_for
-from certkit.yamlio import load_yaml
+from certkit.plan.naming import check_name_component, format_node_name, parse_node_name, subject_for
+from certkit.io.yamlio import load_yaml
 
 # certutil's CertificateTool.isValidFilename, verbatim character class and length.
 FILENAME_PATTERN = re.compile(r"[a-zA-Z0-9!@#$%^&{}\[\]()_+\-=,.~'` ]{1,251}")
@@ -266,7 +266,7 @@ def parse_instances(data: bytes | str, source: str) -> list[Instance]:
 
 def load_instances(path: str | os.PathLike[str]) -> list[Instance]:
     """Read and validate an instances file; :class:`InputError` names the entry at fault."""
-    from certkit.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
 
     data = read_bounded(path, "the instances file", MAX_TEXT_INPUT_BYTES)
     return parse_instances(data, str(Path(path)))
@@ -382,7 +382,7 @@ def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
     A cell may hold several values separated by spaces or ``;``. Blank lines and lines
     starting with ``#`` are skipped.
     """
-    from certkit.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
 
     file_path = Path(path)
     try:

@@ -15,7 +15,7 @@ The report is exactly the one sequential pass (``RestrictionChecker.check_items`
 ``iter_certificates``) produces, verdict for verdict and line for line, because:
 
 * a leaf waits for the certificates that follow it (its chain) in a
-  :class:`~certkit.restrictions.ChainTracker`; a unit hands back the CA certificates it
+  :class:`~certkit.audit.trust_file.ChainTracker`; a unit hands back the CA certificates it
   starts with (they may belong to the previous unit's last leaf) and its own last leaf,
   unjudged, and this process carries them from unit to unit;
 * a slice is judged apart from its file only when that provably changes nothing: its
@@ -51,8 +51,8 @@ from cryptography import x509
 
 from certkit import _workers
 from certkit.errors import CertkitError
-from certkit.restrictions import ChainTracker, RestrictionChecker, TrustRestrictions, Verdict
-from certkit.sources import (
+from certkit.audit.trust_file import ChainTracker, RestrictionChecker, TrustRestrictions, Verdict
+from certkit.io.sources import (
     CertificateItem,
     NoteFn,
     PasswordProvider,
@@ -63,7 +63,7 @@ from certkit.sources import (
     no_certificates_in_folder,
     pem_text_certificates,
 )
-from certkit.sources import _NotCertificates, _PasswordCache
+from certkit.io.sources import _NotCertificates, _PasswordCache
 
 #: A PEM bundle is cut into slices of about this size (~1,400 certutil-style certificates).
 SLICE_BYTES = 1024 * 1024
@@ -386,7 +386,7 @@ def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
     if _WORKER_JUDGE is None:
         from cryptography import x509
 
-        from certkit.patterns import PatternSet
+        from certkit.patterns.language import PatternSet
 
         path, patterns, ignored, has_subject_name = recipe.restrictions
         restrictions = TrustRestrictions(path, patterns, PatternSet(patterns), ignored, has_subject_name)
@@ -587,7 +587,7 @@ class Audit:
         global _WORKER_JUDGE
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        context = self._pool_context = _workers.pool_context(["certkit.audit"])
+        context = self._pool_context = _workers.pool_context(["certkit.audit.engine"])
         checker = self.checker
         restrictions = checker.restrictions
         recipe = _Recipe(

@@ -5,7 +5,7 @@ a file that would not load is an error, not a warning. Then each finding carries
 reason, a tighter alternative where one exists, and, where it helps, an example of a name
 the pattern admits that its author probably did not mean. Every language question
 (subsumption, "admits everything", examples) is answered on the automata Elasticsearch
-builds (:mod:`certkit.patterns`), not by looking at the text.
+builds (:mod:`certkit.patterns.language`), not by looking at the text.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from certkit.patterns import (
+from certkit.patterns.language import (
     Pattern,
     accepts_everything,
     example_in_difference,
@@ -22,8 +22,8 @@ from certkit.patterns import (
     parse_pattern,
     subsumes,
 )
-from certkit.restrictions import SUBJECT_NAME_KEY, TrustRestrictions
-from certkit.x509names import DEFAULT_FIELDS, DNS_NAME, OTHERNAME_COMMON_NAME
+from certkit.audit.trust_file import SUBJECT_NAME_KEY, TrustRestrictions
+from certkit.jdk.names import DEFAULT_FIELDS, DNS_NAME, OTHERNAME_COMMON_NAME
 
 #: Pairwise subsumption checks between non-literal patterns cost about 0.2 ms each; beyond
 #: this many the remaining pairs are not examined (and the report says so).

@@ -8,7 +8,7 @@ only up to the limit, and every way of failing is an :class:`~certkit.errors.Inp
 naming the file.
 
 Inputs that are legitimately large (a PEM bundle of 100,000 certificates) are streamed by
-:mod:`certkit.sources` instead.
+:mod:`certkit.io.sources` instead.
 """
 
 from __future__ import annotations

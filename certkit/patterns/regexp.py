@@ -6,7 +6,7 @@ module is a transcription of that parser (org.apache.lucene.util.automaton.RegEx
 Lucene 10.x): the same grammar, the same precedence, the same leniencies (``[]a]`` is a
 class holding ``]`` and ``a``; ``\\.`` is a literal dot; ``\\q`` is an error) and the same
 error messages, with positions counted in UTF-16 code units as Java does. The result is
-an :class:`~certkit._automaton.Automaton` built with the same operations Lucene uses, so
+an :class:`~certkit.patterns.automaton.Automaton` built with the same operations Lucene uses, so
 that determinizing it costs the same "effort" as in Elasticsearch.
 
 Grammar (highest number binds tightest)::
@@ -27,8 +27,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from certkit import _automaton as fa
-
+from certkit.patterns import automaton as fa
 MAX_CODE_POINT = fa.MAX_CODE_POINT
 
 

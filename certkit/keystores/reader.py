@@ -1,12 +1,12 @@
 """PKCS#12 files read back, whatever wrote them; and the keystores certkit writes.
 
 Reading (:func:`load_pkcs12`): the file's own ASN.1 is diagnosed first
-(:mod:`certkit.pkcs12_diagnosis`), so that a wrong password, a cipher the installed
+(:mod:`certkit.keystores.diagnosis`), so that a wrong password, a cipher the installed
 OpenSSL lacks and a damaged file are told apart; the safes are decrypted with
 cryptography's primitives where certkit can (PBES2, PKCS#12 3DES: the JDK's trusted-entry
 attribute stays visible), and by cryptography's own PKCS#12 loader otherwise (RC2-40).
 
-Writing is :mod:`certkit.keystore` (:func:`serialize_keystore`, re-exported here), which
+Writing is :mod:`certkit.keystores.writer` (:func:`serialize_keystore`, re-exported here), which
 needs no ASN.1 library.
 """
 
@@ -27,8 +27,8 @@ from pyasn1.type import univ
 from pyasn1_modules import rfc7292, rfc8018
 
 from certkit.errors import InputError, PasswordError
-from certkit.keystore import DEFAULT_ITERATIONS, JDK_TRUSTED_KEY_USAGE, PrivateKey, serialize_keystore
-from certkit.pkcs12_diagnosis import (
+from certkit.keystores.writer import DEFAULT_ITERATIONS, JDK_TRUSTED_KEY_USAGE, PrivateKey, serialize_keystore
+from certkit.keystores.diagnosis import (
     Bag,
     Pkcs12Diagnosis,
     Protection,
@@ -37,7 +37,7 @@ from certkit.pkcs12_diagnosis import (
     legacy_unavailable_reason,
     read_safe_contents,
 )
-from certkit.pkcs12_kdf import IV_MATERIAL, KEY_MATERIAL, derive
+from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive
 
 __all__ = [
     "DEFAULT_ITERATIONS",

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from certkit import _workers
-from certkit.ca import (
+from certkit.issue.ca import (
     BACKDATE,
     DEFAULT_DAYS,
     CertificateAuthority,
@@ -41,7 +41,7 @@ from certkit.ca import (
     signature_hash,
 )
 from certkit.model import Instance
-from certkit.naming import subject_for
+from certkit.plan.naming import subject_for
 
 ProgressFn = Callable[[int, int], None]
 # A picklable callable run on each new certificate inside the worker that made it.
@@ -262,7 +262,7 @@ def issue_all(
         )
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (OOM killer,
     # a broken environment) surfaces as BrokenProcessPool instead of an endless respawn.
-    context = _workers.pool_context(["certkit.issue"])
+    context = _workers.pool_context(["certkit.issue.leaf"])
     executor = ProcessPoolExecutor(
         max_workers=min(jobs, total),
         mp_context=context,

@@ -73,7 +73,7 @@ class CertificateItem:
     it came from; ``position`` its 0-based index there; ``chain`` is True for the
     certificates a PKCS#12 file holds besides its key's certificate (the issuers), which
     are not node certificates. ``pkcs12`` describes the PKCS#12 file a certificate came
-    from (algorithms, MAC, entries: certkit.pkcs12's diagnosis), else None.
+    from (algorithms, MAC, entries: certkit.keystores.reader's diagnosis), else None.
     """
 
     source: str
@@ -238,7 +238,7 @@ def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator
 def pem_text_certificates(data: bytes, source: str) -> Iterator[CertificateItem]:
     """The certificates of PEM text held in memory, read as a PEM file named ``source`` is.
 
-    The parallel audit (certkit.audit) hands each worker a slice of a big bundle this way.
+    The parallel audit (certkit.audit.engine) hands each worker a slice of a big bundle this way.
     """
     return _pem_certificates(io.BytesIO(data), source, source)
 
@@ -254,13 +254,13 @@ def _short(exc: BaseException) -> str:
 def _pkcs12_certificates(data: bytes, source: str, passwords: _PasswordCache) -> Iterator[CertificateItem]:
     """The certificates of a PKCS#12 file: the key's certificate first, then the others.
 
-    certkit.pkcs12 opens it (no password and the empty one are tried first; a wrong
+    certkit.keystores.reader opens it (no password and the empty one are tried first; a wrong
     password, a legacy algorithm this system cannot decrypt and a damaged file are told
     apart); the password provider is asked only when the file needs a password.
     """
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from certkit.pkcs12 import load_pkcs12
+    from certkit.keystores.reader import load_pkcs12
 
     try:
         loaded = load_pkcs12(data, None, source=source)

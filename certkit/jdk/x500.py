@@ -29,7 +29,7 @@ from __future__ import annotations
 from cryptography import x509
 
 from certkit.errors import InputError
-from certkit.x509names import MalformedCertificate, NameAttribute, name_rdns
+from certkit.jdk.names import MalformedCertificate, NameAttribute, name_rdns
 
 # The only keywords X500Principal.getName(RFC2253) emits (AVAKeyword "rfc2253Compliant").
 RFC2253_KEYWORDS = {

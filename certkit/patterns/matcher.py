@@ -36,8 +36,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from certkit import _automaton as fa
-
+from certkit.patterns import automaton as fa
 #: Cached DFA states before the cache is flushed (each holds a small dict).
 MAX_CACHED_STATES = 100_000
 

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import serialization
 
 from certkit.errors import InputError, UsageError
 from certkit.model import Report
-from certkit.naming import is_cloud_scope_id, parse_node_name
+from certkit.plan.naming import is_cloud_scope_id, parse_node_name
 
 TRUST_TYPES = ("generic", "ECE", "ESS", "proxy")
 DEFAULT_TRUST_TYPE = "generic"
@@ -120,7 +120,7 @@ def _trusted_ca(certificate: x509.Certificate, source: str) -> TrustedCA:
 def parse_certificates(data: bytes, source: str) -> list[x509.Certificate]:
     """Every certificate in ``data``: one or many PEM blocks, or a single DER certificate,
     each one checked to decode entirely (names, key, extensions)."""
-    from certkit.inputs import require_decodable
+    from certkit.io.inputs import require_decodable
 
     return [require_decodable(certificate, source) for certificate in _load_certificates(data, source)]
 
@@ -146,7 +146,7 @@ def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
 
 def read_certificate_file(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a certificate file, with one-line errors for the usual mistakes."""
-    from certkit.inputs import read_bounded
+    from certkit.io.inputs import read_bounded
 
     return read_bounded(path, "the certificate file", MAX_CERTIFICATE_FILE_BYTES)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+
+from tests.conftest import known_jdk_difference
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 from hypothesis import HealthCheck, given, settings
@@ -79,8 +81,9 @@ def test_each_other_name_encoding(label, type_id, value, expected):
 
 
 @pytest.mark.jdk
-def test_odd_encodings_agree_with_the_jdk(tmp_path, java):
+def test_odd_encodings_agree_with_the_jdk(request, tmp_path, java):
     """One certificate per encoding: certkit reads exactly what Elasticsearch on the JDK reads."""
+    known_jdk_difference(request, java, 'JDK 19+ hands Elasticsearch the otherName value unwrapped (JDK-8277976): fidelity issue')
     certificates = [make_leaf(f"odd-{label}", other_names=[(type_id, value)], dns=[f"{label}.example"])
                     for label, type_id, value, _ in ODD_VALUES]
     path = write_pem(tmp_path / "odd.pem", *certificates)

@@ -43,3 +43,17 @@ def is_terminal(stream: Any = None) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+#: ``--es-version``'s help, shared by every command that judges (restrictions check and
+#: lint, inspect): the Elasticsearch release line whose bundled JDK and Lucene decide.
+ES_VERSION_HELP = ("The Elasticsearch release line the verdicts are for (MAJOR.MINOR, e.g. 7.17, 8.19, 9.1): "
+                   "its bundled JDK and Lucene decide how names are read and patterns compiled. "
+                   "Default: the newest line certkit knows.")
+
+
+def es_target_option(version: str | None):  # -> certkit.targets.EsTarget
+    """``--es-version``'s value as a target (certkit.targets imports nothing heavy)."""
+    from certkit.targets import es_target
+
+    return es_target(version)

@@ -9,12 +9,15 @@ Two concerns every process pool of certkit has:
 * what a worker does when its parent is killed with SIGKILL: it cannot be told to stop,
   and waiting for its next task it would wait forever (it holds its own task queue open),
   so it watches for the parent's death and exits;
-* a Ctrl-C or SIGTERM that arrives while the parent forks: CPython runs its signal
-  handler at the next Python instruction, which may be inside an ``os.register_at_fork``
-  callback (logging registers one), where an exception is printed as "Exception ignored"
-  and dropped. The interrupt would be lost and a traceback printed; so the signals are
-  held while workers are forked (:func:`interrupts_held_while_forking`) and arrive the
-  moment the fork is over.
+* a Ctrl-C or SIGTERM that arrives while the parent drives the pool: CPython runs the
+  signal handler at the next Python instruction, wherever that is. In an
+  ``os.register_at_fork`` or weakref callback (logging registers one) the KeyboardInterrupt
+  is printed as "Exception ignored" and dropped; inside ``concurrent.futures`` it can leave
+  a future's lock held (``as_completed`` takes every future's lock in a loop), and the
+  executor's shutdown then waits for that lock forever. So while a pool runs, the signals
+  only take note (:func:`interrupts_at_safe_points`), and the parent raises the interrupt
+  itself between two short waits for results (:func:`completed`, :func:`result_of`),
+  where nothing is half done.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
+from typing import Any
 
-#: The signals that interrupt a run: certkit's CLI turns SIGTERM into KeyboardInterrupt,
-#: and SIGALRM too when it delivers again an interrupt that Python swallowed
-#: (certkit.cli._interrupt_again_when_swallowed).
-INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGALRM})
+#: The signals that interrupt a run (certkit's CLI turns SIGTERM into KeyboardInterrupt).
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+#: How long the parent waits for results before it looks for an interrupt: Ctrl-C's latency.
+POLL_SECONDS = 0.05
 
 
 def default_jobs() -> int:
@@ -59,23 +64,62 @@ def uses_fork(context) -> bool:
     return context.get_start_method() == "fork"
 
 
-@contextmanager
-def interrupts_held_while_forking(context) -> Iterator[None]:
-    """Block :data:`INTERRUPTS` in this thread around code that may fork ``context``'s workers.
+class SafePoints:
+    """The interrupt noted while a pool runs, raised by :meth:`check` where it is safe."""
 
-    A signal that comes meanwhile stays pending and is handled as soon as the block ends,
-    in ordinary code where its KeyboardInterrupt propagates. Threads started inside the
-    block (the executor's manager thread) inherit the mask, which only means signals are
-    delivered to the main thread, where CPython handles them anyway. No-op unless forking.
+    def __init__(self) -> None:
+        self.received: int | None = None
+
+    def note(self, signum: int, frame: Any) -> None:  # noqa: ARG002 - a signal handler
+        if self.received is None:
+            self.received = signum
+
+    def check(self) -> None:
+        if self.received is not None:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def interrupts_at_safe_points() -> Iterator[SafePoints]:
+    """While the body runs, SIGINT and SIGTERM only take note; ``check()`` raises them.
+
+    Create, feed and shut down the pool inside the body: forking workers, waiting for
+    results and the executor's own locking then never see a KeyboardInterrupt. One noted
+    but not yet raised when the body ends (during the shutdown, say) is raised on the way
+    out, after the handlers are restored. Outside the main thread (where Python runs no
+    signal handlers) this changes nothing.
     """
-    if not uses_fork(context) or threading.current_thread() is not threading.main_thread():
-        yield
+    points = SafePoints()
+    if threading.current_thread() is not threading.main_thread():
+        yield points
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    previous = {}
     try:
-        yield
+        for signum in INTERRUPTS:
+            previous[signum] = signal.signal(signum, points.note)
+        yield points
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    points.check()
+
+
+def completed(futures: Iterable[Future], points: SafePoints) -> Iterator[Future]:
+    """``as_completed`` that raises a noted interrupt between short waits."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+        points.check()
+        yield from done
+
+
+def result_of(future: Future, points: SafePoints) -> Any:
+    """``future.result()`` that raises a noted interrupt between short waits."""
+    while True:
+        try:
+            return future.result(timeout=POLL_SECONDS)
+        except TimeoutError:
+            points.check()
 
 
 def prepare_worker(parent_pid: int, poll_seconds: float = 0.25) -> None:
@@ -91,8 +135,6 @@ def prepare_worker(parent_pid: int, poll_seconds: float = 0.25) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # A forked worker inherits the mask of interrupts_held_while_forking.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
     watch = _parent_watch(parent_pid, poll_seconds)
     threading.Thread(target=watch, name="certkit-orphan-watch", daemon=True).start()
 

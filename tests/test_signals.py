@@ -264,7 +264,45 @@ sys.exit(main(sys.argv[1:]))
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_an_interrupt_swallowed_by_python_is_delivered_again(issuance, tmp_path, signum):
     """A KeyboardInterrupt raised in a weakref callback is "ignored" by CPython (printed,
-    then dropped); certkit's unraisable hook raises it again where it can propagate."""
+    then dropped); while certkit drives its pool the signal only takes note, and certkit
+    raises it at its next wait for results, where it propagates."""
     out = tmp_path / "bundle.zip"
     result = _run_driver(_SIGNAL_IN_A_FINALIZER, signum, _command(issuance, out, pem=True)[3:], tmp_path)
+    _assert_interrupted_cleanly(result, out, tmp_path)
+
+
+# An interrupt that lands while concurrent.futures holds some of its futures' locks: wait()
+# and as_completed() take every future's lock in a loop, and a KeyboardInterrupt raised
+# between two of them leaves the first ones held, so the executor's shutdown then waits for
+# a lock forever (seen on a loaded CI machine). The driver signals the process right after
+# the first lock is taken, every time.
+_SIGNAL_WHILE_FUTURES_ARE_LOCKED = """
+import os, signal, sys
+from concurrent.futures import _base
+from certkit.cli import main
+
+acquire_futures = _base._AcquireFutures.__enter__
+
+def enter_and_interrupt(self):
+    first = next(iter(self.futures), None)
+    if first is not None:
+        first._condition.acquire()
+        os.kill(os.getpid(), signal.SIG{name})
+        for _ in range(10_000):  # the eval loop checks for pending signals on back jumps
+            pass
+        first._condition.release()
+    return acquire_futures(self)
+
+_base._AcquireFutures.__enter__ = enter_and_interrupt
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupt_while_futures_are_locked_does_not_hang(issuance, tmp_path, signum):
+    """(The audit waits on one future at a time, whose lock a with-block always releases.)"""
+    out = tmp_path / "bundle.zip"
+    result = _run_driver(_SIGNAL_WHILE_FUTURES_ARE_LOCKED, signum, _command(issuance, out, pem=True)[3:], tmp_path)
+    assert "certkit/" not in result.stderr, result.stderr
     _assert_interrupted_cleanly(result, out, tmp_path)

@@ -451,7 +451,6 @@ class Audit:
         self._abandoned: set[int] = set()
         self._held: CertificateItem | None = None
         self._bytes_done = 0
-        self._pool_context = None  # set by _start_pool
 
     # -- units ---------------------------------------------------------------------
 
@@ -564,30 +563,34 @@ class Audit:
             for rest in units:
                 yield (*rest, None)
             return
-        executor = self._start_pool()
-        window: deque[tuple[int, Unit, int, Future | None]] = deque()
-        limit = self.jobs * UNITS_IN_FLIGHT_PER_JOB
-        try:
-            for index, unit, size in _chain((first, second), units):
-                window.append((index, unit, size, self._submit(executor, unit)))
-                while len(window) > limit:
-                    yield self._collect(window.popleft())
-            while window:
-                yield self._collect(window.popleft())
-        except BrokenProcessPool:
-            raise RuntimeError("a certificate audit worker process died unexpectedly") from None
-        finally:
-            _forget_judge()
-            for *_, future in window:
-                if future is not None:
-                    future.cancel()
-            executor.shutdown(wait=True, cancel_futures=True)
+        # Interrupts are raised only between waits for results (certkit._workers explains
+        # why); the generator holds that state across its yields, and a consumer that stops
+        # early closes it, which restores the handlers.
+        with _workers.interrupts_at_safe_points() as points:
+            executor = self._start_pool()
+            window: deque[tuple[int, Unit, int, Future | None]] = deque()
+            limit = self.jobs * UNITS_IN_FLIGHT_PER_JOB
+            try:
+                for index, unit, size in _chain((first, second), units):
+                    window.append((index, unit, size, self._submit(executor, unit)))
+                    while len(window) > limit:
+                        yield self._collect(window.popleft(), points)
+                while window:
+                    yield self._collect(window.popleft(), points)
+            except BrokenProcessPool:
+                raise RuntimeError("a certificate audit worker process died unexpectedly") from None
+            finally:
+                _forget_judge()
+                for *_, future in window:
+                    if future is not None:
+                        future.cancel()
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def _start_pool(self) -> ProcessPoolExecutor:
         global _WORKER_JUDGE
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        context = self._pool_context = _workers.pool_context(["certkit.audit.engine"])
+        context = _workers.pool_context(["certkit.audit.engine"])
         checker = self.checker
         restrictions = checker.restrictions
         recipe = _Recipe(
@@ -604,13 +607,13 @@ class Audit:
         if isinstance(unit, _FolderEnd) or (isinstance(unit, _SpecUnit) and unit.spec.startswith("tls://")):
             return None  # bookkeeping, or a connection best made from here
         # The first submit forks the workers (all of them, with the fork start method).
-        with _workers.interrupts_held_while_forking(self._pool_context):
-            return executor.submit(_run_in_worker, unit, self._password_value, self._password_known)
+        return executor.submit(_run_in_worker, unit, self._password_value, self._password_known)
 
     @staticmethod
-    def _collect(entry: tuple[int, Unit, int, Future | None]) -> tuple[int, Unit, int, _UnitResult | None]:
+    def _collect(entry: tuple[int, Unit, int, Future | None],
+                 points: _workers.SafePoints) -> tuple[int, Unit, int, _UnitResult | None]:
         index, unit, size, future = entry
-        return index, unit, size, None if future is None else future.result()
+        return index, unit, size, None if future is None else _workers.result_of(future, points)
 
     # -- the report ------------------------------------------------------------------
 

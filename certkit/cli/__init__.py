@@ -86,36 +86,6 @@ def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001 - signal handler s
     raise KeyboardInterrupt
 
 
-def _interrupt_again_when_swallowed(unraisable, previous) -> None:
-    """``sys.unraisablehook``: a KeyboardInterrupt raised where Python cannot propagate it
-    (a finalizer, a garbage-collector or at-fork callback) is printed as "Exception
-    ignored" and dropped, and the run would carry on. Deliver it again instead, just
-    after: the next Python instruction outside that place raises it, and it unwinds as
-    Ctrl-C does."""
-    import signal
-    import threading
-
-    if (unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt)
-            and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()):
-        # Not from here: raising (or signalling this process, whose handler Python runs at
-        # once) inside this hook would be swallowed in turn. A timer signal a millisecond
-        # later is handled at Python's next check, in the code that was interrupted.
-        signal.signal(signal.SIGALRM, _raise_keyboard_interrupt)
-        signal.setitimer(signal.ITIMER_REAL, 0.001)
-        return
-    previous(unraisable)
-
-
-def _cancel_redelivery() -> None:
-    """Disarm a redelivery still pending as the run ends: the run finished (its outputs are
-    complete), and a KeyboardInterrupt after main() returns would be a bare traceback."""
-    import signal
-
-    if hasattr(signal, "setitimer") and signal.getsignal(signal.SIGALRM) is _raise_keyboard_interrupt:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
-
-
 def main(args: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if args is None else args)
     if argv == ["--version"]:
@@ -137,13 +107,10 @@ def main(args: Sequence[str] | None = None) -> int:
         _print_error("interrupted; nothing was written")
         return EXIT_INTERRUPTED
 
-    import functools
     import warnings
 
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _show_warning_as_one_line
-    previous_unraisablehook = sys.unraisablehook
-    sys.unraisablehook = functools.partial(_interrupt_again_when_swallowed, previous=previous_unraisablehook)
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="certkit", standalone_mode=False)
@@ -173,9 +140,7 @@ def main(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     finally:
-        _cancel_redelivery()
         warnings.showwarning = previous_showwarning
-        sys.unraisablehook = previous_unraisablehook
 
 
 def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001

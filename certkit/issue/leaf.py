@@ -262,35 +262,35 @@ def issue_all(
         )
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (OOM killer,
     # a broken environment) surfaces as BrokenProcessPool instead of an endless respawn.
-    context = _workers.pool_context(["certkit.issue.leaf"])
-    executor = ProcessPoolExecutor(
-        max_workers=min(jobs, total),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(os.getpid(), ca_cert_der, ca_key_der, key_type, key_size, validity, package),
-    )
-    try:
-        # One task per certificate: RSA key generation time varies a lot from key to key,
-        # so small tasks balance the workers; a task's IPC is tiny next to a keygen.
-        # (The first submit forks the workers.)
-        with _workers.interrupts_held_while_forking(context):
+    with _workers.interrupts_at_safe_points() as points:
+        context = _workers.pool_context(["certkit.issue.leaf"])
+        executor = ProcessPoolExecutor(
+            max_workers=min(jobs, total),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(os.getpid(), ca_cert_der, ca_key_der, key_type, key_size, validity, package),
+        )
+        try:
+            # One task per certificate: RSA key generation time varies a lot from key to key,
+            # so small tasks balance the workers; a task's IPC is tiny next to a keygen.
+            # (The first submit forks the workers.)
             futures = [executor.submit(_issue_in_worker, task) for task in enumerate(instances)]
-        for done, future in enumerate(as_completed(futures), start=1):
-            index, cert_der, key_der, packaged = future.result()
-            results[index] = IssuedCertificate(
-                instances[index],
-                x509.load_der_x509_certificate(cert_der),
-                # The worker just generated this key: re-validating it would cost ~1 ms each.
-                serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
-                packaged,
-                package if package is not None else None,
-            )
-            if progress:
-                progress(done, total)
-    except BrokenProcessPool:
-        raise RuntimeError("a certificate worker process died unexpectedly") from None
-    finally:
-        # On an interrupt the queued tasks are dropped; the few running ones (one key each)
-        # finish within a fraction of a second and the workers exit.
-        executor.shutdown(wait=True, cancel_futures=True)
+            for done, future in enumerate(_workers.completed(futures, points), start=1):
+                index, cert_der, key_der, packaged = future.result()
+                results[index] = IssuedCertificate(
+                    instances[index],
+                    x509.load_der_x509_certificate(cert_der),
+                    # The worker just generated this key: re-validating it would cost ~1 ms each.
+                    serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
+                    packaged,
+                    package if package is not None else None,
+                )
+                if progress:
+                    progress(done, total)
+        except BrokenProcessPool:
+            raise RuntimeError("a certificate worker process died unexpectedly") from None
+        finally:
+            # On an interrupt the queued tasks are dropped; the few running ones (one key each)
+            # finish within a fraction of a second and the workers exit.
+            executor.shutdown(wait=True, cancel_futures=True)
     return results  # type: ignore[return-value]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run every benchmark and put the figures into docs/performance.md, in one command.
 
-Runs bench_startup, bench_issue, bench_audit, bench_scale and bench_patterns one after
+Runs bench_startup, bench_issue, bench_audit, bench_scale, bench_patterns and bench_hostile one after
 the other (never in parallel: they measure the machine), prints their output as it comes,
 and replaces the block between ``<!-- figures:begin -->`` and ``<!-- figures:end -->`` in
 docs/performance.md with the machine description and each script's output, and the one
@@ -37,6 +37,7 @@ FULL = [
     ("audit", ["bench_audit.py", "--runs", "3"]),
     ("scale", ["bench_scale.py", "--runs", "2"]),
     ("patterns", ["bench_patterns.py"]),
+    ("hostile", ["bench_hostile.py", "--runs", "5"]),
 ]
 QUICK = [
     ("startup", ["bench_startup.py", "--runs", "3"]),
@@ -45,6 +46,7 @@ QUICK = [
     ("audit", ["bench_audit.py", "--runs", "1", "--count", "2000", "--openssl", "20"]),
     ("scale", ["bench_scale.py", "--runs", "1", "--sizes", "10", "100"]),
     ("patterns", ["bench_patterns.py", "--names", "2000", "--repeats", "2"]),
+    ("hostile", ["bench_hostile.py", "--runs", "1"]),
 ]
 
 

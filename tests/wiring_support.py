@@ -1,8 +1,7 @@
 """Shared by the cloud / wire tests: the shipped API definitions and small certificates.
 
-The Elastic Cloud and Elasticsearch API definitions are copied into tests/data/reference
-so that the tests run from a clean clone; test_cloud_trust.py checks that the copies are
-identical to ../shared/reference whenever that folder exists.
+The Elastic Cloud and Elasticsearch API definitions the tests validate against live in
+tests/data/reference (its README says where each comes from).
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from cryptography.x509.oid import NameOID
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE_COPY = TESTS / "data" / "reference"
-# The project layout: the repository sits beside shared/ (REFERENCE.md points there).
-SHARED_REFERENCE = TESTS.parents[1] / "shared" / "reference"
 
 
 @cache

@@ -35,13 +35,22 @@ def test_ca_pkcs12_is_a_ca_with_key_usage_and_alias_ca(cli, tmp_path, openssl, k
     assert "X509v3 Subject Key Identifier" in text and "Public-Key: (2048 bit)" in text
 
 
-def test_ca_pem_ec_with_encrypted_key_uses_certutils_pem_encryption(cli, tmp_path, openssl):
+def test_ca_pem_ec_with_encrypted_key_is_pkcs8_pbes2_with_a_high_count(cli, tmp_path, openssl):
+    """Elasticsearch never reads the CA key, so it is not written in the traditional
+    DEK-Info format (one MD5 of password and salt) but as PKCS#8 PBES2: OpenSSL shows the KDF."""
     out = tmp_path / "ca-out"
     result = cli("ca", "--pem", "--key-type", "ec", "--keysize", "384", "--dn", "CN=Ops CA, O=Example",
                  "--out", out, env={"CERTKIT_PASS": "pem-pass"})
     assert result.exit_code == 0, result.stderr
     key_text = (out / "ca" / "ca.key").read_text()
-    assert key_text.startswith("-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,")
+    assert key_text.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
+    structure = openssl_text(openssl, "asn1parse", "-in", out / "ca" / "ca.key")
+    for part in (":PBES2", ":PBKDF2", ":hmacWithSHA256", ":aes-256-cbc"):
+        assert part in structure, structure
+    assert ":0927C0" in structure, structure  # 600,000 iterations
+    issued = cli("cert", "--ca-cert", out / "ca" / "ca.crt", "--ca-key", out / "ca" / "ca.key", "--name", "n1",
+                 "--key-type", "ec", "--pem", "--out", tmp_path / "n1", env={"CERTKIT_CA_PASS": "pem-pass"})
+    assert issued.exit_code == 0, issued.stderr
     assert stat.S_IMODE((out / "ca" / "ca.key").stat().st_mode) == 0o600
     assert modulus_or_pubkey(openssl, key=out / "ca" / "ca.key", passin="pem-pass") == \
         modulus_or_pubkey(openssl, cert=out / "ca" / "ca.crt")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from certkit.issue.ca import CertificateAuthority, certificate_pem, private_key_pem
+from certkit.issue.ca import CertificateAuthority, ca_private_key_pem, certificate_pem, private_key_pem
 from certkit.issue.leaf import IssuedCertificate
 from certkit.io.outputs import OutputFile
 
@@ -142,9 +142,9 @@ def ca_keystore(ca: CertificateAuthority, password: str | None) -> bytes:
 
 
 def ca_pem_files(ca: CertificateAuthority, password: str | None) -> dict[str, OutputFile]:
-    """``ca/ca.crt`` and ``ca/ca.key`` (encrypted AES-128-CBC Proc-Type PEM when a password is given)."""
+    """``ca/ca.crt`` and ``ca/ca.key`` (PKCS#8 PBES2 when a password is given: ca_private_key_pem)."""
     return {
         CA_CERT_PATH: OutputFile(certificate_pem(*ca.chain)),
-        CA_KEY_PATH: OutputFile(private_key_pem(ca.private_key, password), secret=True),
+        CA_KEY_PATH: OutputFile(ca_private_key_pem(ca.private_key, password), secret=True),
     }
 

@@ -64,6 +64,7 @@ def build_app(argv: Sequence[str] | None = None):  # -> typer.Typer (typer impor
         no_args_is_help=True,
         add_completion=True,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
 

@@ -28,9 +28,10 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
+from multiprocessing.context import BaseContext
 from typing import Any
 
 #: The signals that interrupt a run (certkit's CLI turns SIGTERM into KeyboardInterrupt).
@@ -47,7 +48,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def pool_context(preload: Sequence[str] = ()):
+def pool_context(preload: Sequence[str] = ()) -> BaseContext:
     """fork when this process has a single thread, else forkserver (preloading ``preload``), else spawn."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
@@ -60,8 +61,8 @@ def pool_context(preload: Sequence[str] = ()):
     return multiprocessing.get_context("spawn")
 
 
-def uses_fork(context) -> bool:
-    return context.get_start_method() == "fork"
+def uses_fork(context: BaseContext) -> bool:
+    return bool(context.get_start_method() == "fork")
 
 
 class SafePoints:
@@ -104,7 +105,7 @@ def interrupts_at_safe_points() -> Iterator[SafePoints]:
     points.check()
 
 
-def completed(futures: Iterable[Future], points: SafePoints) -> Iterator[Future]:
+def completed(futures: Iterable[Future[Any]], points: SafePoints) -> Iterator[Future[Any]]:
     """``as_completed`` that raises a noted interrupt between short waits."""
     pending = set(futures)
     while pending:
@@ -113,7 +114,7 @@ def completed(futures: Iterable[Future], points: SafePoints) -> Iterator[Future]
         yield from done
 
 
-def result_of(future: Future, points: SafePoints) -> Any:
+def result_of(future: Future[Any], points: SafePoints) -> Any:
     """``future.result()`` that raises a noted interrupt between short waits."""
     while True:
         try:
@@ -139,7 +140,7 @@ def prepare_worker(parent_pid: int, poll_seconds: float = 0.25) -> None:
     threading.Thread(target=watch, name="certkit-orphan-watch", daemon=True).start()
 
 
-def _parent_watch(parent_pid: int, poll_seconds: float):
+def _parent_watch(parent_pid: int, poll_seconds: float) -> Callable[[], None]:
     """A function that returns (by exiting this process) once ``parent_pid`` has ended."""
     pidfd_open = getattr(os, "pidfd_open", None)
     if pidfd_open is not None:

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "restrictions",
     "cloud",
     "wire",
+    "man",
 )
 
 
@@ -42,6 +43,7 @@ COMMAND_MODULE_OF = {
     "restrictions": "restrictions",
     "cloud": "cloud",
     "wire": "wire",
+    "man": "man",
 }
 
 

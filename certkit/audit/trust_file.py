@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from certkit.errors import InputError, UsageError
+from certkit.errors import InputError, UsageError, param
 from certkit.patterns.language import PatternError, PatternSet, escape_wildcard
 from certkit.io.sources import CertificateItem
 from certkit.jdk.names import (
@@ -222,7 +222,7 @@ def parse_restrictions(data: bytes, source: str) -> TrustRestrictions:
     try:
         compiled = PatternSet(patterns)
     except PatternError as exc:
-        raise InputError(f"{source}: {exc.message}", hint=exc.hint) from None
+        raise exc.within(source) from None
     ignored = tuple(key for key in settings if key != SUBJECT_NAME_KEY)
     return TrustRestrictions(source, tuple(patterns), compiled, ignored, has_subject_name)
 
@@ -319,7 +319,8 @@ def scope_pattern(scope_id: str) -> GeneratedPattern:
 def parse_cluster_spec(spec: str) -> tuple[str, str]:
     cluster_id, at, scope_id = spec.partition("@")
     if not at or not cluster_id or not scope_id:
-        raise UsageError(f"--cluster {spec}: expected CLUSTER_ID@SCOPE_ID", hint="e.g. --cluster aaaabbbbaaaabbbb@1053523734")
+        raise UsageError(f"{param('cluster')} {spec}: expected CLUSTER_ID@SCOPE_ID",
+                         hint=f"e.g. {param('cluster')} aaaabbbbaaaabbbb@1053523734")
     return cluster_id.strip(), scope_id.strip()
 
 
@@ -330,7 +331,7 @@ def instance_patterns(instances_path: str | os.PathLike[str], fields: Sequence[s
     Each name a node's certificate will carry in the chosen fields (``cn`` values for the
     otherName field, ``dns`` values for the DNS field) becomes one escaped literal: the
     pattern matches that exact name and nothing else. A pattern per cluster would also
-    admit nodes added later, which is what ``--cluster`` is for.
+    admit nodes added later, which is what :func:`cluster_pattern` is for.
     """
     from certkit.plan.instances import load_instances
 

@@ -57,7 +57,7 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
 
     from certkit.errors import PasswordError
     from certkit.keystores.reader import load_pkcs12
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
 
     password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
     try:
@@ -197,7 +197,7 @@ def _pem_to_p12(
     from certkit.errors import UsageError
     from certkit.io.outputs import ensure_absent, write_file
     from certkit.keystores.writer import serialize_keystore
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
 
     if out == "-":
         raise UsageError("a PKCS#12 keystore is binary and holds a private key: give --out FILE.p12")

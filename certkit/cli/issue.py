@@ -85,7 +85,7 @@ def _check_keystore_password(password: str) -> None:
 def _output_password(pem: bool, literal: str | None, file: Path | None) -> str | None:
     """The password protecting the written keys: a keystore always has one ("" if none is
     given and nobody can be asked); PEM keys are encrypted only when one is given."""
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
 
     if pem:
         password = resolve_secret(PASS, literal=literal, file=file, prompt=False, warn=warn)
@@ -193,7 +193,7 @@ def _load_authority(
 ) -> CertificateAuthority | None:
     from certkit.issue.ca import load_ca_pem, load_ca_pkcs12
     from certkit.errors import UsageError
-    from certkit.io.secrets import CA_PASS, resolve_secret
+    from certkit.cli._secrets import CA_PASS, resolve_secret
 
     chosen = sum([ca_p12 is not None, ca_cert is not None or ca_key is not None, self_signed])
     if chosen != 1:

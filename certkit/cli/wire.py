@@ -179,7 +179,7 @@ def remote(
 
 def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[Path],
            api_key_file: Optional[Path], timeout: float) -> None:
-    from certkit.io import secrets
+    from certkit.cli import _secrets as secrets
     from certkit.wire import http as wiring_http
     from certkit.errors import UsageError
 
@@ -245,12 +245,12 @@ def api_key(
 
 
 def _check_identity_against(check, certificate_path: Path) -> None:
-    from certkit.wire import cloud
+    from certkit.io.certificates import load_certificates, read_certificate_file
     from certkit.wire import settings as wiring
     from certkit.cli._common import warn
     from certkit.jdk.x500 import subject_rfc2253
 
-    certificates = cloud.parse_certificates(cloud.read_certificate_file(certificate_path), str(certificate_path))
+    certificates = load_certificates(read_certificate_file(certificate_path), str(certificate_path))
     if len(certificates) > 1:
         info(f"{certificate_path} holds {len(certificates)} certificates; checking the first (the leaf)")
     subject = subject_rfc2253(certificates[0])

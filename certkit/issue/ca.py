@@ -1,8 +1,8 @@
 """The certificate authority: create one, load the user's, and check it is fit to sign.
 
 Users bring the CA they already have, as elasticsearch-certutil takes it: a PKCS#12 file
-holding exactly one key entry (``--ca``), or a PEM certificate plus a PEM key that may be
-encrypted (``--ca-cert`` / ``--ca-key``). Before any key is generated the CA is checked as
+holding exactly one key entry (:func:`load_ca_pkcs12`), or a PEM certificate plus a PEM
+key that may be encrypted (:func:`load_ca_pem`). Before any key is generated the CA is checked as
 a verifier would see the certificates it signs: it must be a CA, its key must match its
 certificate, and it must not have expired; softer problems are warnings.
 """
@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtensionOID
 
-from certkit.errors import CAError, InputError, PasswordError
+from certkit.errors import CAError, InputError, PasswordError, param
+from certkit.io.certificates import load_certificates, order_chain
 from certkit.model import Finding
 from certkit.plan.naming import parse_dn
 
@@ -37,7 +38,7 @@ CURVES: dict[str, type[ec.EllipticCurve]] = {
 CURVE_BY_SIZE = {256: "P-256", 384: "P-384", 521: "P-521"}
 MIN_RSA_BITS, MAX_RSA_BITS = 2048, 16384
 
-# A CA made a few minutes before its certificates with the same --days ends a few minutes
+# A CA made a few minutes before its certificates with the same days of validity ends a few minutes
 # before them; that is not worth a warning, a CA ending months early is.
 EXPIRY_SLACK = _dt.timedelta(days=1)
 
@@ -148,9 +149,9 @@ def _utcnow() -> _dt.datetime:
 
 def check_days(days: int) -> int:
     if not isinstance(days, int) or days < 1:
-        raise InputError(f"--days must be a positive number of days, not {days!r}")
+        raise InputError(f"{param('days')} must be a positive number of days, not {days!r}")
     if days > 36500:
-        raise InputError(f"--days {days} is more than 100 years")
+        raise InputError(f"{param('days')} {days} is more than 100 years")
     return days
 
 
@@ -212,21 +213,12 @@ def _read(path: str | os.PathLike[str], what: str) -> bytes:
     return read_bounded(path, what)
 
 
+_CA_PASSWORD_HINT = f"use {param('ca_pass_file')} FILE or set CERTKIT_CA_PASS"
+_HALVES_HINT = f"{param('ca_cert')} and {param('ca_key')} must be the two halves of the same CA"
+
+
 def _resolve_password(password: PasswordSource) -> str | None:
     return password() if callable(password) else password
-
-
-def _order_chain(ca_cert: x509.Certificate, others: list[x509.Certificate]) -> list[x509.Certificate]:
-    """``ca_cert`` followed by its issuers found among ``others``, nearest first."""
-    chain = [ca_cert]
-    remaining = [c for c in others if c != ca_cert]
-    while remaining and not _is_self_issued(chain[-1]):
-        issuer = next((c for c in remaining if c.subject == chain[-1].issuer), None)
-        if issuer is None:
-            break
-        chain.append(issuer)
-        remaining.remove(issuer)
-    return chain
 
 
 def _pick_ca_certificate(key: PrivateKey, certificates: list[x509.Certificate], source: str) -> x509.Certificate:
@@ -236,7 +228,7 @@ def _pick_ca_certificate(key: PrivateKey, certificates: list[x509.Certificate], 
             return certificate
     raise CAError(
         f"the CA key does not match the CA certificate in {source}",
-        hint="--ca-cert and --ca-key must be the two halves of the same CA",
+        hint=_HALVES_HINT,
     )
 
 
@@ -259,7 +251,7 @@ def load_ca_pkcs12(path: str | os.PathLike[str], password: PasswordSource) -> Ce
         asked = password()  # only now: a keystore without a password never prompts
         if asked is None:
             raise PasswordError(f"{source} is protected by a password and none was given",
-                                hint="use --ca-pass-file FILE or set CERTKIT_CA_PASS") from None
+                                hint=_CA_PASSWORD_HINT) from None
         loaded = load_pkcs12(data, asked, source=source)
     if loaded.key is None:
         raise CAError(f"{source} holds no private key: it cannot sign",
@@ -271,7 +263,7 @@ def load_ca_pkcs12(path: str | os.PathLike[str], password: PasswordSource) -> Ce
     if not certificates:
         raise CAError(f"{source} holds a key but no certificate for it")
     ca_cert = _pick_ca_certificate(key, certificates, source)
-    return CertificateAuthority(ca_cert, key, _order_chain(ca_cert, certificates), source=source)
+    return CertificateAuthority(ca_cert, key, order_chain(ca_cert, certificates), source=source)
 
 
 _PEM_KEY_BLOCK = re.compile(rb"-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----.*?-----END \1-----", re.S)
@@ -293,7 +285,7 @@ def load_private_key(data: bytes, password: PasswordSource, source: str) -> Priv
         given = _resolve_password(password)
         if given is None:
             raise PasswordError(f"the CA key {source} is encrypted and no password was given",
-                                hint="use --ca-pass-file FILE or set CERTKIT_CA_PASS")
+                                hint=_CA_PASSWORD_HINT)
         secret = given.encode("utf-8")
     try:
         key = loader(blob, secret)
@@ -311,28 +303,6 @@ def load_private_key(data: bytes, password: PasswordSource, source: str) -> Priv
     return _check_supported_key(key, source)
 
 
-def load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    """Every certificate of a PEM file (in order), or the one of a DER file, each checked
-    to decode entirely (names, key, extensions)."""
-    from certkit.io.inputs import require_decodable
-
-    return [require_decodable(certificate, source) for certificate in _load_certificates(data, source)]
-
-
-def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    if b"-----BEGIN CERTIFICATE-----" in data:
-        try:
-            return x509.load_pem_x509_certificates(data)
-        except (ValueError, x509.InvalidVersion) as exc:
-            raise InputError(f"{source} holds a malformed PEM certificate ({exc})") from None
-    if data.lstrip().startswith(b"-----BEGIN"):
-        raise InputError(f"{source} holds no certificate (no 'BEGIN CERTIFICATE' block)")
-    try:
-        return [x509.load_der_x509_certificate(data)]
-    except (ValueError, x509.InvalidVersion):
-        raise InputError(f"{source} is neither a PEM nor a DER certificate") from None
-
-
 def load_ca_pem(
     cert_path: str | os.PathLike[str], key_path: str | os.PathLike[str], password: PasswordSource = None
 ) -> CertificateAuthority:
@@ -348,9 +318,9 @@ def load_ca_pem(
     if ca_cert is None:
         raise CAError(
             f"the CA key {key_path} does not match the CA certificate {cert_path}",
-            hint="--ca-cert and --ca-key must be the two halves of the same CA",
+            hint=_HALVES_HINT,
         )
-    return CertificateAuthority(ca_cert, key, _order_chain(ca_cert, certificates), source=str(cert_path))
+    return CertificateAuthority(ca_cert, key, order_chain(ca_cert, certificates), source=str(cert_path))
 
 
 # ---------------------------------------------------------------------------------------
@@ -401,7 +371,7 @@ def check_fit_to_sign(
 
     Errors: not a CA (no basicConstraints CA:TRUE), keyUsage without keyCertSign, key
     does not match the certificate, expired, too weak (:func:`weaknesses`; only a warning
-    with ``allow_weak``, the CLI's --allow-weak-ca). Warnings: no keyUsage at all, not yet
+    with ``allow_weak``). Warnings: no keyUsage at all, not yet
     valid, expires before ``not_after`` (the end of the certificates about to be issued).
     """
     certificate, name = ca.certificate, describe(ca.certificate)
@@ -438,9 +408,9 @@ def check_fit_to_sign(
     if weak and not allow_weak:
         raise CAError(f"the CA {name} is too weak to sign with: {'; '.join(weak)}",
                       hint="use a CA with an RSA key of 2048 bits or more (or P-256 or larger) signed with "
-                           "SHA-256; --allow-weak-ca signs anyway")
+                           f"SHA-256; {param('allow_weak')} signs anyway")
     for reason in weak:
-        findings.append(Finding(f"the CA {name} is weak: {reason}; signing anyway (--allow-weak-ca)"))
+        findings.append(Finding(f"the CA {name} is weak: {reason}; signing anyway ({param('allow_weak')})"))
     return findings
 
 

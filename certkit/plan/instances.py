@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from certkit.errors import InputError
+from certkit.errors import InputError, param
 from certkit.model import Finding, Instance
 from certkit.plan.naming import check_name_component, format_node_name, parse_node_name, subject_for
 from certkit.io.yamlio import load_yaml
@@ -172,7 +172,7 @@ def make_instance(
     try:
         subject_for(name)
     except InputError as exc:
-        raise InputError(f"{where}: {exc.message}", exc.hint) from None
+        raise exc.within(where) from None
     resolved_filename = name if filename is None else filename
     if not isinstance(resolved_filename, str):
         raise InputError(f"{where}: 'filename' must be a string, not {_yaml_type(resolved_filename)}")
@@ -437,24 +437,24 @@ def generate_instances(
     check_name_component(scope_id, "the scope id")
     rows = [InventoryRow(node) if isinstance(node, str) else node for node in nodes]
     if not rows:
-        raise InputError("no nodes given", hint="use --node NAME (repeatable), --nodes N or --from-csv FILE")
+        raise InputError("no nodes given", hint=f"use {param('nodes')}")
     if dns_domain is not None:
         domain = dns_domain.strip().strip(".")
         reason = dns_name_problem(domain)
         if reason or domain.startswith("*"):
-            raise InputError(f"--dns-domain {dns_domain!r} is not a valid DNS domain: {reason or 'no wildcards'}")
+            raise InputError(f"{param('dns_domain')} {dns_domain!r} is not a valid DNS domain: {reason or 'no wildcards'}")
     extra_ips = dict(extra_ips or {})
     known = {row.name for row in rows}
     for node in extra_ips:
         if node not in known:
-            raise InputError(f"--ip names the node {node!r}, which is not in the list of nodes")
+            raise InputError(f"{param('extra_ips')} names the node {node!r}, which is not in the list of nodes")
     instances = []
     for index, row in enumerate(rows):
         where = f"node {index + 1} ({row.name})"
         try:
             cn = format_node_name(row.name, cluster_id, scope_id)
         except InputError as exc:
-            raise InputError(f"{where}: {exc.message}", exc.hint) from None
+            raise exc.within(where) from None
         dns = list(row.dns)
         if dns_domain is not None and f"{row.name}.{domain}" not in dns:
             dns.append(f"{row.name}.{domain}")

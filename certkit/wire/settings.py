@@ -13,7 +13,7 @@
 * :func:`render_request`: any of those bodies as JSON, in Kibana Dev Tools (console) form
   or as a curl command that takes the API key from the environment.
 
-Sending a body to a cluster (``--apply``) lives in :mod:`certkit.wire.http`.
+Sending a body to a cluster lives in :mod:`certkit.wire.http`.
 Everything is validated here; nothing in this module reads a secret.
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from certkit.errors import InputError, UsageError
+from certkit.errors import InputError, UsageError, param
 from certkit.model import Report
 
 # --------------------------------------------------------------------------- elasticsearch.yml
@@ -99,7 +99,7 @@ def config_path(path: str, what: str, config_dir: Path | None, report: Report) -
     resolved = given if given.is_absolute() else config_dir / given
     if not resolved.is_file():
         raise InputError(f"{what} {path} is not a file in {config_dir}",
-                         hint="paths are relative to the Elasticsearch config folder (--config-dir)")
+                         hint=f"paths are relative to the Elasticsearch config folder ({param('config_dir')})")
     try:
         relative = resolved.resolve().relative_to(config_dir.resolve())
     except ValueError:
@@ -113,13 +113,13 @@ def _check_pem_certificates(path: str, config_dir: Path | None, what: str) -> No
     """With a config folder at hand, a CA file must hold certificates Elasticsearch can read."""
     if config_dir is None:
         return
-    from certkit.wire.cloud import parse_certificates, read_certificate_file
+    from certkit.io.certificates import load_certificates, read_certificate_file
 
     file_path = Path(path) if Path(path).is_absolute() else config_dir / path
     data = read_certificate_file(file_path)
     if b"-----BEGIN CERTIFICATE-----" not in data:
         raise InputError(f"{what} {file_path} is not a PEM certificate file (Elasticsearch wants PEM here)")
-    parse_certificates(data, str(file_path))
+    load_certificates(data, str(file_path))
 
 
 def _check_restrictions_file(path: str, config_dir: Path | None) -> None:
@@ -154,8 +154,9 @@ def certificate_model_settings(
     """Transport TLS trust for the certificate model: CA list, restrictions, fields, mode."""
     report = report if report is not None else Report()
     if not cas:
-        raise UsageError("name the CA certificates to trust (--ca, relative to the config folder)",
-                         hint="your own CA and the remote cluster's CA, e.g. --ca certs/ca.crt --ca certs/cloud-ca.crt")
+        raise UsageError(f"name the CA certificates to trust ({param('cas')}, relative to the config folder)",
+                         hint=f"your own CA and the remote cluster's CA, e.g. {param('cas')} certs/ca.crt "
+                              f"{param('cas')} certs/cloud-ca.crt")
     paths = list(dict.fromkeys(config_path(ca, "the CA certificate", config_dir, report) for ca in cas))
     for path in paths:
         _check_pem_certificates(path, config_dir, "the CA certificate")
@@ -167,12 +168,12 @@ def certificate_model_settings(
         settings.append(Setting(f"{TRANSPORT_SSL}.trust_restrictions.path", restrictions_path,
                                 "only certificates whose names match a pattern of this file are accepted"))
     else:
-        report.warn("no --restrictions: a shared CA (every Elastic Cloud region has one) would let every "
+        report.warn(f"no {param('restrictions')}: a shared CA (every Elastic Cloud region has one) would let every "
                     "cluster it signed connect; add a trust_restrictions file")
     fields = normalise_x509_fields(x509_fields) if x509_fields else DEFAULT_X509_FIELDS
     if fields != DEFAULT_X509_FIELDS:
         if restrictions is None:
-            raise UsageError("--fields only matters with --restrictions")
+            raise UsageError(f"{param('x509_fields')} only matters with {param('restrictions')}")
         settings.append(Setting(f"{TRANSPORT_SSL}.trust_restrictions.x509_fields", list(fields),
                                 "needs Elasticsearch 8.6 / 8.5.3 / 7.17.8 or later"))
     if verification_mode is not None:
@@ -212,9 +213,10 @@ def api_key_model_settings(
     server = server_certificate is not None or server_key is not None or server_keystore is not None
     if server:
         if server_keystore is not None and (server_certificate or server_key):
-            raise UsageError("give the server identity as --server-keystore or as --server-cert + --server-key, not both")
+            raise UsageError(f"give the server identity as {param('server_keystore')} or as "
+                             f"{param('server_certificate')} + {param('server_key')}, not both")
         if server_keystore is None and (server_certificate is None or server_key is None):
-            raise UsageError("--server-cert and --server-key go together")
+            raise UsageError(f"{param('server_certificate')} and {param('server_key')} go together")
         if not 1 <= port <= 65535:
             raise UsageError(f"port {port} is not between 1 and 65535")
         settings += [
@@ -235,7 +237,8 @@ def api_key_model_settings(
             settings.append(Setting(f"{prefix}.key", config_path(server_key or "", "the server key", config_dir, report),
                                     f"an encrypted key: bin/elasticsearch-keystore add {prefix}.secure_key_passphrase"))
     elif port != DEFAULT_REMOTE_CLUSTER_PORT:
-        raise UsageError("--port is the remote cluster server's port: give --server-cert/--server-key or --server-keystore")
+        raise UsageError(f"{param('port')} is the remote cluster server's port: give "
+                         f"{param('server_certificate')}/{param('server_key')} or {param('server_keystore')}")
     if client_cas:
         paths = list(dict.fromkeys(config_path(ca, "the remote CA certificate", config_dir, report) for ca in client_cas))
         for path in paths:
@@ -247,9 +250,9 @@ def api_key_model_settings(
         ]
     if signing_certificate is not None or signing_key is not None:
         if signing_certificate is None or signing_key is None:
-            raise UsageError("--signing-cert and --signing-key go together")
+            raise UsageError(f"{param('signing_certificate')} and {param('signing_key')} go together")
         if signing_alias is None:
-            raise UsageError("request signing is set per remote cluster: add --alias ALIAS")
+            raise UsageError(f"request signing is set per remote cluster: add {param('signing_alias')} ALIAS")
         check_alias(signing_alias, report)
         prefix = f"cluster.remote.{signing_alias}.signing"
         certificate = config_path(signing_certificate, "the signing certificate", config_dir, report)
@@ -261,7 +264,8 @@ def api_key_model_settings(
                     f"an encrypted key: bin/elasticsearch-keystore add {prefix}.key.secure_passphrase"),
         ]
     elif signing_alias is not None:
-        raise UsageError("--alias names the remote cluster the signing settings are for: add --signing-cert and --signing-key")
+        raise UsageError(f"{param('signing_alias')} names the remote cluster the signing settings are for: "
+                         f"add {param('signing_certificate')} and {param('signing_key')}")
     if signing_cas:
         paths = list(dict.fromkeys(config_path(ca, "the signing CA", config_dir, report) for ca in signing_cas))
         for path in paths:
@@ -270,8 +274,9 @@ def api_key_model_settings(
                                 "verify the signatures of calling clusters (Elasticsearch 9.3+)"))
     if not settings:
         raise UsageError(
-            "nothing to configure: give the server side (--server-cert + --server-key or --server-keystore), "
-            "the client side (--ca REMOTE_CA), or request signing (--signing-cert, --signing-key, --signing-ca)"
+            f"nothing to configure: give the server side ({param('server_certificate')} + {param('server_key')} "
+            f"or {param('server_keystore')}), the client side ({param('client_cas')} REMOTE_CA), or request signing "
+            f"({param('signing_certificate')}, {param('signing_key')}, {param('signing_cas')})"
         )
     return settings
 
@@ -309,7 +314,7 @@ _ALIAS = re.compile(r"[A-Za-z0-9_-]+")
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 MODES = ("proxy", "sniff")
 # Every per-alias setting of cluster.remote.<alias>.* (Elasticsearch's remote cluster
-# settings reference); --remove sets each to null so that nothing of the alias survives.
+# settings reference); removing an alias sets each to null so that nothing of the alias survives.
 REMOTE_CLUSTER_SETTINGS = (
     "mode",
     "seeds",
@@ -442,36 +447,37 @@ def remote_cluster_body(
     if mode not in MODES:
         raise UsageError(f"mode {mode!r}: choose proxy or sniff")
     if not addresses:
-        raise UsageError("give the remote address (--address HOST:PORT)")
+        raise UsageError(f"give the remote address ({param('addresses')} HOST:PORT)")
     parsed = [parse_address(a) for a in addresses]
     unique = list(dict.fromkeys(str(a) for a in parsed))
     remote: dict[str, Any] = {"mode": mode}
     if mode == "proxy":
         if len(unique) > 1:
-            raise UsageError("proxy mode takes one --address (the proxy or load balancer); use --mode sniff for seeds")
+            raise UsageError(f"proxy mode takes one {param('addresses')} (the proxy or load balancer); "
+                             f"use {param('mode')} sniff for seeds")
         if node_connections is not None:
-            raise UsageError("--node-connections is a sniff-mode setting; proxy mode has --socket-connections")
+            raise UsageError(f"{param('node_connections')} is a sniff-mode setting; proxy mode has {param('socket_connections')}")
         remote["proxy_address"] = unique[0]
         if server_name is not None:
             remote["server_name"] = check_server_name(server_name)
         if socket_connections is not None:
-            remote["proxy_socket_connections"] = _positive(socket_connections, "--socket-connections")
+            remote["proxy_socket_connections"] = _positive(socket_connections, "socket_connections")
     else:
         if server_name is not None:
-            raise UsageError("--server-name is a proxy-mode setting (SNI towards the proxy)")
+            raise UsageError(f"{param('server_name')} is a proxy-mode setting (SNI towards the proxy)")
         if socket_connections is not None:
-            raise UsageError("--socket-connections is a proxy-mode setting; sniff mode has --node-connections")
+            raise UsageError(f"{param('socket_connections')} is a proxy-mode setting; sniff mode has {param('node_connections')}")
         remote["seeds"] = unique
         if node_connections is not None:
-            remote["node_connections"] = _positive(node_connections, "--node-connections")
+            remote["node_connections"] = _positive(node_connections, "node_connections")
     if skip_unavailable is not None:
         remote["skip_unavailable"] = skip_unavailable
     return {"persistent": {"cluster": {"remote": {alias: remote}}}}
 
 
-def _positive(value: int, flag: str) -> int:
+def _positive(value: int, parameter: str) -> int:
     if value < 1:
-        raise UsageError(f"{flag} must be at least 1")
+        raise UsageError(f"{param(parameter)} must be at least 1")
     return value
 
 
@@ -592,7 +598,8 @@ def identity_matches(check: IdentityCheck, subject_dn: str) -> bool | None:
     return check.compiled.fullmatch(subject_dn) is not None
 
 
-def _index_names(values: Sequence[str], flag: str) -> list[str]:
+def _index_names(values: Sequence[str], parameter: str) -> list[str]:
+    flag = param(parameter)
     names: list[str] = []
     for value in values:
         # Index names cannot contain commas, so "logs-*,metrics-*" is two names.
@@ -609,16 +616,16 @@ def _index_names(values: Sequence[str], flag: str) -> list[str]:
 
 
 def parse_metadata(text: str) -> dict[str, Any]:
-    """``--metadata`` JSON: an object whose top-level keys do not start with ``_`` (reserved)."""
+    """The metadata JSON: an object whose top-level keys do not start with ``_`` (reserved)."""
     try:
         metadata = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--metadata is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        raise InputError(f"{param('metadata')} is not valid JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(metadata, dict):
-        raise InputError("--metadata must be a JSON object, e.g. '{\"team\": \"search\"}'")
+        raise InputError(f"{param('metadata')} must be a JSON object, e.g. '{{\"team\": \"search\"}}'")
     reserved = [key for key in metadata if key.startswith("_")]
     if reserved:
-        raise InputError(f"--metadata key {reserved[0]!r}: keys starting with '_' are reserved for Elasticsearch")
+        raise InputError(f"{param('metadata')} key {reserved[0]!r}: keys starting with '_' are reserved for Elasticsearch")
     return metadata
 
 
@@ -633,11 +640,11 @@ def cross_cluster_api_key_body(
 ) -> dict[str, Any]:
     """The ``POST /_security/cross_cluster/api_key`` body (REFERENCE.md 8)."""
     if not name or name != name.strip():
-        raise UsageError("the API key needs a name (--name) without leading or trailing spaces")
-    search_names = _index_names(search, "--search")
-    replication_names = _index_names(replication, "--replication")
+        raise UsageError(f"the API key needs a name ({param('name')}) without leading or trailing spaces")
+    search_names = _index_names(search, "search")
+    replication_names = _index_names(replication, "replication")
     if not search_names and not replication_names:
-        raise UsageError("grant some access: --search INDEX and/or --replication INDEX")
+        raise UsageError(f"grant some access: {param('search')} INDEX and/or {param('replication')} INDEX")
     access: dict[str, Any] = {}
     if search_names:
         access["search"] = [{"names": search_names}]
@@ -684,7 +691,7 @@ def keystore_instructions(alias: str, report: Report | None = None) -> KeystoreI
 
 
 class IdentityMismatch(InputError):
-    """``--check-cert``: the certificate's subject DN does not match the identity (exit 1)."""
+    """The certificate's subject DN does not match the identity (exit 1)."""
 
     exit_code = 1
 
@@ -709,7 +716,7 @@ def render_request(method: str, path: str, body: dict[str, Any] | None, fmt: str
         raise UsageError(f"format {fmt!r}: choose json, console or curl")
     if fmt == "json":
         if body is None:
-            raise UsageError("this request has no body; use --format console or curl")
+            raise UsageError(f"this request has no body; use {param('fmt')} console or curl")
         return dumps(body)
     if fmt == "console":
         return f"{method} {path}\n" + (dumps(body) if body is not None else "")

@@ -239,8 +239,9 @@ def test_zip_source_reader(data):
 @FUZZ
 @given(CERTIFICATE_BYTES, KEY_BYTES)
 def test_ca_readers(certificate_data, key_data):
-    from certkit.issue.ca import load_certificates, load_private_key
-    from certkit.wire.cloud import parse_certificates
+    from certkit.io.certificates import load_certificates
+    from certkit.issue.ca import load_private_key
+    from certkit.io.certificates import load_certificates as parse_certificates
 
     only_certkit_errors(load_certificates, certificate_data, "ca.crt")
     only_certkit_errors(parse_certificates, certificate_data, "ca.crt")

@@ -19,6 +19,7 @@ from typing import Union
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtensionOID
 
 from certkit.errors import CAError, InputError, PasswordError, param
@@ -269,8 +270,14 @@ def load_ca_pkcs12(path: str | os.PathLike[str], password: PasswordSource) -> Ce
 _PEM_KEY_BLOCK = re.compile(rb"-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----.*?-----END \1-----", re.S)
 
 
-def load_private_key(data: bytes, password: PasswordSource, source: str) -> PrivateKey:
-    """A PEM (PKCS#8, encrypted PKCS#8, traditional with Proc-Type encryption) or DER key."""
+def load_private_key(data: bytes, password: PasswordSource, source: str, what: str = "the key",
+                     password_hint: str | None = None) -> PrivateKeyTypes:
+    """A PEM (PKCS#8, encrypted PKCS#8, traditional with Proc-Type encryption) or DER key.
+
+    ``what`` names the key in errors; an encrypted key without a password is a
+    :class:`PasswordError` (with ``password_hint``). The key type is not checked here (a CA must be RSA or EC:
+    :func:`load_ca_pem` checks that).
+    """
     match = _PEM_KEY_BLOCK.search(data)
     if match:
         blob = match.group(0)
@@ -284,8 +291,8 @@ def load_private_key(data: bytes, password: PasswordSource, source: str) -> Priv
     if encrypted:
         given = _resolve_password(password)
         if given is None:
-            raise PasswordError(f"the CA key {source} is encrypted and no password was given",
-                                hint=_CA_PASSWORD_HINT)
+            raise PasswordError(f"{what} {source} is encrypted and no password was given",
+                                hint=password_hint)
         secret = given.encode("utf-8")
     try:
         key = loader(blob, secret)
@@ -293,14 +300,14 @@ def load_private_key(data: bytes, password: PasswordSource, source: str) -> Priv
         if secret is not None:
             key = loader(blob, None)
         else:
-            raise PasswordError(f"the CA key {source} is encrypted and no password was given") from None
+            raise PasswordError(f"{what} {source} is encrypted and no password was given") from None
     except ValueError as exc:
         if encrypted:
-            raise PasswordError(f"wrong password for the CA key {source}") from None
+            raise PasswordError(f"wrong password for {what} {source}") from None
         raise InputError(f"{source} is not a private key this tool can read ({exc})") from None
     except Exception as exc:  # cryptography's UnsupportedAlgorithm for odd ciphers
-        raise InputError(f"cannot read the CA key {source}: {exc}") from None
-    return _check_supported_key(key, source)
+        raise InputError(f"cannot read {what} {source}: {exc}") from None
+    return key
 
 
 def load_ca_pem(
@@ -312,7 +319,8 @@ def load_ca_pem(
     key is the CA. An encrypted key needs ``password`` (asked for only then).
     """
     certificates = load_certificates(_read(cert_path, "the CA certificate"), str(cert_path))
-    key = load_private_key(_read(key_path, "the CA key"), password, str(key_path))
+    key = _check_supported_key(load_private_key(_read(key_path, "the CA key"), password, str(key_path),
+                                                what="the CA key", password_hint=_CA_PASSWORD_HINT), str(key_path))
     wanted = public_key_der(key.public_key())
     ca_cert = next((c for c in certificates if public_key_der(c.public_key()) == wanted), None)
     if ca_cert is None:

@@ -185,7 +185,7 @@ class _UnitResult:
     found: bool = False
     anomaly: bool = False
     need_password: bool = False
-    error: tuple[type, str, str | None] | None = None
+    error: CertkitError | None = None  # pickles with its class and state (CertkitError.__reduce__)
 
 
 class _NeedPassword(Exception):
@@ -340,7 +340,7 @@ class _Judge:
             return _UnitResult(anomaly=True)
         except CertkitError as exc:
             flush_out()
-            result.error = (type(exc), exc.message, exc.hint)
+            result.error = exc
             return result
         flush_out()
         pending = tracker.pending
@@ -685,10 +685,7 @@ class Audit:
         self.skipped += result.skipped
         self.certificates += result.admitted + result.rejected + len(result.skipped)
         if result.error is not None:
-            kind, message, hint = result.error
-            error = kind.__new__(kind)
-            CertkitError.__init__(error, message, hint)
-            raise error
+            raise result.error
         if result.tail is not None:
             leaf, chain = result.tail
             item = leaf.item()

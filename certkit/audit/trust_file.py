@@ -295,9 +295,9 @@ def _regex_literal(text: str) -> str:
 
 def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
     """Every node (one label) of one Elastic Cloud cluster."""
-    from certkit.plan.naming import check_name_component
+    from certkit.plan.naming import check_cluster_id, check_name_component
 
-    check_name_component(cluster_id, "the cluster id")
+    check_cluster_id(cluster_id)
     check_name_component(scope_id, "the scope id")
     return GeneratedPattern(
         f"/[^.]+\\.node\\.{_regex_literal(cluster_id)}\\.cluster\\.{_regex_literal(scope_id)}\\.account/",

@@ -30,7 +30,14 @@ from typing import Any
 
 from certkit.errors import InputError, param
 from certkit.model import Finding, Instance
-from certkit.plan.naming import check_name_component, format_node_name, parse_node_name, subject_for
+from certkit.plan.naming import (
+    check_cluster_id,
+    check_name_component,
+    cloud_scope_id_problem,
+    format_node_name,
+    parse_node_name,
+    subject_for,
+)
 from certkit.io.yamlio import load_yaml
 
 # certutil's CertificateTool.isValidFilename, verbatim character class and length.
@@ -276,6 +283,7 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
     """Warnings about valid instances that will probably not work as intended."""
     findings: list[Finding] = []
     cn_owner: dict[str, str] = {}
+    scopes_warned: set[str] = set()
     for index, instance in enumerate(instances):
         where = _entry_label(index, instance.name)
         if not instance.cn:
@@ -283,10 +291,20 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
                 "no cn: the certificate has no otherName commonName, the only field a node with "
                 "default trust restrictions reads, so such a node will reject it", where))
         for value in instance.cn:
-            if parse_node_name(value) is None:
+            node_name = parse_node_name(value)
+            if node_name is None:
                 findings.append(Finding(
                     f"cn {value!r} does not follow the Elastic Cloud convention {CLOUD_CONVENTION}; "
                     "Cloud-style trust patterns will not match it", where))
+            elif node_name.scope_id not in scopes_warned:
+                scope_problem = cloud_scope_id_problem(node_name.scope_id)
+                if scope_problem is not None:
+                    # Once per scope: a 100-node plan with one bad scope is one mistake.
+                    scopes_warned.add(node_name.scope_id)
+                    findings.append(Finding(
+                        f"the scope id {node_name.scope_id!r} {scope_problem}: Elastic Cloud trusts clusters "
+                        "by scope only for a scope id of lower-case letters and digits (at most 32), so a "
+                        "Cloud deployment can trust these nodes only by listing each node name", where))
             if any(c in value for c in "*?\\/"):
                 findings.append(Finding(
                     f"cn {value!r} contains a pattern character (* ? \\ /); in a certificate it is "
@@ -433,7 +451,7 @@ def generate_instances(
     names and addresses of its inventory row, ``<node>.<dns_domain>`` when a domain is
     given, and the addresses ``extra_ips[node]``.
     """
-    check_name_component(cluster_id, "the cluster id")
+    check_cluster_id(cluster_id)
     check_name_component(scope_id, "the scope id")
     rows = [InventoryRow(node) if isinstance(node, str) else node for node in nodes]
     if not rows:

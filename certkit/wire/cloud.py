@@ -25,7 +25,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,13 +35,11 @@ from cryptography.hazmat.primitives import serialization
 from certkit.errors import InputError, UsageError, param
 from certkit.io.certificates import load_certificates, read_certificate_file
 from certkit.model import Report
-from certkit.plan.naming import is_cloud_scope_id, parse_node_name
+from certkit.plan.naming import check_cluster_id, cloud_scope_id_problem, is_cloud_scope_id, parse_node_name
 
 TRUST_TYPES = ("generic", "ECE", "ESS", "proxy")
 DEFAULT_TRUST_TYPE = "generic"
 
-# "A lowercase alphanumerical string of max 32 characters" (DirectTrustRelationship.scope_id).
-_SCOPE_ID = re.compile(r"[a-z0-9]{1,32}")
 # Characters that would turn an exact node name into a trust-restriction pattern: Cloud
 # refuses wildcards in additional_node_names, and a leading '/' or a '\' would be read as
 # a regular expression or an escape once the name lands in a trust_restrictions file.
@@ -168,11 +165,8 @@ def _check_ca_certificate(certificate: x509.Certificate, where: str, report: Rep
 
 def check_scope_id(scope_id: str) -> str:
     """``scope_id`` if Cloud accepts it (lower-case letters and digits, 1 to 32), else raise."""
-    if not _SCOPE_ID.fullmatch(scope_id):
-        problem = "is empty" if not scope_id else (
-            "is longer than 32 characters" if len(scope_id) > 32 else
-            "has upper-case letters" if scope_id.lower() != scope_id and re.fullmatch(r"[A-Za-z0-9]+", scope_id)
-            else "has characters other than lower-case letters and digits")
+    problem = cloud_scope_id_problem(scope_id)
+    if problem is not None:
         raise InputError(
             f"scope id {scope_id!r} {problem}: Elastic Cloud wants lower-case letters and digits, at most 32",
             hint="the scope id is the organization id (Elastic Cloud) or the environment id (ECE)",
@@ -191,19 +185,6 @@ def check_node_name(name: str) -> str:
                  f"and use {param('scope_id')} with {param('trust_allowlist')} / {param('trust_all')}",
         )
     return name
-
-
-def check_cluster_id(cluster_id: str) -> str:
-    """A cluster id for ``trust_allowlist``: one label of a Cloud-style node name."""
-    if not cluster_id or any(c.isspace() for c in cluster_id):
-        raise InputError(f"cluster id {cluster_id!r} is empty or contains white space")
-    if "." in cluster_id or any(c in cluster_id for c in _PATTERN_CHARACTERS):
-        raise InputError(
-            f"cluster id {cluster_id!r} cannot be one part of <node>.node.<cluster>.cluster.<scope>.account "
-            "(no dots, no wildcards)",
-            hint=f"use {param('trust_all')} to trust every cluster of the scope",
-        )
-    return cluster_id
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -507,7 +507,7 @@ class IdentityCheck:
 
 def identity_for_cluster(cluster_id: str) -> str:
     """The identity that admits every node of one Cloud-style cluster: ``CN=.*\\.node\\.ID\\.cluster\\..*``."""
-    from certkit.wire.cloud import check_cluster_id
+    from certkit.plan.naming import check_cluster_id
 
     check_cluster_id(cluster_id)
     escaped = "".join(c if c.isalnum() or c == "_" else "\\" + c for c in cluster_id)

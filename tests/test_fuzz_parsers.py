@@ -182,7 +182,8 @@ def test_naming_parsers(text):
 def test_command_line_value_parsers(text):
     from certkit.audit.trust_file import parse_cluster_spec
     from certkit.io.sources import parse_tls_spec
-    from certkit.wire.settings import check_certificate_identity, parse_address, parse_metadata
+    from certkit.wire.api_key import check_certificate_identity, parse_metadata
+    from certkit.wire.remote import parse_address
     from certkit.wire.http import parse_es_url
 
     for parse in (parse_cluster_spec, parse_address, check_certificate_identity, parse_metadata, parse_es_url):

@@ -194,7 +194,7 @@ REGEX_CASES = [
 @pytest.mark.jdk
 def test_identity_checks_agree_with_java(java, tmp_path):
     from certkit.errors import CertkitError
-    from certkit.wire.settings import check_certificate_identity, identity_matches
+    from certkit.wire.api_key import check_certificate_identity, identity_matches
 
     lines = [p.encode().hex() + (f" {t.encode().hex()}" if t is not None else "") for p, t in REGEX_CASES]
     cases_file = tmp_path / "cases.txt"

@@ -15,7 +15,7 @@ The report is exactly the one sequential pass (``RestrictionChecker.check_items`
 ``iter_certificates``) produces, verdict for verdict and line for line, because:
 
 * a leaf waits for the certificates that follow it (its chain) in a
-  :class:`~certkit.audit.trust_file.ChainTracker`; a unit hands back the CA certificates it
+  :class:`~certkit.audit.checker.ChainTracker`; a unit hands back the CA certificates it
   starts with (they may belong to the previous unit's last leaf) and its own last leaf,
   unjudged, and this process carries them from unit to unit;
 * a slice is judged apart from its file only when that provably changes nothing: its
@@ -51,8 +51,9 @@ from cryptography import x509
 
 from certkit import _workers
 from certkit.errors import CertkitError
-from certkit.audit.trust_file import ChainTracker, RestrictionChecker, TrustRestrictions, Verdict
-from certkit.io.sources import (
+from certkit.audit.checker import ChainTracker, RestrictionChecker, Verdict
+from certkit.audit.trust_file import TrustRestrictions
+from certkit.io import (
     CertificateItem,
     NoteFn,
     PasswordProvider,
@@ -320,7 +321,7 @@ class _Judge:
                     started = True
                     flush_out()
                     events.append((_FLUSH, None))
-                for verdict in tracker.feed(item, located):
+                for verdict in tracker.feed_located(item, located):
                     if verdict.skipped:
                         result.skipped.append((verdict.source, verdict.subject, verdict.skipped))
                     elif verdict.admitted:

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 
 from certkit.errors import InputError
-from certkit.io.secrets import WarnFn, read_secret_file
+from certkit.io import WarnFn, read_secret_file
 
 
 def _default_warn(message: str) -> None:

@@ -29,7 +29,7 @@ def source_options(pass_file: Optional[Path], pass_literal: Optional[str], clien
     """Keyword arguments for certkit.io.sources.iter_certificates from the shared options."""
     from certkit.cli._common import warn
     from certkit.cli._secrets import PASS, resolve_secret
-    from certkit.io.sources import TlsOptions
+    from certkit.io import TlsOptions
 
     cache: dict[str, str | None] = {}
 

@@ -27,7 +27,7 @@ _HELP = (
 
 
 def _read_input(path: Path, what: str) -> bytes:
-    from certkit.io.inputs import read_bounded
+    from certkit.io import read_bounded
 
     return read_bounded(path, what)
 
@@ -83,7 +83,7 @@ def _p12_to_pem(
     from cryptography.hazmat.primitives import serialization
 
     from certkit.errors import InputError, UsageError
-    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.io import ensure_absent, write_file
 
     if clcerts and cacerts:
         raise UsageError("--clcerts and --cacerts exclude each other (the default is both)")
@@ -152,14 +152,14 @@ def _p12_to_pem(
 
 
 def _load_certificates(path: Path, what: str):
-    from certkit.io.certificates import load_certificates
+    from certkit.io import load_certificates
 
     return load_certificates(_read_input(path, what), f"{what} {path}")
 
 
 def _load_key(path: Path):
     from certkit.errors import InputError, PasswordError
-    from certkit.issue.ca import load_private_key
+    from certkit.issue import load_private_key
 
     try:
         return load_private_key(_read_input(path, "the key"), None, str(path))
@@ -182,9 +182,9 @@ def _pem_to_p12(
     pass_file: Optional[Path],
 ) -> None:
     from certkit.errors import UsageError
-    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.io import ensure_absent, write_file
     from certkit.cli._secrets import PASS, resolve_secret
-    from certkit.io.certificates import order_chain
+    from certkit.io import order_chain
     from certkit.keystores.writer import serialize_keystore
 
     if out == "-":

@@ -167,7 +167,7 @@ def _readable_bags(diagnosis: Pkcs12Diagnosis, password: str | None) -> list[Bag
 
 def _order_chain(leaf: x509.Certificate | None, others: list[x509.Certificate]) -> list[x509.Certificate]:
     """The key's issuers first (following issuer names from the leaf), then the rest as found."""
-    from certkit.io.certificates import order_chain
+    from certkit.io import order_chain
 
     issuers = order_chain(leaf, others)[1:] if leaf is not None else []
     return issuers + [c for c in others if c not in issuers]

@@ -38,7 +38,7 @@ from certkit.plan.naming import (
     parse_node_name,
     subject_for,
 )
-from certkit.io.yamlio import load_yaml
+from certkit.io import load_yaml
 
 # certutil's CertificateTool.isValidFilename, verbatim character class and length.
 FILENAME_PATTERN = re.compile(r"[a-zA-Z0-9!@#$%^&{}\[\]()_+\-=,.~'` ]{1,251}")
@@ -273,7 +273,7 @@ def parse_instances(data: bytes | str, source: str) -> list[Instance]:
 
 def load_instances(path: str | os.PathLike[str]) -> list[Instance]:
     """Read and validate an instances file; :class:`InputError` names the entry at fault."""
-    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io import MAX_TEXT_INPUT_BYTES, read_bounded
 
     data = read_bounded(path, "the instances file", MAX_TEXT_INPUT_BYTES)
     return parse_instances(data, str(Path(path)))
@@ -400,7 +400,7 @@ def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
     A cell may hold several values separated by spaces or ``;``. Blank lines and lines
     starting with ``#`` are skipped.
     """
-    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io import MAX_TEXT_INPUT_BYTES, read_bounded
 
     file_path = Path(path)
     try:

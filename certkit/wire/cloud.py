@@ -33,9 +33,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from certkit.errors import InputError, UsageError, param
-from certkit.io.certificates import load_certificates, read_certificate_file
+from certkit.io import load_certificates, read_certificate_file
 from certkit.model import Report
-from certkit.plan.naming import check_cluster_id, cloud_scope_id_problem, is_cloud_scope_id, parse_node_name
+from certkit.plan import check_cluster_id, cloud_scope_id_problem, is_cloud_scope_id, parse_node_name
 
 TRUST_TYPES = ("generic", "ECE", "ESS", "proxy")
 DEFAULT_TRUST_TYPE = "generic"

@@ -11,6 +11,7 @@ of certificates, telling leaves from the CA certificates of their chains.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -128,7 +129,7 @@ class RestrictionChecker:
         *,
         anchors: Sequence[Any] = (),
         record_matches: bool = True,
-        now=None,
+        now: datetime.datetime | None = None,
     ) -> None:
         self.restrictions = restrictions
         self.fields = tuple(fields)

@@ -124,7 +124,7 @@ def curve_for_size(key_size: int | None) -> str:
     return CURVE_BY_SIZE[key_size]
 
 
-def signature_hash(private_key: PrivateKey) -> hashes.HashAlgorithm:
+def signature_hash(private_key: PrivateKey) -> hashes.SHA256:
     """SHA-256, as certutil signs (SHA256withRSA / SHA256withECDSA) whatever the key size."""
     return hashes.SHA256()
 

@@ -346,7 +346,7 @@ def dump_instances(instances: Sequence[Instance], *, comment: str | None = None)
 
     ``filename`` is written only when it differs from the name (certutil's default).
     """
-    lines = []
+    lines: list[str] = []
     if comment:
         lines.extend(f"# {line}".rstrip() for line in comment.splitlines())
     lines.append("instances:")

@@ -172,14 +172,14 @@ def parse_dn(text: str) -> x509.Name:
     except ValueError as exc:
         detail = f": {exc}" if str(exc) else " (unknown attribute type or bad escaping)"
         raise InputError(f"{text!r} is not a valid distinguished name{detail}") from None
-    for attribute in name:
-        limit = _LENGTH_LIMITS.get(attribute.oid)
-        value = attribute.value
-        if not value:
-            raise InputError(f"{text!r}: the {attribute.rfc4514_attribute_name} attribute is empty")
-        if limit and isinstance(value, str) and len(value) > limit:
+    for name_attribute in name:
+        limit = _LENGTH_LIMITS.get(name_attribute.oid)
+        attribute_value = name_attribute.value
+        if not attribute_value:
+            raise InputError(f"{text!r}: the {name_attribute.rfc4514_attribute_name} attribute is empty")
+        if limit and isinstance(attribute_value, str) and len(attribute_value) > limit:
             raise InputError(
-                f"{text!r}: {attribute.rfc4514_attribute_name} is {len(value)} characters long; "
+                f"{text!r}: {name_attribute.rfc4514_attribute_name} is {len(attribute_value)} characters long; "
                 f"X.509 allows at most {limit}"
             )
     return name

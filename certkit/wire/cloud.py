@@ -240,8 +240,8 @@ def build_direct_trust(
         raise UsageError(f"{param('trust_all')} and {param('trust_allowlist')} exclude each other",
                          hint="trust_all trusts every cluster of the scope and ignores the allowlist")
     if (trust_all or allowlist) and scope_id is None:
-        given = param("trust_all" if trust_all else "trust_allowlist")
-        raise UsageError(f"{given} needs {param('scope_id')}: Cloud trusts clusters by <cluster>.cluster.<scope>.account")
+        which = param("trust_all" if trust_all else "trust_allowlist")
+        raise UsageError(f"{which} needs {param('scope_id')}: Cloud trusts clusters by <cluster>.cluster.<scope>.account")
     if scope_id is None and not nodes:
         raise UsageError(
             f"say which nodes to trust: {param('scope_id')} with {param('trust_all')} / {param('trust_allowlist')}, "
@@ -416,11 +416,9 @@ def _existing_certificates(entry: dict[str, Any], where: str) -> list[TrustedCA]
         pem = item.get("pem") if isinstance(item, dict) else None
         if not isinstance(pem, str):
             raise InputError(f"{where}: certificates[{index}] has no pem")
-        try:
-            parsed = x509.load_pem_x509_certificates(pem.encode("ascii"))
-        except (ValueError, UnicodeEncodeError, x509.InvalidVersion):
-            raise InputError(f"{where}: certificates[{index}] is not a PEM certificate") from None
-        for certificate in parsed:
+        if "-----BEGIN CERTIFICATE-----" not in pem:
+            raise InputError(f"{where}: certificates[{index}] is not a PEM certificate")
+        for certificate in load_certificates(pem.encode("utf-8"), f"{where}: certificates[{index}]"):
             ca = _trusted_ca(certificate, f"{where} certificates[{index}]")
             result.setdefault(ca.sha256, ca)
     return list(result.values())

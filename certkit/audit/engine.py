@@ -30,6 +30,9 @@ The report is exactly the one sequential pass (``RestrictionChecker.check_items`
 
 With one job, or input that fits one unit, nothing is forked and the same code runs
 in-process.
+
+(Over 400 lines: cutting the input into units and replaying their results in order are
+one protocol; split, each half would be unreadable without the other.)
 """
 
 from __future__ import annotations

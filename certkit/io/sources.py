@@ -14,6 +14,9 @@ with one certificate, ``path#N`` for the Nth certificate of a file with several,
 Bad input raises :class:`~certkit.errors.InputError` (one line, naming the file and, for
 a PEM file, the certificate block and its line); files of a directory or zip that hold no
 certificate are skipped with a note passed to ``on_note``.
+
+(Over 400 lines: every kind of SOURCE shares the labelling, the limits and the password
+cache; one PEM/DER certificate file read whole is :mod:`certkit.io.certificates`.)
 """
 
 from __future__ import annotations

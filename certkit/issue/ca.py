@@ -5,6 +5,8 @@ holding exactly one key entry (:func:`load_ca_pkcs12`), or a PEM certificate plu
 key that may be encrypted (:func:`load_ca_pem`). Before any key is generated the CA is checked as
 a verifier would see the certificates it signs: it must be a CA, its key must match its
 certificate, and it must not have expired; softer problems are warnings.
+
+(Over 400 lines: creating, loading and judging a CA share its key and certificate rules.)
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ signed by the old CA, so both must be trusted until the rotation is over.
 The rules the Cloud API enforces are enforced here, before any JSON exists, so a payload
 certkit prints is one the API accepts; the tests validate every output against the
 published API definitions with jsonschema (which certkit itself does not need).
+
+(Over 400 lines: building an entry and merging it into an existing trust object apply the
+same API rules, kept together.)
 """
 
 from __future__ import annotations

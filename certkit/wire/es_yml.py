@@ -105,6 +105,14 @@ def _check_pem_certificates(path: str, config_dir: Path | None, what: str) -> No
     load_certificates(data, str(file_path))
 
 
+def _ca_paths(cas: Sequence[str], what: str, config_dir: Path | None, report: Report) -> list[str]:
+    """CA certificate files as they go into elasticsearch.yml: each once, each readable PEM."""
+    paths = list(dict.fromkeys(config_path(ca, what, config_dir, report) for ca in cas))
+    for path in paths:
+        _check_pem_certificates(path, config_dir, what)
+    return paths
+
+
 def _check_restrictions_file(path: str, config_dir: Path | None) -> None:
     """The trust file Elasticsearch will load: its name (always) and, with the config folder
     at hand, its content, read as :func:`certkit.audit.trust_file.load_restrictions` does."""
@@ -139,9 +147,7 @@ def certificate_model_settings(
         raise UsageError(f"name the CA certificates to trust ({param('cas')}, relative to the config folder)",
                          hint=f"your own CA and the remote cluster's CA, e.g. {param('cas')} certs/ca.crt "
                               f"{param('cas')} certs/cloud-ca.crt")
-    paths = list(dict.fromkeys(config_path(ca, "the CA certificate", config_dir, report) for ca in cas))
-    for path in paths:
-        _check_pem_certificates(path, config_dir, "the CA certificate")
+    paths = _ca_paths(cas, "the CA certificate", config_dir, report)
     settings = [Setting(f"{TRANSPORT_SSL}.certificate_authorities", paths,
                         "CAs whose node certificates this cluster accepts on the transport port")]
     if restrictions is not None:
@@ -222,9 +228,7 @@ def api_key_model_settings(
         raise UsageError(f"{param('port')} is the remote cluster server's port: give "
                          f"{param('server_certificate')}/{param('server_key')} or {param('server_keystore')}")
     if client_cas:
-        paths = list(dict.fromkeys(config_path(ca, "the remote CA certificate", config_dir, report) for ca in client_cas))
-        for path in paths:
-            _check_pem_certificates(path, config_dir, "the remote CA certificate")
+        paths = _ca_paths(client_cas, "the remote CA certificate", config_dir, report)
         settings += [
             Setting("xpack.security.remote_cluster_client.ssl.enabled", True,
                     "remote cluster client: trust the CA of the remote cluster's server certificate (port 9443)"),
@@ -249,9 +253,7 @@ def api_key_model_settings(
         raise UsageError(f"{param('signing_alias')} names the remote cluster the signing settings are for: "
                          f"add {param('signing_certificate')} and {param('signing_key')}")
     if signing_cas:
-        paths = list(dict.fromkeys(config_path(ca, "the signing CA", config_dir, report) for ca in signing_cas))
-        for path in paths:
-            _check_pem_certificates(path, config_dir, "the signing CA")
+        paths = _ca_paths(signing_cas, "the signing CA", config_dir, report)
         settings.append(Setting("cluster.remote.signing.certificate_authorities", paths,
                                 "verify the signatures of calling clusters (Elasticsearch 9.3+)"))
     if not settings:

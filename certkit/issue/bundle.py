@@ -4,11 +4,11 @@ Node bundle (``certkit cert``)::
 
     ca/ca.crt                            the CA certificate (+ its issuers), never its key
     <filename>/<filename>.p12            PKCS#12: PrivateKeyEntry "<name>" + trustedCertEntry "ca"
-  or, with --pem,
+  or, in PEM form,
     <filename>/<filename>.crt            the node certificate (+ intermediate CAs)
     <filename>/<filename>.key            its key, traditional OpenSSL PEM, 0600
 
-CA (``certkit ca``): ``elastic-stack-ca.p12`` (key alias ``ca``) or, with --pem,
+CA (``certkit ca``): ``elastic-stack-ca.p12`` (key alias ``ca``) or, in PEM form,
 ``ca/ca.crt`` + ``ca/ca.key``.
 
 This module only builds ``{relative path: OutputFile}`` maps; :mod:`certkit.io.outputs`

@@ -22,7 +22,6 @@ FLAG_OF = {
     "fmt": "--format",
     "allow_weak": "--allow-weak-ca",
     "ca_p12": "--ca",
-    "ca_password": "--ca-pass/--ca-pass-file",
     "extra_ips": "--ip",
     # How `instances generate` takes the list of nodes.
     "nodes": "--node NAME (repeatable), --nodes N or --from-csv FILE",

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
-from certkit.errors import InputError, param
+from certkit.errors import InputError
 from certkit.io.inputs import read_bounded, require_decodable
 
 #: A certificate file a user names: a CA with a few intermediates is a few kilobytes.
@@ -41,13 +41,14 @@ def read_certificate_file(path: str | os.PathLike[str], what: str = "the certifi
     return read_bounded(path, what, MAX_CERTIFICATE_FILE_BYTES)
 
 
-def load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
+def load_certificates(data: bytes, source: str, *, hint: str | None = None) -> list[x509.Certificate]:
     """Every certificate of PEM ``data`` (in order), or the one of DER ``data``, each
-    checked to decode entirely (names, key, extensions); ``source`` names the input in errors."""
-    return [require_decodable(certificate, source) for certificate in _parse(data, source)]
+    checked to decode entirely (names, key, extensions); ``source`` names the input in
+    errors, ``hint`` is the advice for data that is no certificate at all."""
+    return [require_decodable(certificate, source) for certificate in _parse(data, source, hint)]
 
 
-def _parse(data: bytes, source: str) -> list[x509.Certificate]:
+def _parse(data: bytes, source: str, hint: str | None) -> list[x509.Certificate]:
     if _BEGIN in data:
         if _CERTIFICATE_BEGIN not in data:
             raise InputError(f"{source} holds no readable PEM certificate (no PEM certificate block: "
@@ -61,8 +62,7 @@ def _parse(data: bytes, source: str) -> list[x509.Certificate]:
             return [certificate_from_der(data)]
         except ValueError:
             pass
-    raise InputError(f"{source} is neither a PEM nor a DER certificate",
-                     hint=f"a PKCS#12 file can be turned into PEM with {param('pkcs12_to_pem')}")
+    raise InputError(f"{source} is neither a PEM nor a DER certificate", hint=hint)
 
 
 def order_chain(leaf: x509.Certificate, candidates: Iterable[x509.Certificate]) -> list[x509.Certificate]:

@@ -286,7 +286,7 @@ def load_private_key(data: bytes, password: PasswordSource, source: str, what: s
         encrypted = b"ENCRYPTED" in blob
         loader = serialization.load_pem_private_key
     elif data.lstrip().startswith(b"-----BEGIN"):
-        raise InputError(f"{source} holds no PEM private key (no 'BEGIN ... PRIVATE KEY' block)")
+        raise InputError(f"{what} {source} holds no PEM private key (no 'BEGIN ... PRIVATE KEY' block)")
     else:
         blob, encrypted, loader = data, False, serialization.load_der_private_key
     secret: bytes | None = None
@@ -306,7 +306,7 @@ def load_private_key(data: bytes, password: PasswordSource, source: str, what: s
     except ValueError as exc:
         if encrypted:
             raise PasswordError(f"wrong password for {what} {source}") from None
-        raise InputError(f"{source} is not a private key this tool can read ({exc})") from None
+        raise InputError(f"{what} {source} is not a private key certkit can read ({exc})") from None
     except Exception as exc:  # cryptography's UnsupportedAlgorithm for odd ciphers
         raise InputError(f"cannot read {what} {source}: {exc}") from None
     return key

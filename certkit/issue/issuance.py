@@ -41,7 +41,7 @@ def check_ca_choice(*, ca_p12: PathLike | None = None, ca_cert: PathLike | None 
     if (ca_cert is None) != (ca_key is None):
         raise UsageError(f"{param('ca_cert')} and {param('ca_key')} go together: the CA certificate and its private key")
     if self_signed and password_given:
-        raise UsageError(f"{param('ca_password')} makes no sense with {param('self_signed')}")
+        raise UsageError(f"{param('ca_pass')}/{param('ca_pass_file')} make no sense with {param('self_signed')}")
 
 
 def choose_ca(*, ca_p12: PathLike | None = None, ca_cert: PathLike | None = None, ca_key: PathLike | None = None,

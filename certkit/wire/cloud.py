@@ -116,6 +116,9 @@ def _trusted_ca(certificate: x509.Certificate, source: str) -> TrustedCA:
                      sha256=hashlib.sha256(der).hexdigest(), source=source)
 
 
+_PKCS12_HINT = f"a PKCS#12 file can be turned into PEM with {param('pkcs12_to_pem')}"
+
+
 def load_ca_certificates(cas: Sequence[str | os.PathLike[str]], report: Report | None = None,
                          now: _dt.datetime | None = None) -> list[TrustedCA]:
     """The CA certificates of the files ``cas``, each certificate of each file once, in order.
@@ -135,7 +138,7 @@ def load_ca_certificates(cas: Sequence[str | os.PathLike[str]], report: Report |
         if b"PRIVATE KEY-----" in data:
             report.warn("holds a private key; only the certificate goes into the payload, "
                         "but keep CA keys out of files you hand around", source)
-        for index, certificate in enumerate(load_certificates(data, source)):
+        for index, certificate in enumerate(load_certificates(data, source, hint=_PKCS12_HINT)):
             where = source if index == 0 else f"{source}#{index + 1}"
             _check_ca_certificate(certificate, where, report, now)
             ca = _trusted_ca(certificate, where)

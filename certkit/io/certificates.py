@@ -51,8 +51,8 @@ def load_certificates(data: bytes, source: str, *, hint: str | None = None) -> l
 def _parse(data: bytes, source: str, hint: str | None) -> list[x509.Certificate]:
     if _BEGIN in data:
         if _CERTIFICATE_BEGIN not in data:
-            raise InputError(f"{source} holds no readable PEM certificate (no PEM certificate block: "
-                             "'BEGIN CERTIFICATE')")
+            raise InputError(f"{source} holds no readable PEM certificate: no certificate in it "
+                             "(no PEM certificate block, '-----BEGIN CERTIFICATE-----')")
         try:
             return x509.load_pem_x509_certificates(data)
         except (ValueError, x509.InvalidVersion) as exc:

@@ -6,7 +6,10 @@ Stage-specific types live beside the code that produces them (``patterns.Pattern
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from certkit.errors import name_parameters
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,21 @@ class Instance:
 
 @dataclass(frozen=True)
 class Finding:
-    """A finding that does not stop the command (printed as ``warning: …``)."""
+    """A finding that does not stop the command (printed as ``warning: …``).
 
-    message: str
+    ``template`` may name parameters (:func:`certkit.errors.param`); ``message`` reads
+    them by their library names, ``explain`` by the caller's (the CLI: flags).
+    """
+
+    template: str
     where: str | None = None
+
+    @property
+    def message(self) -> str:
+        return name_parameters(self.template)
+
+    def explain(self, name_of: Callable[[str], str]) -> str:
+        return name_parameters(self.template, name_of)
 
 
 @dataclass

@@ -19,9 +19,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certkit.audit import engine as audit_module
 from certkit.audit.engine import Audit
-from certkit.cli.restrictions import HumanReport, JsonReport
+from certkit.audit.report import HumanReport, JsonReport
 from certkit.errors import CertkitError
-from certkit.audit.trust_file import RestrictionChecker, parse_restrictions
+from certkit.audit.checker import RestrictionChecker
+from certkit.audit.trust_file import parse_restrictions
 from certkit.io.sources import iter_certificates
 from certkit.jdk.names import DNS_NAME, OTHERNAME_COMMON_NAME
 from tests.restrictions_support import _KEY, explicit0, key_pem, make_ca, make_leaf, pem, utf8_value

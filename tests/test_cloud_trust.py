@@ -445,7 +445,7 @@ def test_library_refuses_what_the_api_refuses(files):
     assert_valid(entry.to_json(), "DirectTrustRelationship")
     with pytest.raises(CertkitError, match="pattern"):
         cloud.build_direct_trust(name="lib", certificates=cas, node_names=["*"])
-    with pytest.raises(CertkitError, match="needs --scope-id"):
+    with pytest.raises(CertkitError, match="needs scope_id"):
         cloud.build_direct_trust(name="lib", certificates=cas, trust_all=True)
 
 

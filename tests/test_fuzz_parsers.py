@@ -182,7 +182,8 @@ def test_naming_parsers(text):
 def test_command_line_value_parsers(text):
     from certkit.audit.trust_file import parse_cluster_spec
     from certkit.io.sources import parse_tls_spec
-    from certkit.wire.settings import check_certificate_identity, parse_address, parse_metadata
+    from certkit.wire.api_key import check_certificate_identity, parse_metadata
+    from certkit.wire.remote import parse_address
     from certkit.wire.http import parse_es_url
 
     for parse in (parse_cluster_spec, parse_address, check_certificate_identity, parse_metadata, parse_es_url):
@@ -239,8 +240,9 @@ def test_zip_source_reader(data):
 @FUZZ
 @given(CERTIFICATE_BYTES, KEY_BYTES)
 def test_ca_readers(certificate_data, key_data):
-    from certkit.issue.ca import load_certificates, load_private_key
-    from certkit.wire.cloud import parse_certificates
+    from certkit.io.certificates import load_certificates
+    from certkit.issue.ca import load_private_key
+    from certkit.io.certificates import load_certificates as parse_certificates
 
     only_certkit_errors(load_certificates, certificate_data, "ca.crt")
     only_certkit_errors(parse_certificates, certificate_data, "ca.crt")

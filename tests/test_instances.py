@@ -100,6 +100,28 @@ def test_bad_instances_file_is_one_line_exit_2(cli, tmp_path, case):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("scope_id", ["MyScope", "my-scope", "s" * 33])
+def test_a_scope_cloud_cannot_trust_is_warned_about_when_planning(cli, files_for_scope_check, scope_id):
+    """One rule for scope ids: what `cloud trust --scope-id` refuses, planning warns about, once."""
+    instances = files_for_scope_check / "instances.yaml"
+    planned = cli("instances", "generate", "--cluster-id", "c1", "--scope-id", scope_id, "--nodes", "3",
+                  "--out", instances)
+    assert planned.exit_code == 0, planned.stderr
+    assert planned.stderr.count("warning:") == 1 and "trust these nodes only by listing" in planned.stderr
+    assert "warning:" in cli("instances", "check", instances).stderr
+    refused = cli("cloud", "trust", "--ca", files_for_scope_check / "ca.pem", "--name", "n",
+                  "--scope-id", scope_id, "--trust-all")
+    assert refused.exit_code == 2 and f"scope id {scope_id!r}" in refused.stderr
+
+
+@pytest.fixture
+def files_for_scope_check(tmp_path):
+    from certkit.issue.ca import certificate_pem, create_ca
+
+    (tmp_path / "ca.pem").write_bytes(certificate_pem(create_ca(key_type="ec").certificate))
+    return tmp_path
+
+
 def test_missing_file_is_one_line(cli, tmp_path):
     assert_one_line_error(cli("instances", "check", tmp_path / "nope.yml"), "does not exist")
 

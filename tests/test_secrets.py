@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from certkit.errors import InputError
-from certkit.io.secrets import CA_PASS, PASS, resolve_secret
+from certkit.cli._secrets import CA_PASS, PASS, resolve_secret
 
 
 def test_file_beats_environment_and_literal(tmp_path):

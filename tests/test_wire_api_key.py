@@ -126,7 +126,7 @@ def subject_certificates(tmp_path_factory):
 @pytest.mark.jdk
 def test_subject_dn_equals_the_jdks_rfc2253_form(request, java, subject_certificates):
     known_jdk_difference(request, java, 'JDK 19+ renders a BMPString attribute differently in RFC 2253: fidelity issue')
-    from certkit.wire.cloud import parse_certificates
+    from certkit.io.certificates import load_certificates as parse_certificates
     from certkit.jdk.x500 import subject_rfc2253
 
     labels = list(subject_certificates)
@@ -140,7 +140,7 @@ def test_subject_dn_equals_the_jdks_rfc2253_form(request, java, subject_certific
 
 def test_cryptography_rfc4514_is_not_the_jdk_form(subject_certificates):
     """Why certkit renders the DN itself: cryptography's string differs for e-mail and '#'."""
-    from certkit.wire.cloud import parse_certificates
+    from certkit.io.certificates import load_certificates as parse_certificates
     from certkit.jdk.x500 import subject_rfc2253
 
     (certificate,) = parse_certificates(subject_certificates["email"].read_bytes(), "email")
@@ -194,7 +194,7 @@ REGEX_CASES = [
 @pytest.mark.jdk
 def test_identity_checks_agree_with_java(java, tmp_path):
     from certkit.errors import CertkitError
-    from certkit.wire.settings import check_certificate_identity, identity_matches
+    from certkit.wire.api_key import check_certificate_identity, identity_matches
 
     lines = [p.encode().hex() + (f" {t.encode().hex()}" if t is not None else "") for p, t in REGEX_CASES]
     cases_file = tmp_path / "cases.txt"

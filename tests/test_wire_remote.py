@@ -77,7 +77,7 @@ def test_optional_proxy_settings(cli):
 
 
 def test_remove_nulls_every_setting_of_the_alias(cli):
-    from certkit.wire.settings import REMOTE_CLUSTER_SETTINGS
+    from certkit.wire.remote import REMOTE_CLUSTER_SETTINGS
 
     remote = remote_of(body(cli, "--alias", "gone", "--remove"), "gone")
     assert set(remote) == set(REMOTE_CLUSTER_SETTINGS)

@@ -1,0 +1,77 @@
+"""Audit: trust-restriction files, and which certificates Elasticsearch admits under them.
+
+* :mod:`~certkit.audit.trust_file`: load a file exactly as Elasticsearch does, write one,
+  generate patterns for clusters, scopes or an instances plan;
+* :mod:`~certkit.audit.checker`: the verdict for each certificate (:class:`Verdict`),
+  following chains through a stream of certificates;
+* :mod:`~certkit.audit.lint`: patterns that load but probably do not mean what was meant;
+* :mod:`~certkit.audit.engine`: the audit of many sources, in parallel, in order;
+* :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from certkit._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from certkit.audit.checker import (
+        ChainTracker,
+        RestrictionChecker,
+        Verdict,
+    )
+    from certkit.audit.engine import (
+        Audit,
+        Renderer,
+    )
+    from certkit.audit.lint import (
+        LintReport,
+        LintWarning,
+        lint_restrictions,
+    )
+    from certkit.audit.report import (
+        HumanReport,
+        JsonReport,
+    )
+    from certkit.audit.trust_file import (
+        GeneratedPattern,
+        TrustRestrictions,
+        cluster_pattern,
+        content_type,
+        dedupe,
+        instance_patterns,
+        load_restrictions,
+        parse_cluster_spec,
+        parse_restrictions,
+        render_restrictions,
+        scope_pattern,
+        write_restrictions,
+    )
+
+__all__ = [
+    "Audit", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport", "LintReport", "LintWarning",
+    "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict", "cluster_pattern", "content_type",
+    "dedupe", "instance_patterns", "lint_restrictions", "load_restrictions", "parse_cluster_spec",
+    "parse_restrictions", "render_restrictions", "scope_pattern", "write_restrictions",
+]
+
+__getattr__ = lazy_exports(__name__, __all__, {
+    "trust_file": (
+        "GeneratedPattern", "TrustRestrictions", "cluster_pattern", "content_type", "dedupe",
+        "instance_patterns", "load_restrictions", "parse_cluster_spec", "parse_restrictions",
+        "render_restrictions", "scope_pattern", "write_restrictions",
+    ),
+    "checker": (
+        "ChainTracker", "RestrictionChecker", "Verdict",
+    ),
+    "lint": (
+        "LintReport", "LintWarning", "lint_restrictions",
+    ),
+    "engine": (
+        "Audit", "Renderer",
+    ),
+    "report": (
+        "HumanReport", "JsonReport",
+    ),
+})

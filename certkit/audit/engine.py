@@ -15,7 +15,7 @@ The report is exactly the one sequential pass (``RestrictionChecker.check_items`
 ``iter_certificates``) produces, verdict for verdict and line for line, because:
 
 * a leaf waits for the certificates that follow it (its chain) in a
-  :class:`~certkit.audit.trust_file.ChainTracker`; a unit hands back the CA certificates it
+  :class:`~certkit.audit.checker.ChainTracker`; a unit hands back the CA certificates it
   starts with (they may belong to the previous unit's last leaf) and its own last leaf,
   unjudged, and this process carries them from unit to unit;
 * a slice is judged apart from its file only when that provably changes nothing: its
@@ -30,6 +30,9 @@ The report is exactly the one sequential pass (``RestrictionChecker.check_items`
 
 With one job, or input that fits one unit, nothing is forked and the same code runs
 in-process.
+
+(Over 400 lines: cutting the input into units and replaying their results in order are
+one protocol; split, each half would be unreadable without the other.)
 """
 
 from __future__ import annotations
@@ -51,8 +54,9 @@ from cryptography import x509
 
 from certkit import _workers
 from certkit.errors import CertkitError
-from certkit.audit.trust_file import ChainTracker, RestrictionChecker, TrustRestrictions, Verdict
-from certkit.io.sources import (
+from certkit.audit.checker import ChainTracker, RestrictionChecker, Verdict
+from certkit.audit.trust_file import TrustRestrictions
+from certkit.io import (
     CertificateItem,
     NoteFn,
     PasswordProvider,
@@ -185,7 +189,7 @@ class _UnitResult:
     found: bool = False
     anomaly: bool = False
     need_password: bool = False
-    error: tuple[type, str, str | None] | None = None
+    error: CertkitError | None = None  # pickles with its class and state (CertkitError.__reduce__)
 
 
 class _NeedPassword(Exception):
@@ -320,7 +324,7 @@ class _Judge:
                     started = True
                     flush_out()
                     events.append((_FLUSH, None))
-                for verdict in tracker.feed(item, located):
+                for verdict in tracker.feed_located(item, located):
                     if verdict.skipped:
                         result.skipped.append((verdict.source, verdict.subject, verdict.skipped))
                     elif verdict.admitted:
@@ -340,7 +344,7 @@ class _Judge:
             return _UnitResult(anomaly=True)
         except CertkitError as exc:
             flush_out()
-            result.error = (type(exc), exc.message, exc.hint)
+            result.error = exc
             return result
         flush_out()
         pending = tracker.pending
@@ -688,10 +692,7 @@ class Audit:
         self.skipped += result.skipped
         self.certificates += result.admitted + result.rejected + len(result.skipped)
         if result.error is not None:
-            kind, message, hint = result.error
-            error = kind.__new__(kind)
-            CertkitError.__init__(error, message, hint)
-            raise error
+            raise result.error
         if result.tail is not None:
             leaf, chain = result.tail
             item = leaf.item()

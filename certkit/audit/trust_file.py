@@ -1,5 +1,6 @@
-"""Trust-restriction files: load them as Elasticsearch does, write them, generate them, and
-decide for each certificate whether Elasticsearch would admit it.
+"""Trust-restriction files: load them as Elasticsearch does, write them, generate them.
+
+Whether Elasticsearch admits a certificate under such a file is :mod:`certkit.audit.checker`.
 
 Loading (REFERENCE.md 2): the file name must end in ``.yml``, ``.yaml`` or ``.json``; the
 file is read as an Elasticsearch settings file, i.e. flattened into dotted keys, and only
@@ -9,43 +10,24 @@ the same key; giving it twice is an error, as Elasticsearch's settings loader sa
 as the text written in the file (``123`` is the pattern "123", ``yes`` is "yes"), as
 Elasticsearch's settings do. Every pattern is compiled; one that Elasticsearch would refuse
 makes the file unloadable (the node keeps its previous restrictions).
-
-Checking (REFERENCE.md 1): only the leaf counts; its names in the chosen fields are
-compared with every pattern; it is admitted when any name matches any pattern. The
-rejection reason is Elasticsearch's own message. With anchors (``--ca``) the chain is
-verified first, as the JDK would (:mod:`certkit.jdk.pkix`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from certkit.errors import InputError, UsageError
+from certkit.errors import InputError, UsageError, param
 from certkit.patterns.language import PatternError, PatternSet, escape_wildcard
-from certkit.io.sources import CertificateItem
-from certkit.jdk.names import (
-    DEFAULT_FIELDS,
-    DNS_NAME,
-    OTHERNAME_COMMON_NAME,
-    CertificateFields,
-    MalformedCertificate,
-    SubjectAltNames,
-    decode_general_names,
-    jdk_dn,
-    locate_fields,
-)
+from certkit.jdk.names import DEFAULT_FIELDS, DNS_NAME, OTHERNAME_COMMON_NAME
 
 SUBJECT_NAME_KEY = "trust.subject_name"
 SUPPORTED_SUFFIXES = (".yml", ".yaml", ".json")
 MAX_FILE_BYTES = 16 * 1024 * 1024
-#: Rejection messages list the trusted names as Elasticsearch does; beyond this many the
-#: list is shortened (the full list is in the JSON report's "patterns").
-REASON_PATTERN_LIMIT = 20
 
 
 # ------------------------------------------------------------------------------ loading
@@ -101,7 +83,7 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
     import yaml
 
     def explain() -> InputError:
-        from certkit.io.yamlio import load_yaml
+        from certkit.io import load_yaml
 
         try:
             load_yaml(data, source)
@@ -109,7 +91,7 @@ def _yaml_tree(data: bytes, text: str, source: str) -> Any:
             return exc
         return InputError(f"{source}: invalid YAML")
 
-    from certkit.io.yamlio import EMPTY_DOCUMENT, compose_plain
+    from certkit.io import EMPTY_DOCUMENT, compose_plain
 
     node = compose_plain(text)
     if node is None:
@@ -222,14 +204,14 @@ def parse_restrictions(data: bytes, source: str) -> TrustRestrictions:
     try:
         compiled = PatternSet(patterns)
     except PatternError as exc:
-        raise InputError(f"{source}: {exc.message}", hint=exc.hint) from None
+        raise exc.within(source) from None
     ignored = tuple(key for key in settings if key != SUBJECT_NAME_KEY)
     return TrustRestrictions(source, tuple(patterns), compiled, ignored, has_subject_name)
 
 
 def load_restrictions(path: str | os.PathLike[str]) -> TrustRestrictions:
     """Load a restrictions file exactly as Elasticsearch would, or raise InputError saying why not."""
-    from certkit.io.inputs import read_bounded
+    from certkit.io import read_bounded
 
     source = str(path)
     content_type(source)
@@ -274,7 +256,7 @@ def render_restrictions(patterns: Sequence[str | GeneratedPattern], *, json_form
 def write_restrictions(path: str | os.PathLike[str], patterns: Sequence[str | GeneratedPattern], *,
                        force: bool = False, header: str | None = None) -> Path:
     """Validate every pattern, check the result loads as Elasticsearch would, write atomically."""
-    from certkit.io.outputs import write_file
+    from certkit.io import write_file
 
     target = str(path)
     data = render_restrictions(patterns, json_format=target.lower().endswith(".json"), header=header)
@@ -295,9 +277,9 @@ def _regex_literal(text: str) -> str:
 
 def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
     """Every node (one label) of one Elastic Cloud cluster."""
-    from certkit.plan.naming import check_name_component
+    from certkit.plan import check_cluster_id, check_name_component
 
-    check_name_component(cluster_id, "the cluster id")
+    check_cluster_id(cluster_id)
     check_name_component(scope_id, "the scope id")
     return GeneratedPattern(
         f"/[^.]+\\.node\\.{_regex_literal(cluster_id)}\\.cluster\\.{_regex_literal(scope_id)}\\.account/",
@@ -307,7 +289,7 @@ def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
 
 def scope_pattern(scope_id: str) -> GeneratedPattern:
     """Every node of every cluster of one Elastic Cloud scope (organization / ECE environment)."""
-    from certkit.plan.naming import check_name_component
+    from certkit.plan import check_name_component
 
     check_name_component(scope_id, "the scope id")
     return GeneratedPattern(
@@ -319,7 +301,8 @@ def scope_pattern(scope_id: str) -> GeneratedPattern:
 def parse_cluster_spec(spec: str) -> tuple[str, str]:
     cluster_id, at, scope_id = spec.partition("@")
     if not at or not cluster_id or not scope_id:
-        raise UsageError(f"--cluster {spec}: expected CLUSTER_ID@SCOPE_ID", hint="e.g. --cluster aaaabbbbaaaabbbb@1053523734")
+        raise UsageError(f"{param('cluster')} {spec}: expected CLUSTER_ID@SCOPE_ID",
+                         hint=f"e.g. {param('cluster')} aaaabbbbaaaabbbb@1053523734")
     return cluster_id.strip(), scope_id.strip()
 
 
@@ -330,9 +313,9 @@ def instance_patterns(instances_path: str | os.PathLike[str], fields: Sequence[s
     Each name a node's certificate will carry in the chosen fields (``cn`` values for the
     otherName field, ``dns`` values for the DNS field) becomes one escaped literal: the
     pattern matches that exact name and nothing else. A pattern per cluster would also
-    admit nodes added later, which is what ``--cluster`` is for.
+    admit nodes added later, which is what :func:`cluster_pattern` is for.
     """
-    from certkit.plan.instances import load_instances
+    from certkit.plan import load_instances
 
     out: list[GeneratedPattern] = []
     for instance in load_instances(instances_path):
@@ -354,211 +337,3 @@ def dedupe(patterns: Iterable[GeneratedPattern]) -> list[GeneratedPattern]:
     for item in patterns:
         seen.setdefault(item.pattern, item)
     return list(seen.values())
-
-
-# ------------------------------------------------------------------------------ checking
-
-_NO_NAMES = SubjectAltNames()
-
-
-@dataclass(slots=True)
-class Verdict:
-    """Elasticsearch's decision about one certificate.
-
-    ``skipped`` is set (and nothing else matters) for a CA certificate that is not a node
-    certificate: the issuers that follow a leaf in its file or PKCS#12, or a CA with no
-    subjectAltName names.
-    """
-
-    source: str
-    subject_der: bytes | None
-    names: SubjectAltNames
-    values: list[str]
-    admitted: bool
-    matched: list[tuple[str, str]]
-    chain: str
-    reason: str | None
-    explanation: str | None = None
-    skipped: str | None = None
-    subject_text: str | None = None
-
-    @property
-    def subject(self) -> str:
-        """The subject DN as Elasticsearch prints it (computed on demand: most reports omit it)."""
-        if self.subject_text is None:
-            self.subject_text = jdk_dn(self.subject_der) if self.subject_der else ""
-        return self.subject_text
-
-    def to_json(self, fields: Sequence[str]) -> dict[str, Any]:
-        document: dict[str, Any] = {
-            "source": self.source,
-            "subject": self.subject,
-            "names": self.names.by_field(fields),
-            "admitted": self.admitted,
-            "matched": [{"name": n, "pattern": p} for n, p in self.matched],
-            "chain": self.chain,
-            "reason": self.reason,
-        }
-        if self.explanation:
-            document["explanation"] = self.explanation
-        if self.names.warnings:
-            document["warnings"] = list(self.names.warnings)
-        return document
-
-
-def _list_text(values: Sequence[str], limit: int | None = None) -> str:
-    if limit is not None and len(values) > limit:
-        return "[" + ", ".join(values[:limit]) + f", … {len(values) - limit} more]"
-    return "[" + ", ".join(values) + "]"
-
-
-class RestrictionChecker:
-    """Decides, certificate by certificate, what Elasticsearch decides.
-
-    ``record_matches`` False stops after the first matching pattern (enough for the
-    default report, which lists rejections only).
-    """
-
-    def __init__(
-        self,
-        restrictions: TrustRestrictions,
-        fields: Sequence[str] = DEFAULT_FIELDS,
-        *,
-        anchors: Sequence[Any] = (),
-        record_matches: bool = True,
-        now=None,
-    ) -> None:
-        self.restrictions = restrictions
-        self.fields = tuple(fields)
-        self.anchors = tuple(anchors)
-        self.record_matches = record_matches
-        self.now = now
-        self._patterns = restrictions.compiled
-        self._fields_text = _list_text(self.fields)
-        self._trusted_text = _list_text(restrictions.patterns, REASON_PATTERN_LIMIT)
-
-    def rejection_message(self, subject: str, values: Sequence[str]) -> str:
-        """Elasticsearch's CertificateException message for a rejected certificate."""
-        return (
-            f"Certificate for {subject} with fields {self._fields_text} with values "
-            f"{_list_text(values)} does not match the trusted names {self._trusted_text}"
-        )
-
-    def _explain(self, names: SubjectAltNames, values: Sequence[str]) -> str:
-        if values:
-            return f"no pattern matches any of the {len(values)} name(s)"
-        other_fields = [f for f in (OTHERNAME_COMMON_NAME, DNS_NAME) if f not in self.fields and names.for_field(f)]
-        text = f"the certificate has no names in fields {self._fields_text}; Elasticsearch never reads the subject CN"
-        if other_fields:
-            text += f"; it does have {other_fields[0]} names {_list_text(list(names.for_field(other_fields[0])))}"
-        return text
-
-    def check(self, item: CertificateItem, fields_of_item: CertificateFields | None = None,
-              chain: Sequence[CertificateItem] = ()) -> Verdict:
-        """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
-        try:
-            located = fields_of_item or locate_fields(item.der)
-            names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else _NO_NAMES
-        except MalformedCertificate as exc:
-            return Verdict(item.source, None, _NO_NAMES, [], False, [], "unchecked",
-                           f"the certificate cannot be parsed as the JDK would ({exc})",
-                           subject_text=item.certificate.subject.rfc4514_string())
-        subject = located.subject
-        values = names.values(self.fields)
-        matched: list[tuple[str, str]] = []
-        patterns = self._patterns
-        if self.record_matches:
-            for value in values:
-                for pattern in patterns.matching(value):
-                    matched.append((value, pattern.text))
-        else:
-            for value in values:
-                first = patterns.first_match(value)
-                if first is not None:
-                    matched.append((value, first.text))
-                    break
-        chain_state = "unchecked"
-        chain_problem = None
-        if self.anchors:
-            from certkit.jdk.pkix import verify_chain
-
-            chain_problem = verify_chain(item.certificate, [c.certificate for c in chain], self.anchors, self.now)
-            chain_state = "invalid" if chain_problem else "valid"
-        if chain_problem:
-            return Verdict(item.source, subject, names, values, False, matched, chain_state,
-                           f"the certificate chain is invalid: {chain_problem}",
-                           "the JDK refuses the chain before trust restrictions are consulted")
-        if matched:
-            return Verdict(item.source, subject, names, values, True, matched, chain_state, None)
-        verdict = Verdict(item.source, subject, names, values, False, matched, chain_state, None,
-                          self._explain(names, values))
-        verdict.reason = self.rejection_message(verdict.subject, values)
-        return verdict
-
-    def check_items(self, items: Iterable[CertificateItem]) -> Iterator[Verdict]:
-        """Verdicts for every node certificate of ``items`` (a stream), plus skipped CA certificates.
-
-        A CA certificate (basicConstraints CA:TRUE) right after a leaf in the same file, or
-        a PKCS#12's non-key certificate, is that leaf's chain; a CA certificate elsewhere
-        is skipped when it carries no subjectAltName names (it is not a node certificate).
-        """
-        tracker = ChainTracker(self)
-        for item in items:
-            yield from tracker.feed(item)
-        yield from tracker.finish()
-
-    def _skipped(self, item: CertificateItem, located: CertificateFields | None, why: str) -> Verdict:
-        if located is None:
-            return Verdict(item.source, None, _NO_NAMES, [], False, [], "unchecked", None, skipped=why,
-                           subject_text=item.certificate.subject.rfc4514_string())
-        return Verdict(item.source, located.subject, _NO_NAMES, [], False, [], "unchecked", None, skipped=why)
-
-
-class ChainTracker:
-    """:meth:`RestrictionChecker.check_items`, one certificate at a time.
-
-    A leaf's verdict waits until the next certificate shows whether the leaf's chain
-    follows it. Kept as an object (not only a generator) so that the parallel audit
-    (:mod:`certkit.audit.engine`) can carry the waiting leaf from one batch of certificates to
-    the next and get exactly the verdicts, in exactly the order, of one sequential pass.
-    """
-
-    def __init__(self, checker: RestrictionChecker) -> None:
-        self.checker = checker
-        #: The leaf waiting for its verdict: (item, its located fields, its chain so far).
-        self.pending: tuple[CertificateItem, CertificateFields | None, list[CertificateItem]] | None = None
-
-    @staticmethod
-    def locate(item: CertificateItem) -> CertificateFields | None:
-        try:
-            return locate_fields(item.der)
-        except MalformedCertificate:
-            return None
-
-    def feed(self, item: CertificateItem, located: CertificateFields | None | bool = False) -> list[Verdict]:
-        """The verdicts that ``item``'s arrival settles (``located``: its fields, when known)."""
-        if located is False:
-            located = self.locate(item)
-        checker = self.checker
-        is_ca = bool(located and located.is_ca)  # type: ignore[union-attr]
-        pending = self.pending
-        if pending is not None and pending[0].container == item.container and (item.chain or is_ca):
-            pending[2].append(item)
-            return [checker._skipped(item, located, "CA certificate of the preceding certificate's chain")]  # type: ignore[arg-type]
-        verdicts: list[Verdict] = []
-        if pending is not None:
-            verdicts.append(checker.check(pending[0], pending[1], pending[2]))
-            self.pending = None
-        if item.chain:
-            verdicts.append(checker._skipped(item, located, "CA certificate of a PKCS#12 chain"))  # type: ignore[arg-type]
-        elif is_ca and located is not None and located.subject_alt_names is None:  # type: ignore[union-attr]
-            verdicts.append(checker._skipped(
-                item, located, "CA certificate without subjectAltName names (not a node certificate)"))  # type: ignore[arg-type]
-        else:
-            self.pending = (item, located, [])  # type: ignore[assignment]
-        return verdicts
-
-    def finish(self) -> list[Verdict]:
-        """The verdict of the leaf still waiting (the end of the stream)."""
-        pending, self.pending = self.pending, None
-        return [] if pending is None else [self.checker.check(pending[0], pending[1], pending[2])]

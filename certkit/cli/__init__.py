@@ -124,7 +124,9 @@ def main(args: Sequence[str] | None = None) -> int:
             _print_error("interrupted; nothing was written")
         return result if isinstance(result, int) else 0
     except CertkitError as exc:
-        _print_error(exc.message, exc.hint)
+        from certkit.cli._parameters import explain
+
+        _print_error(*explain(exc))
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

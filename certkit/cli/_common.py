@@ -23,8 +23,11 @@ def warn(message: str) -> None:
 
 
 def warn_all(findings: Iterable[Finding]) -> None:
+    from certkit.cli._parameters import flag_for
+
     for finding in findings:
-        warn(f"{finding.where}: {finding.message}" if finding.where else finding.message)
+        message = finding.explain(flag_for)
+        warn(f"{finding.where}: {message}" if finding.where else message)
 
 
 def info(message: str) -> None:

@@ -28,8 +28,8 @@ def source_options(pass_file: Optional[Path], pass_literal: Optional[str], clien
                    client_key: Optional[Path], timeout: float) -> dict:
     """Keyword arguments for certkit.io.sources.iter_certificates from the shared options."""
     from certkit.cli._common import warn
-    from certkit.io.secrets import PASS, resolve_secret
-    from certkit.io.sources import TlsOptions
+    from certkit.cli._secrets import PASS, resolve_secret
+    from certkit.io import TlsOptions
 
     cache: dict[str, str | None] = {}
 

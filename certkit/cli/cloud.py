@@ -64,7 +64,7 @@ def trust(
     from certkit.wire import cloud
     from certkit.errors import UsageError
     from certkit.model import Report
-    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.io import ensure_absent, write_file
 
     if replace_certificates and merge is None:
         raise UsageError("--replace-certificates only makes sense with --merge EXISTING.json")
@@ -104,7 +104,7 @@ def trust(
 
 
 def _read(path: Path) -> bytes:
-    from certkit.io.inputs import read_bounded
+    from certkit.io import read_bounded
 
     return read_bounded(path, "the trust document")
 
@@ -112,7 +112,7 @@ def _read(path: Path) -> bytes:
 def _instance_names(path: Path) -> list[str]:
     """The cn values of every instance: the otherName names Cloud's trust matches."""
     from certkit.errors import InputError
-    from certkit.plan.instances import load_instances
+    from certkit.plan import load_instances
 
     names: list[str] = []
     for instance in load_instances(path):

@@ -27,7 +27,7 @@ _HELP = (
 
 
 def _read_input(path: Path, what: str) -> bytes:
-    from certkit.io.inputs import read_bounded
+    from certkit.io import read_bounded
 
     return read_bounded(path, what)
 
@@ -57,7 +57,7 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
 
     from certkit.errors import PasswordError
     from certkit.keystores.reader import load_pkcs12
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
 
     password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
     try:
@@ -83,7 +83,7 @@ def _p12_to_pem(
     from cryptography.hazmat.primitives import serialization
 
     from certkit.errors import InputError, UsageError
-    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.io import ensure_absent, write_file
 
     if clcerts and cacerts:
         raise UsageError("--clcerts and --cacerts exclude each other (the default is both)")
@@ -151,36 +151,23 @@ def _p12_to_pem(
     info(f"wrote {target}: {' and '.join(parts)}")
 
 
-def _load_pem_certificates(path: Path, what: str):
-    from cryptography import x509
+def _load_certificates(path: Path, what: str):
+    from certkit.io import load_certificates
 
-    from certkit.errors import InputError
+    return load_certificates(_read_input(path, what), f"{what} {path}")
 
-    data = _read_input(path, what)
+
+def _load_key(path: Path):
+    from certkit.errors import InputError, PasswordError
+    from certkit.issue import load_private_key
+
     try:
-        return x509.load_pem_x509_certificates(data)
-    except (ValueError, x509.InvalidVersion):
-        if b"-----BEGIN" not in data:
-            raise InputError(f"{what} {path} is not PEM (no '-----BEGIN CERTIFICATE-----' block)") from None
-        raise InputError(f"{what} {path} holds no readable PEM certificate") from None
-
-
-def _load_pem_key(path: Path):
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-
-    from certkit.errors import InputError
-
-    data = _read_input(path, "the key")
-    try:
-        return serialization.load_pem_private_key(data, password=None)
-    except TypeError:
+        return load_private_key(_read_input(path, "the key"), None, str(path))
+    except PasswordError:
         raise InputError(
             f"the key {path} is encrypted",
             hint=f"decrypt it first: openssl pkey -in {path} -out plain.key (keep it 0600)",
         ) from None
-    except (ValueError, UnsupportedAlgorithm):
-        raise InputError(f"the key {path} is not a PEM private key certkit can read") from None
 
 
 def _pem_to_p12(
@@ -195,27 +182,23 @@ def _pem_to_p12(
     pass_file: Optional[Path],
 ) -> None:
     from certkit.errors import UsageError
-    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.io import ensure_absent, write_file
+    from certkit.cli._secrets import PASS, resolve_secret
+    from certkit.io import order_chain
     from certkit.keystores.writer import serialize_keystore
-    from certkit.io.secrets import PASS, resolve_secret
 
     if out == "-":
         raise UsageError("a PKCS#12 keystore is binary and holds a private key: give --out FILE.p12")
     target = Path(out) if out else _default_p12_name(certificate_path)
     ensure_absent(target, force)
 
-    certificates = _load_pem_certificates(certificate_path, "the certificate")
-    key = _load_pem_key(key_path)
-    trusted_certificates = [c for ca_path in ca_paths for c in _load_pem_certificates(ca_path, "the CA file")]
+    certificates = _load_certificates(certificate_path, "the certificate")
+    key = _load_key(key_path)
+    trusted_certificates = [c for ca_path in ca_paths for c in _load_certificates(ca_path, "the CA file")]
     trusted = [("ca" if index == 0 else f"ca-{index + 1}", c) for index, c in enumerate(dict.fromkeys(trusted_certificates))]
 
     # Complete the chain with the --ca certificates the leaf's issuers are among.
-    chain = list(certificates)
-    while chain[-1].issuer != chain[-1].subject:
-        issuer = next((c for c in trusted_certificates if c.subject == chain[-1].issuer and c not in chain), None)
-        if issuer is None:
-            break
-        chain.append(issuer)
+    chain = certificates[:-1] + order_chain(certificates[-1], [c for c in trusted_certificates if c not in certificates])
 
     password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True)
     keystore = serialize_keystore(

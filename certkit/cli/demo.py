@@ -57,9 +57,9 @@ class DemoContext:
 
 def step_ca(context: DemoContext) -> None:
     """Create a CA and keep it as PEM (ca/ca.crt + ca/ca.key), as users who bring their own have it."""
-    from certkit.issue.bundle import ca_pem_files
-    from certkit.issue.ca import create_ca
-    from certkit.io.outputs import write_tree
+    from certkit.issue import ca_pem_files
+    from certkit.issue import create_ca
+    from certkit.io import write_tree
 
     context.ca = create_ca("CN=certkit demo CA")
     folder = context.path("ca")
@@ -72,8 +72,8 @@ def step_ca(context: DemoContext) -> None:
 
 def step_instances(context: DemoContext) -> None:
     """Plan three nodes of the example cluster, named as Elastic Cloud names its nodes."""
-    from certkit.plan.instances import dump_instances, generate_instances
-    from certkit.io.outputs import write_file
+    from certkit.plan import dump_instances, generate_instances
+    from certkit.io import write_file
 
     context.instances = generate_instances(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID, list(EXAMPLE_NODES),
                                            dns_domain=EXAMPLE_DNS_DOMAIN)
@@ -88,9 +88,9 @@ def step_instances(context: DemoContext) -> None:
 
 def step_bundle(context: DemoContext) -> None:
     """Issue the node certificates into a bundle folder of PKCS#12 keystores."""
-    from certkit.issue.bundle import bundle_files, packaging_for
-    from certkit.issue.leaf import issue_all
-    from certkit.io.outputs import write_bundle
+    from certkit.issue import bundle_files, packaging_for
+    from certkit.issue import issue_all
+    from certkit.io import write_bundle
 
     packaging = packaging_for(context.ca, pem=False, password="")
     issued = issue_all(context.ca, context.instances, package=packaging)
@@ -103,7 +103,7 @@ def step_bundle(context: DemoContext) -> None:
 
 def step_restrictions(context: DemoContext) -> None:
     """Write the trust restrictions file that admits every node of the example cluster."""
-    from certkit.audit.trust_file import cluster_pattern, write_restrictions
+    from certkit.audit import cluster_pattern, write_restrictions
 
     pattern = cluster_pattern(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     path = context.path("trust.yml")
@@ -114,10 +114,10 @@ def step_restrictions(context: DemoContext) -> None:
 
 def step_outsider(context: DemoContext) -> None:
     """Issue one certificate for a node of another cluster, from the same CA."""
-    from certkit.plan.instances import make_instance
-    from certkit.issue.leaf import issue_certificate
-    from certkit.plan.naming import format_node_name
-    from certkit.io.outputs import write_file
+    from certkit.plan import make_instance
+    from certkit.issue import issue_certificate
+    from certkit.plan import format_node_name
+    from certkit.io import write_file
 
     name = format_node_name(OUTSIDER_NODE, OUTSIDER_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     outsider = issue_certificate(context.ca, make_instance(OUTSIDER_NODE, cn=[name]), key_type="ec")
@@ -135,8 +135,9 @@ def _pem_encoding():
 
 def step_audit(context: DemoContext) -> None:
     """Judge the bundle and the outsider as a node would: chain first, then the restrictions."""
-    from certkit.audit.trust_file import RestrictionChecker, load_restrictions
-    from certkit.io.sources import iter_certificates, read_certificates
+    from certkit.audit import RestrictionChecker
+    from certkit.audit import load_restrictions
+    from certkit.io import iter_certificates, read_certificates
 
     anchors = [item.certificate for item in read_certificates([str(context.path("ca/ca.crt"))])]
     checker = RestrictionChecker(load_restrictions(context.path("trust.yml")), anchors=anchors)
@@ -173,7 +174,7 @@ def demo(
     force: bool = typer.Option(False, "--force", help="Use DIR even if it is not empty (the demo's own earlier files are replaced)."),
 ) -> None:
     from certkit.errors import OutputError
-    from certkit.io.outputs import check_secret_target
+    from certkit.io import check_secret_target
 
     if folder.is_symlink():
         raise OutputError(f"refusing to write the demo's keys through the symbolic link {folder}",

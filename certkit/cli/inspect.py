@@ -40,7 +40,7 @@ def inspect(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.io.sources import iter_certificates, require_sources
+    from certkit.io import iter_certificates, require_sources
     from certkit.jdk.names import describe_certificate
 
     require_sources(sources)

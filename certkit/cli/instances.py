@@ -54,8 +54,8 @@ def generate(
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     from certkit.errors import UsageError
-    from certkit.plan.instances import InventoryRow, dump_instances, generate_instances, lint_instances, read_inventory_csv
-    from certkit.io.outputs import ensure_absent, write_file
+    from certkit.plan import InventoryRow, dump_instances, generate_instances, lint_instances, read_inventory_csv
+    from certkit.io import ensure_absent, write_file
 
     sources = sum(x is not None and x != [] for x in (node, nodes, from_csv))
     if sources != 1:
@@ -94,7 +94,7 @@ def check(
     file: Path = typer.Argument(..., metavar="FILE", help="The instances file (instances.yml)."),
     as_json: bool = typer.Option(False, "--json", help="Print the instances and warnings as JSON."),
 ) -> None:
-    from certkit.plan.instances import check_instances
+    from certkit.plan import check_instances
 
     instances, findings = check_instances(file)
     if as_json:

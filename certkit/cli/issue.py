@@ -16,8 +16,7 @@ import typer
 from certkit.cli._common import emit_json, info, is_terminal, warn, warn_all
 
 if TYPE_CHECKING:
-    from certkit.issue.ca import CertificateAuthority
-    from certkit.issue.leaf import IssuedCertificate, Validity
+    from certkit.issue import CertificateAuthority
     from certkit.model import Instance
 
 CA_HELP = """\
@@ -52,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _key_description(key_type: str, key_size: int | None) -> str:
-    from certkit.issue.ca import curve_for_size
+    from certkit.issue import curve_for_size
 
     if key_type == "ec":
         return f"EC {curve_for_size(key_size)}"
@@ -68,40 +67,19 @@ def _normalise_key_type(key_type: str) -> str:
     return lowered
 
 
-def _check_keystore_password(password: str) -> None:
-    # The JDK opens PKCS#12 files with printable-ASCII passwords only (certkit.keystores.reader refuses
-    # others too); checked here so the run stops before any key is generated.
-    from certkit.errors import UsageError
-
-    for position, character in enumerate(password, start=1):
-        if not " " <= character <= "~":
-            raise UsageError(
-                f"the keystore password has a character the JDK cannot use (U+{ord(character):04X} at "
-                f"position {position}): Java reads PKCS#12 passwords as printable ASCII only",
-                hint="choose a password of printable ASCII characters, or use --pem",
-            )
-
-
 def _output_password(pem: bool, literal: str | None, file: Path | None) -> str | None:
     """The password protecting the written keys: a keystore always has one ("" if none is
     given and nobody can be asked); PEM keys are encrypted only when one is given."""
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
+    from certkit.issue import check_keystore_password
 
     if pem:
         password = resolve_secret(PASS, literal=literal, file=file, prompt=False, warn=warn)
         return password or None
     password = resolve_secret(PASS, literal=literal, file=file, prompt=True, confirm=True, warn=warn)
     password = password if password is not None else ""
-    _check_keystore_password(password)
+    check_keystore_password(password)
     return password
-
-
-def _is_zip(path: Path) -> bool:
-    return path.suffix.lower() == ".zip"
-
-
-def _is_keystore_file(path: Path) -> bool:
-    return path.suffix.lower() in (".p12", ".pfx")
 
 
 # ---------------------------------------------------------------------------------------
@@ -121,15 +99,15 @@ def ca(
     as_json: bool = typer.Option(False, "--json", help="Describe what was written as JSON."),
 ) -> None:
     from certkit.issue import bundle
-    from certkit.issue.ca import check_days, check_key_parameters, create_ca, curve_for_size
+    from certkit.issue import check_days, check_key_parameters, create_ca, curve_for_size, is_zip
     from certkit.errors import UsageError
-    from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle, write_file
+    from certkit.io import check_secret_target, ensure_absent, write_bundle, write_file
 
     key_type = _normalise_key_type(key_type)
     check_key_parameters(key_type, keysize)
     check_days(days)
     target = out or Path(bundle.DEFAULT_CA_ZIP if pem else bundle.DEFAULT_CA_P12)
-    if not pem and (_is_zip(target) or target.is_dir()):
+    if not pem and (is_zip(target) or target.is_dir()):
         raise UsageError(f"--out {target}: a PKCS#12 CA is one file; use --pem for a zip or folder")
     ensure_absent(target, force)
     check_secret_target(target)  # a keystore, a zip or a folder: each holds the CA key
@@ -137,7 +115,7 @@ def ca(
     authority = create_ca(dn, days, key_type, keysize or 2048, curve_for_size(keysize) if key_type == "ec" else "P-256")
     if pem:
         write_bundle(target, bundle.ca_pem_files(authority, secret), force=force)
-        written = [f"{target}/{name}" if not _is_zip(target) else f"{target}:{name}" for name in (bundle.CA_CERT_PATH, bundle.CA_KEY_PATH)]
+        written = [f"{target}/{name}" if not is_zip(target) else f"{target}:{name}" for name in (bundle.CA_CERT_PATH, bundle.CA_KEY_PATH)]
     else:
         write_file(target, bundle.ca_keystore(authority, secret), secret=True, force=force)
         written = [str(target)]
@@ -161,7 +139,7 @@ def ca(
         info("note: ca/ca.key is not encrypted (mode 0600); keep it off the nodes")
     if pem:
         next_command = f"certkit cert --ca-cert {target}/ca/ca.crt --ca-key {target}/ca/ca.key --in instances.yaml" \
-            if not _is_zip(target) else f"unzip {target}, then certkit cert --ca-cert ca/ca.crt --ca-key ca/ca.key --in instances.yaml"
+            if not is_zip(target) else f"unzip {target}, then certkit cert --ca-cert ca/ca.crt --ca-key ca/ca.key --in instances.yaml"
     else:
         next_command = f"certkit cert --ca {target} --in instances.yaml"
     typer.echo(f"next: {next_command}")
@@ -176,7 +154,7 @@ def _instances_from_options(
     dns: list[str], ip: list[str], cn: list[str],
 ) -> list[Instance]:
     from certkit.errors import UsageError
-    from certkit.plan.instances import load_instances, make_instance
+    from certkit.plan import load_instances, make_instance
 
     if (in_file is None) == (name is None):
         raise UsageError("give the nodes with exactly one of --in instances.yaml or --name NAME")
@@ -191,77 +169,24 @@ def _load_authority(
     ca_p12: Path | None, ca_cert: Path | None, ca_key: Path | None, self_signed: bool,
     ca_pass: str | None, ca_pass_file: Path | None,
 ) -> CertificateAuthority | None:
-    from certkit.issue.ca import load_ca_pem, load_ca_pkcs12
-    from certkit.errors import UsageError
-    from certkit.io.secrets import CA_PASS, resolve_secret
+    from certkit.cli._secrets import CA_PASS, resolve_secret
+    from certkit.issue import check_ca_choice, choose_ca
 
-    chosen = sum([ca_p12 is not None, ca_cert is not None or ca_key is not None, self_signed])
-    if chosen != 1:
-        raise UsageError("give the CA with exactly one of --ca CA.p12, --ca-cert CA.crt --ca-key CA.key, or --self-signed")
-    if (ca_cert is None) != (ca_key is None):
-        raise UsageError("--ca-cert and --ca-key go together: the CA certificate and its private key")
+    check_ca_choice(ca_p12=ca_p12, ca_cert=ca_cert, ca_key=ca_key, self_signed=self_signed,
+                    password_given=ca_pass is not None or ca_pass_file is not None)
     if self_signed:
-        if ca_pass is not None or ca_pass_file is not None:
-            raise UsageError("--ca-pass/--ca-pass-file make no sense with --self-signed")
         return None
     given = resolve_secret(CA_PASS, literal=ca_pass, file=ca_pass_file, prompt=False, warn=warn)
 
     def ask() -> str | None:  # only when the CA turns out to be encrypted
         return resolve_secret(CA_PASS, prompt=True, warn=warn)
 
-    source = given if given is not None else ask
-    if ca_p12 is not None:
-        return load_ca_pkcs12(ca_p12, source)
-    return load_ca_pem(ca_cert, ca_key, source)  # type: ignore[arg-type]
-
-
-def _names(instance: Instance) -> dict[str, list[str]]:
-    return {"otherName.commonName": list(instance.cn), "dnsName": list(instance.dns), "ipAddress": list(instance.ip)}
+    return choose_ca(ca_p12=ca_p12, ca_cert=ca_cert, ca_key=ca_key, password=given if given is not None else ask)
 
 
 def _san_text(instance: Instance) -> str:
     parts = [f"otherName:CN={v}" for v in instance.cn] + [f"DNS:{v}" for v in instance.dns] + [f"IP:{v}" for v in instance.ip]
     return ", ".join(parts) if parts else "(none)"
-
-
-def _node_paths(instance: Instance, pem: bool, single: bool, target: Path) -> list[str]:
-    if single:
-        return [str(target)]
-    folder = instance.filename
-    return [f"{folder}/{folder}.crt", f"{folder}/{folder}.key"] if pem else [f"{folder}/{folder}.p12"]
-
-
-def _plan_document(
-    authority: CertificateAuthority | None, instances: list[Instance], validity: Validity, key: str,
-    target: Path, pem: bool, single: bool, issued: list[IssuedCertificate] | None,
-) -> dict[str, Any]:
-    from certkit.plan.naming import subject_for
-
-    def iso(moment) -> str:
-        return moment.isoformat().replace("+00:00", "Z")
-
-    certificates = []
-    for index, instance in enumerate(instances):
-        entry: dict[str, Any] = {
-            "name": instance.name, "filename": instance.filename,
-            "subject": subject_for(instance.name).rfc4514_string(),
-            "names": _names(instance), "files": _node_paths(instance, pem, single, target),
-        }
-        if issued is not None:
-            entry["serial"] = format(issued[index].certificate.serial_number, "x")
-        certificates.append(entry)
-    return {
-        "dry_run": issued is None,
-        "out": str(target),
-        "layout": "keystore" if single else ("zip" if _is_zip(target) else "directory"),
-        "format": "pem" if pem else "pkcs12",
-        "ca": authority.certificate.subject.rfc4514_string() if authority else None,
-        "self_signed": authority is None,
-        "not_before": iso(validity.not_before), "not_after": iso(validity.not_after),
-        "key": key,
-        "files": ([] if authority is None or single else ["ca/ca.crt"]),
-        "certificates": certificates,
-    }
 
 
 def _print_plan(document: dict[str, Any]) -> None:
@@ -346,10 +271,10 @@ def cert(
         help="Sign even with a weak CA (RSA under 2048 bits, a curve under 256 bits, a SHA-1/MD5 signed CA certificate)."),
 ) -> None:
     from certkit.issue import bundle
-    from certkit.issue.ca import check_fit_to_sign, check_key_parameters
+    from certkit.issue import check_fit_to_sign, check_key_parameters
     from certkit.errors import UsageError
-    from certkit.issue.leaf import Validity, issue_all
-    from certkit.io.outputs import OutputFile, check_secret_target, ensure_absent, write_bundle, write_file
+    from certkit.issue import Validity, is_keystore_file, issue_all, plan_document
+    from certkit.io import OutputFile, check_secret_target, ensure_absent, write_bundle, write_file
 
     # 1. Everything about the command line and the plan, before any file is read.
     key_type = _normalise_key_type(key_type)
@@ -361,7 +286,7 @@ def cert(
     validity = Validity.starting_now(days)
     instances = _instances_from_options(in_file, name, filename, list(dns or []), list(ip or []), list(cn or []))
     target = out or Path(bundle.DEFAULT_BUNDLE)
-    single = _is_keystore_file(target)
+    single = is_keystore_file(target)
     if single and (pem or len(instances) != 1):
         raise UsageError(f"--out {target} is one keystore: it holds exactly one node and no --pem",
                          hint="use a .zip or a folder for a bundle")
@@ -377,7 +302,7 @@ def cert(
     key = _key_description(key_type, keysize)
 
     if dry_run:
-        document = _plan_document(authority, instances, validity, key, target, pem, single, None)
+        document = plan_document(authority, instances, validity, key, target, pem, single, None)
         if as_json:
             emit_json(document)
         else:
@@ -401,7 +326,7 @@ def cert(
         files: dict[str, OutputFile] = bundle.bundle_files(issued, authority, pem=pem, password=secret, legacy=legacy)
         write_bundle(target, files, force=force)
 
-    document = _plan_document(authority, instances, validity, key, target, pem, single, issued)
+    document = plan_document(authority, instances, validity, key, target, pem, single, issued)
     if as_json:
         emit_json(document)
         return

@@ -57,9 +57,9 @@ def generate(
     from certkit import __version__
     from certkit.cli._common import info, warn
     from certkit.errors import UsageError
-    from certkit.io.outputs import ensure_absent
+    from certkit.io import ensure_absent
     from certkit.patterns.language import parse_pattern
-    from certkit.audit.trust_file import (
+    from certkit.audit import (
         GeneratedPattern,
         cluster_pattern,
         content_type,
@@ -134,12 +134,14 @@ def check(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.audit.engine import Audit
+    from certkit.audit import Audit
+    from certkit.audit import HumanReport, JsonReport
     from certkit.cli._common import warn
     from certkit.errors import InputError
-    from certkit.audit.trust_file import RestrictionChecker, load_restrictions
-    from certkit.io.sources import require_sources
-    from certkit.io.sources import read_certificates
+    from certkit.audit import RestrictionChecker
+    from certkit.audit import load_restrictions
+    from certkit.io import require_sources
+    from certkit.io import read_certificates
     from certkit.jdk.names import parse_fields
 
     chosen_fields = parse_fields(fields)
@@ -169,87 +171,6 @@ def check(
         )
     if audit.rejected:
         raise typer.Exit(1)
-
-
-class HumanReport:
-    """The default report: each rejected certificate with its reason (``--all``: admitted ones too)."""
-
-    separator = ""
-
-    def __init__(self, show_all: bool) -> None:
-        self.show_all = show_all
-
-    def render(self, verdict) -> str:
-        if verdict.skipped:
-            return ""
-        if verdict.admitted:
-            if not self.show_all:
-                return ""
-            name, pattern = verdict.matched[0]
-            more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
-            return f"admitted  {verdict.source}: {name} matches {json.dumps(pattern, ensure_ascii=False)}{more}\n"
-        text = f"REJECTED  {verdict.source}\n  {verdict.reason}\n"
-        if verdict.explanation:
-            text += f"  why: {verdict.explanation}\n"
-        return text
-
-    def warnings(self, verdict) -> list[str]:
-        if verdict.skipped:
-            return []
-        return [f"{verdict.source}: {problem}" for problem in verdict.names.warnings]
-
-
-class JsonReport:
-    """One JSON object per certificate, exactly ``json.dumps(verdict.to_json(fields), ensure_ascii=False)``.
-
-    Built from pre-encoded pieces (field names, patterns) and the C string encoder that
-    json.dumps itself uses: an audit writes 100,000 of these. The comma that separates
-    certificates leads each piece (the audit drops it from the first).
-    """
-
-    separator = ","
-
-    def __init__(self, fields) -> None:
-        self.fields = tuple(fields)
-        self._field_keys = [_quote(f) + ": " for f in self.fields]
-        self._patterns: dict[str, str] = {}
-
-    def render(self, verdict) -> str:
-        if verdict.skipped:
-            return ""
-        quote = _quote
-        names = verdict.names
-        parts = [',\n    {"source": ', quote(verdict.source), ', "subject": ', quote(verdict.subject), ', "names": {']
-        for index, field in enumerate(self.fields):
-            if index:
-                parts.append(", ")
-            parts.append(self._field_keys[index])
-            parts.append("[" + ", ".join(map(quote, names.for_field(field))) + "]")
-        parts.append('}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [')
-        patterns = self._patterns
-        for index, (name, pattern) in enumerate(verdict.matched):
-            encoded = patterns.get(pattern)
-            if encoded is None:
-                encoded = patterns[pattern] = quote(pattern)
-            parts.append(('{"name": ' if not index else ', {"name": ') + quote(name) + ', "pattern": ' + encoded + "}")
-        parts.append('], "chain": ')
-        parts.append(quote(verdict.chain))
-        parts.append(', "reason": ')
-        parts.append("null" if verdict.reason is None else quote(verdict.reason))
-        if verdict.explanation:
-            parts.append(', "explanation": ')
-            parts.append(quote(verdict.explanation))
-        if names.warnings:
-            parts.append(', "warnings": [' + ", ".join(map(quote, names.warnings)) + "]")
-        parts.append("}")
-        return "".join(parts)
-
-    def warnings(self, verdict) -> tuple[str, ...]:
-        return ()
-
-
-#: A JSON string as ``json.dumps(..., ensure_ascii=False)`` writes it (the same C encoder).
-_quote = json.encoder.encode_basestring
 
 
 def _write(text: str) -> None:
@@ -342,7 +263,7 @@ def _stdout_is_terminal() -> bool:
 def _input_bytes(sources: list[str]) -> int:
     import os
 
-    from certkit.io.sources import directory_files
+    from certkit.io import directory_files
 
     total = 0
     for spec in sources:
@@ -370,8 +291,8 @@ def lint(
     """
     from certkit.cli._common import emit_json
     from certkit.errors import CertkitError
-    from certkit.audit.lint import lint_restrictions
-    from certkit.audit.trust_file import load_restrictions
+    from certkit.audit import lint_restrictions
+    from certkit.audit import load_restrictions
     from certkit.jdk.names import parse_fields
 
     chosen_fields = parse_fields(fields)

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _emit_text(text: str, out: Optional[Path], force: bool) -> None:
-    from certkit.io.outputs import write_file
+    from certkit.io import write_file
 
     if out is None:
         typer.echo(text, nl=False)
@@ -71,10 +71,10 @@ def yml(
     as_json: bool = typer.Option(False, "--json", help="Print the settings as a JSON object instead."),
 ) -> None:
     """Print the elasticsearch.yml lines that make a cluster trust the other one."""
-    from certkit.wire import settings as wiring
+    from certkit import wire as wiring
     from certkit.errors import UsageError
     from certkit.model import Report
-    from certkit.io.outputs import ensure_absent
+    from certkit.io import ensure_absent
 
     if out is not None:
         ensure_absent(out, force)
@@ -146,7 +146,7 @@ def remote(
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for Elasticsearch (--apply)."),
 ) -> None:
     """Print (or --apply) the PUT /_cluster/settings body that adds or removes a remote cluster."""
-    from certkit.wire import settings as wiring
+    from certkit import wire as wiring
     from certkit.errors import UsageError
     from certkit.model import Report
 
@@ -179,7 +179,7 @@ def remote(
 
 def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[Path],
            api_key_file: Optional[Path], timeout: float) -> None:
-    from certkit.io import secrets
+    from certkit.cli import _secrets as secrets
     from certkit.wire import http as wiring_http
     from certkit.errors import UsageError
 
@@ -220,7 +220,7 @@ def api_key(
     es_ca: Optional[Path] = typer.Option(None, "--es-ca", metavar="CA.pem", help="For --format curl."),
 ) -> None:
     """Print the POST /_security/cross_cluster/api_key body (run it on the remote cluster)."""
-    from certkit.wire import settings as wiring
+    from certkit import wire as wiring
     from certkit.errors import UsageError
 
     if certificate_identity is not None and for_cluster is not None:
@@ -245,12 +245,12 @@ def api_key(
 
 
 def _check_identity_against(check, certificate_path: Path) -> None:
-    from certkit.wire import cloud
-    from certkit.wire import settings as wiring
+    from certkit.io import load_certificates, read_certificate_file
+    from certkit import wire as wiring
     from certkit.cli._common import warn
     from certkit.jdk.x500 import subject_rfc2253
 
-    certificates = cloud.parse_certificates(cloud.read_certificate_file(certificate_path), str(certificate_path))
+    certificates = load_certificates(read_certificate_file(certificate_path), str(certificate_path))
     if len(certificates) > 1:
         info(f"{certificate_path} holds {len(certificates)} certificates; checking the first (the leaf)")
     subject = subject_rfc2253(certificates[0])
@@ -296,7 +296,7 @@ def keystore(
     """Print how to store the encoded cross-cluster API key on the local cluster and reload it."""
     import shlex
 
-    from certkit.wire import settings as wiring
+    from certkit import wire as wiring
     from certkit.errors import UsageError
     from certkit.model import Report
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from certkit.errors import OutputError
+from certkit.errors import OutputError, param
 
 TMP_PREFIX = ".certkit-tmp-"
 SECRET_MODE = 0o600
@@ -85,10 +85,13 @@ def check_secret_target(path: Path) -> None:
         )
 
 
+_REPLACE_HINT = f"use {param('force')} to replace it"
+
+
 def ensure_absent(path: Path, force: bool) -> None:
     """Fail early (before any work) when an output exists and ``force`` was not given."""
     if not force and (path.exists() or path.is_symlink()):
-        raise OutputError(f"{path} already exists", hint="use --force to replace it")
+        raise OutputError(f"{path} already exists", hint=_REPLACE_HINT)
 
 
 def _write_new_file(path: Path, data: bytes, mode: int) -> None:
@@ -131,7 +134,7 @@ def _move_into_place(tmp: Path, target: Path, force: bool) -> None:
     try:
         os.link(tmp, target)
     except FileExistsError:
-        raise OutputError(f"{target} already exists", hint="use --force to replace it") from None
+        raise OutputError(f"{target} already exists", hint=_REPLACE_HINT) from None
 
 
 def write_tree(
@@ -164,7 +167,7 @@ def write_tree(
             os.chmod(directory, 0o755)
         if target.exists() or target.is_symlink():
             if not force:
-                raise OutputError(f"{target} already exists", hint="use --force to replace it")
+                raise OutputError(f"{target} already exists", hint=_REPLACE_HINT)
             old = _tmp_name(parent)
             os.rename(target, old)
         os.rename(staging, target)

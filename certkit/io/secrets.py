@@ -1,12 +1,9 @@
-"""Where passwords and API keys come from, in the order CLI.md promises.
+"""Reading a secret (a password, an API key) from the file a user keeps it in.
 
-1. ``--pass-file F`` (first line, trailing newline stripped); a world-readable file is
-   accepted with a warning;
-2. the environment variable (``CERTKIT_PASS``, ``CERTKIT_CA_PASS``, ``CERTKIT_ES_API_KEY``);
-3. a literal ``--pass VALUE`` (certutil's habit: it shows up in ``ps`` and shell history,
-   so it is accepted with a warning);
-4. an interactive prompt when stdin is a terminal;
-5. otherwise ``None`` (no password).
+Only the first line counts (a trailing newline is stripped), the file is never read
+beyond what a secret can be, and a file other users can read is reported to ``warn``.
+Where a secret comes from (file, environment, command line, prompt) is the CLI's
+business (:mod:`certkit.cli._secrets`); the library never prompts.
 
 Secrets are never echoed, logged or put in error messages.
 """
@@ -15,9 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from certkit.errors import InputError
@@ -27,26 +22,8 @@ WarnFn = Callable[[str], None]
 MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
-def _default_warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
-
-
-@dataclass(frozen=True)
-class SecretSpec:
-    """How one secret may be supplied on the command line."""
-
-    what: str  # "the keystore password", "the CA password"…
-    literal_flag: str  # "--pass"
-    file_flag: str  # "--pass-file"
-    env_var: str  # "CERTKIT_PASS"
-
-
-PASS = SecretSpec("the password", "--pass", "--pass-file", "CERTKIT_PASS")
-CA_PASS = SecretSpec("the CA password", "--ca-pass", "--ca-pass-file", "CERTKIT_CA_PASS")
-ES_API_KEY = SecretSpec("the Elasticsearch API key", "--api-key", "--api-key-file", "CERTKIT_ES_API_KEY")
-
-
-def read_secret_file(path: str | os.PathLike[str], what: str, warn: WarnFn = _default_warn) -> str:
+def read_secret_file(path: str | os.PathLike[str], what: str, warn: WarnFn) -> str:
+    """The first line of ``path``, which holds ``what`` ("the CA password")."""
     file_path = Path(path)
     try:
         with open(file_path, "rb") as stream:
@@ -68,35 +45,3 @@ def read_secret_file(path: str | os.PathLike[str], what: str, warn: WarnFn = _de
         raise InputError(f"the file for {what} is not UTF-8 text: {file_path}") from None
     lines = text.splitlines()
     return lines[0] if lines else ""
-
-
-def resolve_secret(
-    spec: SecretSpec,
-    *,
-    literal: str | None = None,
-    file: str | os.PathLike[str] | None = None,
-    prompt: bool = True,
-    confirm: bool = False,
-    warn: WarnFn = _default_warn,
-    environ: os._Environ[str] | dict[str, str] | None = None,
-) -> str | None:
-    """The secret as text, or ``None`` when none was given and no prompt is possible."""
-    environ = os.environ if environ is None else environ
-    if file is not None:
-        return read_secret_file(file, spec.what, warn)
-    if spec.env_var in environ:
-        return environ[spec.env_var]
-    if literal is not None:
-        warn(
-            f"{spec.literal_flag} puts {spec.what} on the command line, visible to other users "
-            f"and in shell history; prefer {spec.file_flag} or ${spec.env_var}"
-        )
-        return literal
-    if prompt and sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        value = getpass.getpass(f"Enter {spec.what}: ")
-        if confirm and getpass.getpass(f"Repeat {spec.what}: ") != value:
-            raise InputError(f"the two entries of {spec.what} differ")
-        return value
-    return None

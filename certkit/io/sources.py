@@ -14,6 +14,9 @@ with one certificate, ``path#N`` for the Nth certificate of a file with several,
 Bad input raises :class:`~certkit.errors.InputError` (one line, naming the file and, for
 a PEM file, the certificate block and its line); files of a directory or zip that hold no
 certificate are skipped with a note passed to ``on_note``.
+
+(Over 400 lines: every kind of SOURCE shares the labelling, the limits and the password
+cache; one PEM/DER certificate file read whole is :mod:`certkit.io.certificates`.)
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any, BinaryIO
 from cryptography import x509
 
 from certkit.errors import InputError, PasswordError, RemoteError
+from certkit.io.certificates import certificate_from_der
 
 NoteFn = Callable[[str], None]
 PasswordProvider = Callable[[], "str | None"]
@@ -115,13 +119,6 @@ class _PasswordCache:
 
 
 # ----------------------------------------------------------------------------- PEM
-
-
-def _certificate_from_der(der: bytes) -> x509.Certificate:
-    try:
-        return x509.load_der_x509_certificate(der)
-    except x509.InvalidVersion as exc:  # not a ValueError: every caller handles those
-        raise ValueError(f"not an X.509 v1/v2/v3 certificate ({exc})") from None
 
 
 def _der_length(der: bytes) -> int:
@@ -216,7 +213,7 @@ def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator
             der = binascii.a2b_base64(body)
             if label == b"TRUSTED CERTIFICATE":
                 der = der[:_der_length(der)]
-            certificate = _certificate_from_der(der)
+            certificate = certificate_from_der(der)
         except (binascii.Error, ValueError) as exc:
             raise InputError(
                 f"{source}: certificate block {number} (line {line}) is corrupted: {_short(exc)}"
@@ -325,7 +322,7 @@ def _file_certificates(
         yield from _zip_certificates(data, source, passwords, on_note)
     elif kind == "der":
         try:
-            certificate = _certificate_from_der(data)
+            certificate = certificate_from_der(data)
         except ValueError as exc:
             raise InputError(f"{source}: not a valid DER certificate: {_short(exc)}") from None
         yield CertificateItem(source, data, certificate, source)
@@ -583,7 +580,7 @@ def _tls_certificates(spec: str, options: TlsOptions) -> Iterator[CertificateIte
     host, port = parse_tls_spec(spec)
     der = fetch_tls_certificate(host, port, options)
     try:
-        certificate = _certificate_from_der(der)
+        certificate = certificate_from_der(der)
     except ValueError as exc:
         raise RemoteError(f"{spec} presented a certificate that cannot be parsed: {_short(exc)}") from None
     yield CertificateItem(spec, der, certificate, spec)

@@ -4,11 +4,11 @@ Node bundle (``certkit cert``)::
 
     ca/ca.crt                            the CA certificate (+ its issuers), never its key
     <filename>/<filename>.p12            PKCS#12: PrivateKeyEntry "<name>" + trustedCertEntry "ca"
-  or, with --pem,
+  or, in PEM form,
     <filename>/<filename>.crt            the node certificate (+ intermediate CAs)
     <filename>/<filename>.key            its key, traditional OpenSSL PEM, 0600
 
-CA (``certkit ca``): ``elastic-stack-ca.p12`` (key alias ``ca``) or, with --pem,
+CA (``certkit ca``): ``elastic-stack-ca.p12`` (key alias ``ca``) or, in PEM form,
 ``ca/ca.crt`` + ``ca/ca.key``.
 
 This module only builds ``{relative path: OutputFile}`` maps; :mod:`certkit.io.outputs`
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 
 from certkit.issue.ca import CertificateAuthority, ca_private_key_pem, certificate_pem, private_key_pem
 from certkit.issue.leaf import IssuedCertificate
-from certkit.io.outputs import OutputFile
+from certkit.io import OutputFile
 
 CA_CERT_PATH = "ca/ca.crt"
 CA_KEY_PATH = "ca/ca.key"
@@ -126,11 +126,6 @@ def packaging_for(
     return NodePackaging(pem=pem, password=password, ca_chain_der=chain_der, legacy=legacy)
 
 
-def single_keystore(issued: IssuedCertificate, ca: CertificateAuthority | None, password: str | None) -> bytes:
-    """One node's PKCS#12 as a file of its own (certutil's ``elastic-certificates.p12``)."""
-    return node_keystore(issued, packaging_for(ca, pem=False, password=password))
-
-
 def ca_keystore(ca: CertificateAuthority, password: str | None) -> bytes:
     """The CA as certutil writes ``elastic-stack-ca.p12``: one PrivateKeyEntry aliased ``ca``."""
     from certkit.keystores.writer import serialize_keystore
@@ -147,4 +142,3 @@ def ca_pem_files(ca: CertificateAuthority, password: str | None) -> dict[str, Ou
         CA_CERT_PATH: OutputFile(certificate_pem(*ca.chain)),
         CA_KEY_PATH: OutputFile(ca_private_key_pem(ca.private_key, password), secret=True),
     }
-

@@ -41,7 +41,7 @@ from certkit.issue.ca import (
     signature_hash,
 )
 from certkit.model import Instance
-from certkit.plan.naming import subject_for
+from certkit.plan import subject_for
 
 ProgressFn = Callable[[int, int], None]
 # A picklable callable run on each new certificate inside the worker that made it.

@@ -153,10 +153,3 @@ def _verify_chain(
         used.append(issuer_certificate)
         current = issuer_certificate
     return f"the certificate path is longer than {MAX_PATH_LENGTH}"
-
-
-def anchors_problem(anchors: Sequence[x509.Certificate]) -> str | None:
-    """A reason why ``--ca`` cannot serve as trust anchors at all, or None."""
-    if not anchors:
-        return "--ca holds no certificate"
-    return None

@@ -167,17 +167,10 @@ def _readable_bags(diagnosis: Pkcs12Diagnosis, password: str | None) -> list[Bag
 
 def _order_chain(leaf: x509.Certificate | None, others: list[x509.Certificate]) -> list[x509.Certificate]:
     """The key's issuers first (following issuer names from the leaf), then the rest as found."""
-    ordered: list[x509.Certificate] = []
-    remaining = list(others)
-    current = leaf
-    while current is not None and current.issuer != current.subject:
-        issuer = next((c for c in remaining if c.subject == current.issuer), None)
-        if issuer is None:
-            break
-        ordered.append(issuer)
-        remaining.remove(issuer)
-        current = issuer
-    return ordered + remaining
+    from certkit.io import order_chain
+
+    issuers = order_chain(leaf, others)[1:] if leaf is not None else []
+    return issuers + [c for c in others if c not in issuers]
 
 
 def _password_candidates(password: str | None) -> list[str | None]:

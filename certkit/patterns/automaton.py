@@ -732,8 +732,3 @@ def is_subset(a: Automaton, b: Automaton) -> bool:
                 seen.add(nxt)
                 todo.append(nxt)
     return True
-
-
-def is_total(a: Automaton) -> bool:
-    """True when the DFA accepts every string over the whole code-point alphabet."""
-    return is_subset(make_any_string(), a)

@@ -13,6 +13,9 @@ certutil accepts a file and fails later, or silently drops what it does not know
 refuses it up front with an error that names the entry (its number and name) and the key.
 Things that are legal but probably not what the user wants are :class:`Finding` warnings
 from :func:`check_instances`.
+
+(Over 400 lines: each key of the file, the CSV inventory and the generator share one set
+of per-value checks, and splitting them would scatter the file format's rules.)
 """
 
 from __future__ import annotations
@@ -28,10 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from certkit.errors import InputError
+from certkit.errors import InputError, param
 from certkit.model import Finding, Instance
-from certkit.plan.naming import check_name_component, format_node_name, parse_node_name, subject_for
-from certkit.io.yamlio import load_yaml
+from certkit.plan.naming import (
+    check_cluster_id,
+    check_name_component,
+    cloud_scope_id_problem,
+    format_node_name,
+    parse_node_name,
+    subject_for,
+)
+from certkit.io import load_yaml
 
 # certutil's CertificateTool.isValidFilename, verbatim character class and length.
 FILENAME_PATTERN = re.compile(r"[a-zA-Z0-9!@#$%^&{}\[\]()_+\-=,.~'` ]{1,251}")
@@ -172,7 +182,7 @@ def make_instance(
     try:
         subject_for(name)
     except InputError as exc:
-        raise InputError(f"{where}: {exc.message}", exc.hint) from None
+        raise exc.within(where) from None
     resolved_filename = name if filename is None else filename
     if not isinstance(resolved_filename, str):
         raise InputError(f"{where}: 'filename' must be a string, not {_yaml_type(resolved_filename)}")
@@ -266,7 +276,7 @@ def parse_instances(data: bytes | str, source: str) -> list[Instance]:
 
 def load_instances(path: str | os.PathLike[str]) -> list[Instance]:
     """Read and validate an instances file; :class:`InputError` names the entry at fault."""
-    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io import MAX_TEXT_INPUT_BYTES, read_bounded
 
     data = read_bounded(path, "the instances file", MAX_TEXT_INPUT_BYTES)
     return parse_instances(data, str(Path(path)))
@@ -276,6 +286,7 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
     """Warnings about valid instances that will probably not work as intended."""
     findings: list[Finding] = []
     cn_owner: dict[str, str] = {}
+    scopes_warned: set[str] = set()
     for index, instance in enumerate(instances):
         where = _entry_label(index, instance.name)
         if not instance.cn:
@@ -283,10 +294,20 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
                 "no cn: the certificate has no otherName commonName, the only field a node with "
                 "default trust restrictions reads, so such a node will reject it", where))
         for value in instance.cn:
-            if parse_node_name(value) is None:
+            node_name = parse_node_name(value)
+            if node_name is None:
                 findings.append(Finding(
                     f"cn {value!r} does not follow the Elastic Cloud convention {CLOUD_CONVENTION}; "
                     "Cloud-style trust patterns will not match it", where))
+            elif node_name.scope_id not in scopes_warned:
+                scope_problem = cloud_scope_id_problem(node_name.scope_id)
+                if scope_problem is not None:
+                    # Once per scope: a 100-node plan with one bad scope is one mistake.
+                    scopes_warned.add(node_name.scope_id)
+                    findings.append(Finding(
+                        f"the scope id {node_name.scope_id!r} {scope_problem}: Elastic Cloud trusts clusters "
+                        "by scope only for a scope id of lower-case letters and digits (at most 32), so a "
+                        "Cloud deployment can trust these nodes only by listing each node name", where))
             if any(c in value for c in "*?\\/"):
                 findings.append(Finding(
                     f"cn {value!r} contains a pattern character (* ? \\ /); in a certificate it is "
@@ -328,7 +349,7 @@ def dump_instances(instances: Sequence[Instance], *, comment: str | None = None)
 
     ``filename`` is written only when it differs from the name (certutil's default).
     """
-    lines = []
+    lines: list[str] = []
     if comment:
         lines.extend(f"# {line}".rstrip() for line in comment.splitlines())
     lines.append("instances:")
@@ -382,7 +403,7 @@ def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
     A cell may hold several values separated by spaces or ``;``. Blank lines and lines
     starting with ``#`` are skipped.
     """
-    from certkit.io.inputs import MAX_TEXT_INPUT_BYTES, read_bounded
+    from certkit.io import MAX_TEXT_INPUT_BYTES, read_bounded
 
     file_path = Path(path)
     try:
@@ -433,28 +454,28 @@ def generate_instances(
     names and addresses of its inventory row, ``<node>.<dns_domain>`` when a domain is
     given, and the addresses ``extra_ips[node]``.
     """
-    check_name_component(cluster_id, "the cluster id")
+    check_cluster_id(cluster_id)
     check_name_component(scope_id, "the scope id")
     rows = [InventoryRow(node) if isinstance(node, str) else node for node in nodes]
     if not rows:
-        raise InputError("no nodes given", hint="use --node NAME (repeatable), --nodes N or --from-csv FILE")
+        raise InputError("no nodes given", hint=f"use {param('nodes')}")
     if dns_domain is not None:
         domain = dns_domain.strip().strip(".")
         reason = dns_name_problem(domain)
         if reason or domain.startswith("*"):
-            raise InputError(f"--dns-domain {dns_domain!r} is not a valid DNS domain: {reason or 'no wildcards'}")
+            raise InputError(f"{param('dns_domain')} {dns_domain!r} is not a valid DNS domain: {reason or 'no wildcards'}")
     extra_ips = dict(extra_ips or {})
     known = {row.name for row in rows}
     for node in extra_ips:
         if node not in known:
-            raise InputError(f"--ip names the node {node!r}, which is not in the list of nodes")
+            raise InputError(f"{param('extra_ips')} names the node {node!r}, which is not in the list of nodes")
     instances = []
     for index, row in enumerate(rows):
         where = f"node {index + 1} ({row.name})"
         try:
             cn = format_node_name(row.name, cluster_id, scope_id)
         except InputError as exc:
-            raise InputError(f"{where}: {exc.message}", exc.hint) from None
+            raise exc.within(where) from None
         dns = list(row.dns)
         if dns_domain is not None and f"{row.name}.{domain}" not in dns:
             dns.append(f"{row.name}.{domain}")

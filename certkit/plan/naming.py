@@ -59,6 +59,29 @@ def check_name_component(value: str, what: str) -> str:
     return value
 
 
+def check_cluster_id(cluster_id: str) -> str:
+    """A cluster id: one part of a node name, as a trust pattern and Cloud's ``trust_allowlist`` take it."""
+    return check_name_component(cluster_id, "the cluster id")
+
+
+def cloud_scope_id_problem(scope_id: str) -> str | None:
+    """Why Elastic Cloud would refuse ``scope_id`` as a trust ``scope_id`` ("has upper-case
+    letters"…), or ``None``: the API wants lower-case letters and digits, 1 to 32 of them.
+
+    The one rule for scope ids: ``cloud trust`` refuses such a scope, and planning
+    (:func:`certkit.plan.instances.lint_instances`) warns before certificates carry it.
+    """
+    if _CLOUD_SCOPE_ID.fullmatch(scope_id):
+        return None
+    if not scope_id:
+        return "is empty"
+    if len(scope_id) > 32:
+        return "is longer than 32 characters"
+    if scope_id.lower() != scope_id and re.fullmatch(r"[A-Za-z0-9]+", scope_id):
+        return "has upper-case letters"
+    return "has characters other than lower-case letters and digits"
+
+
 def format_node_name(node: str, cluster_id: str, scope_id: str) -> str:
     """``<node>.node.<cluster_id>.cluster.<scope_id>.account``, each part validated."""
     return str(
@@ -83,7 +106,7 @@ def parse_node_name(text: str) -> NodeName | None:
 
 def is_cloud_scope_id(scope_id: str) -> bool:
     """Whether Elastic Cloud's direct-trust API would accept ``scope_id`` as a scope_id."""
-    return bool(_CLOUD_SCOPE_ID.fullmatch(scope_id))
+    return cloud_scope_id_problem(scope_id) is None
 
 
 # Attribute keywords X500Principal understands (RFC 1779/2253 plus its extras) that the
@@ -149,14 +172,14 @@ def parse_dn(text: str) -> x509.Name:
     except ValueError as exc:
         detail = f": {exc}" if str(exc) else " (unknown attribute type or bad escaping)"
         raise InputError(f"{text!r} is not a valid distinguished name{detail}") from None
-    for attribute in name:
-        limit = _LENGTH_LIMITS.get(attribute.oid)
-        value = attribute.value
-        if not value:
-            raise InputError(f"{text!r}: the {attribute.rfc4514_attribute_name} attribute is empty")
-        if limit and isinstance(value, str) and len(value) > limit:
+    for name_attribute in name:
+        limit = _LENGTH_LIMITS.get(name_attribute.oid)
+        attribute_value = name_attribute.value
+        if not attribute_value:
+            raise InputError(f"{text!r}: the {name_attribute.rfc4514_attribute_name} attribute is empty")
+        if limit and isinstance(attribute_value, str) and len(attribute_value) > limit:
             raise InputError(
-                f"{text!r}: {attribute.rfc4514_attribute_name} is {len(value)} characters long; "
+                f"{text!r}: {name_attribute.rfc4514_attribute_name} is {len(attribute_value)} characters long; "
                 f"X.509 allows at most {limit}"
             )
     return name

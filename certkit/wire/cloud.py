@@ -17,6 +17,9 @@ signed by the old CA, so both must be trusted until the rotation is over.
 The rules the Cloud API enforces are enforced here, before any JSON exists, so a payload
 certkit prints is one the API accepts; the tests validate every output against the
 published API definitions with jsonschema (which certkit itself does not need).
+
+(Over 400 lines: building an entry and merging it into an existing trust object apply the
+same API rules, kept together.)
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,21 +35,18 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from certkit.errors import InputError, UsageError
+from certkit.errors import InputError, UsageError, param
+from certkit.io import load_certificates, read_certificate_file
 from certkit.model import Report
-from certkit.plan.naming import is_cloud_scope_id, parse_node_name
+from certkit.plan import check_cluster_id, cloud_scope_id_problem, is_cloud_scope_id, parse_node_name
 
 TRUST_TYPES = ("generic", "ECE", "ESS", "proxy")
 DEFAULT_TRUST_TYPE = "generic"
 
-# "A lowercase alphanumerical string of max 32 characters" (DirectTrustRelationship.scope_id).
-_SCOPE_ID = re.compile(r"[a-z0-9]{1,32}")
 # Characters that would turn an exact node name into a trust-restriction pattern: Cloud
 # refuses wildcards in additional_node_names, and a leading '/' or a '\' would be read as
 # a regular expression or an escape once the name lands in a trust_restrictions file.
 _PATTERN_CHARACTERS = ("*", "?", "\\")
-
-MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -117,43 +116,12 @@ def _trusted_ca(certificate: x509.Certificate, source: str) -> TrustedCA:
                      sha256=hashlib.sha256(der).hexdigest(), source=source)
 
 
-def parse_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    """Every certificate in ``data``: one or many PEM blocks, or a single DER certificate,
-    each one checked to decode entirely (names, key, extensions)."""
-    from certkit.io.inputs import require_decodable
-
-    return [require_decodable(certificate, source) for certificate in _load_certificates(data, source)]
+_PKCS12_HINT = f"a PKCS#12 file can be turned into PEM with {param('pkcs12_to_pem')}"
 
 
-def _load_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    if b"-----BEGIN" in data:
-        if b"-----BEGIN CERTIFICATE-----" not in data:
-            raise InputError(f"{source} holds no PEM certificate (no 'BEGIN CERTIFICATE' block)")
-        try:
-            return x509.load_pem_x509_certificates(data)
-        except (ValueError, x509.InvalidVersion) as exc:
-            raise InputError(f"{source}: a PEM certificate block cannot be parsed ({exc})") from None
-    if data[:1] == b"\x30":
-        try:
-            return [x509.load_der_x509_certificate(data)]
-        except (ValueError, x509.InvalidVersion):
-            pass
-    raise InputError(
-        f"{source} is neither a PEM nor a DER certificate",
-        hint="a PKCS#12 file can be turned into PEM with 'certkit convert FILE.p12 --cacerts --nokeys'",
-    )
-
-
-def read_certificate_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of a certificate file, with one-line errors for the usual mistakes."""
-    from certkit.io.inputs import read_bounded
-
-    return read_bounded(path, "the certificate file", MAX_CERTIFICATE_FILE_BYTES)
-
-
-def load_ca_certificates(paths: Sequence[str | os.PathLike[str]], report: Report | None = None,
+def load_ca_certificates(cas: Sequence[str | os.PathLike[str]], report: Report | None = None,
                          now: _dt.datetime | None = None) -> list[TrustedCA]:
-    """The CA certificates of ``paths``, each certificate of each file once, in order.
+    """The CA certificates of the files ``cas``, each certificate of each file once, in order.
 
     A certificate that says it is not a CA (basicConstraints CA:FALSE) is refused: a node
     certificate given by mistake would make Cloud trust nothing. A private key in the file
@@ -161,16 +129,16 @@ def load_ca_certificates(paths: Sequence[str | os.PathLike[str]], report: Report
     """
     report = report if report is not None else Report()
     now = now or _dt.datetime.now(_dt.timezone.utc)
-    if not paths:
-        raise UsageError("at least one CA certificate is needed (--ca CA.pem)")
+    if not cas:
+        raise UsageError(f"at least one CA certificate is needed ({param('cas')} CA.pem)")
     seen: dict[str, TrustedCA] = {}
-    for path in paths:
+    for path in cas:
         source = str(path)
         data = read_certificate_file(path)
         if b"PRIVATE KEY-----" in data:
             report.warn("holds a private key; only the certificate goes into the payload, "
                         "but keep CA keys out of files you hand around", source)
-        for index, certificate in enumerate(parse_certificates(data, source)):
+        for index, certificate in enumerate(load_certificates(data, source, hint=_PKCS12_HINT)):
             where = source if index == 0 else f"{source}#{index + 1}"
             _check_ca_certificate(certificate, where, report, now)
             ca = _trusted_ca(certificate, where)
@@ -203,11 +171,8 @@ def _check_ca_certificate(certificate: x509.Certificate, where: str, report: Rep
 
 def check_scope_id(scope_id: str) -> str:
     """``scope_id`` if Cloud accepts it (lower-case letters and digits, 1 to 32), else raise."""
-    if not _SCOPE_ID.fullmatch(scope_id):
-        problem = "is empty" if not scope_id else (
-            "is longer than 32 characters" if len(scope_id) > 32 else
-            "has upper-case letters" if scope_id.lower() != scope_id and re.fullmatch(r"[A-Za-z0-9]+", scope_id)
-            else "has characters other than lower-case letters and digits")
+    problem = cloud_scope_id_problem(scope_id)
+    if problem is not None:
         raise InputError(
             f"scope id {scope_id!r} {problem}: Elastic Cloud wants lower-case letters and digits, at most 32",
             hint="the scope id is the organization id (Elastic Cloud) or the environment id (ECE)",
@@ -223,22 +188,9 @@ def check_node_name(name: str) -> str:
         raise InputError(
             f"node name {name!r} is a pattern: Elastic Cloud takes exact node names only (no wildcards)",
             hint="list every node name, or name the nodes <node>.node.<cluster>.cluster.<scope>.account "
-                 "and use --scope-id with --trust-allowlist / --trust-all",
+                 f"and use {param('scope_id')} with {param('trust_allowlist')} / {param('trust_all')}",
         )
     return name
-
-
-def check_cluster_id(cluster_id: str) -> str:
-    """A cluster id for ``trust_allowlist``: one label of a Cloud-style node name."""
-    if not cluster_id or any(c.isspace() for c in cluster_id):
-        raise InputError(f"cluster id {cluster_id!r} is empty or contains white space")
-    if "." in cluster_id or any(c in cluster_id for c in _PATTERN_CHARACTERS):
-        raise InputError(
-            f"cluster id {cluster_id!r} cannot be one part of <node>.node.<cluster>.cluster.<scope>.account "
-            "(no dots, no wildcards)",
-            hint="use --trust-all to trust every cluster of the scope",
-        )
-    return cluster_id
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
@@ -266,22 +218,22 @@ def build_direct_trust(
     """
     report = report if report is not None else Report()
     if not name or not name.strip():
-        raise UsageError("the trust relationship needs a name (--name)")
+        raise UsageError(f"the trust relationship needs a name ({param('name')})")
     if trust_type not in TRUST_TYPES:
         matches = [t for t in TRUST_TYPES if t.lower() == trust_type.lower()]
         hint = f"did you mean {matches[0]!r}? (the API is case-sensitive)" if matches else None
         raise UsageError(f"unknown trust type {trust_type!r}: choose one of {', '.join(TRUST_TYPES)}", hint)
     if not certificates:
-        raise UsageError("at least one CA certificate is needed (--ca CA.pem)")
+        raise UsageError(f"at least one CA certificate is needed ({param('certificates')} CA.pem)")
     allowlist = _unique(check_cluster_id(c) for c in trust_allowlist)
     nodes = _unique(check_node_name(n) for n in node_names)
     if scope_id is not None:
         check_scope_id(scope_id)
 
     if trust_type == "proxy":
-        given = [flag for flag, present in (("--scope-id", scope_id is not None), ("--trust-all", trust_all),
-                                            ("--trust-allowlist", bool(allowlist)),
-                                            ("--node-name/--instances", bool(nodes))) if present]
+        given = [param(name) for name, present in (("scope_id", scope_id is not None), ("trust_all", trust_all),
+                                                   ("trust_allowlist", bool(allowlist)),
+                                                   ("node_names", bool(nodes))) if present]
         if given:
             raise UsageError(
                 f"type proxy takes only a name and certificates; remove {', '.join(given)}",
@@ -291,18 +243,19 @@ def build_direct_trust(
         return DirectTrust(name=name, certificates=tuple(certificates), type=trust_type, uid=uid)
 
     if trust_all and allowlist:
-        raise UsageError("--trust-all and --trust-allowlist exclude each other",
+        raise UsageError(f"{param('trust_all')} and {param('trust_allowlist')} exclude each other",
                          hint="trust_all trusts every cluster of the scope and ignores the allowlist")
     if (trust_all or allowlist) and scope_id is None:
-        flag = "--trust-all" if trust_all else "--trust-allowlist"
-        raise UsageError(f"{flag} needs --scope-id: Cloud trusts clusters by <cluster>.cluster.<scope>.account")
+        which = param("trust_all" if trust_all else "trust_allowlist")
+        raise UsageError(f"{which} needs {param('scope_id')}: Cloud trusts clusters by <cluster>.cluster.<scope>.account")
     if scope_id is None and not nodes:
         raise UsageError(
-            "say which nodes to trust: --scope-id with --trust-all / --trust-allowlist, "
-            "or node names (--instances FILE, --node-name NAME)"
+            f"say which nodes to trust: {param('scope_id')} with {param('trust_all')} / {param('trust_allowlist')}, "
+            f"or node names ({param('instances')} FILE, {param('node_name')} NAME)"
         )
     if scope_id is not None and not trust_all and not allowlist and not nodes:
-        raise UsageError(f"--scope-id {scope_id} alone trusts no cluster: add --trust-all or --trust-allowlist CLUSTER_ID")
+        raise UsageError(f"{param('scope_id')} {scope_id} alone trusts no cluster: "
+                         f"add {param('trust_all')} or {param('trust_allowlist')} CLUSTER_ID")
     _suggest_scope(nodes, scope_id, report)
     return DirectTrust(
         name=name,
@@ -324,10 +277,10 @@ def _suggest_scope(nodes: Sequence[str], scope_id: str | None, report: Report) -
     scopes = {p.scope_id for p in parsed if p}
     clusters = sorted({p.cluster_id for p in parsed if p})
     if len(scopes) == 1 and is_cloud_scope_id(next(iter(scopes))):
-        allow = " ".join(f"--trust-allowlist {c}" for c in clusters)
+        allow = " ".join(f"{param('trust_allowlist')} {c}" for c in clusters)
         report.warn(
             "every node name follows <node>.node.<cluster>.cluster.<scope>.account; "
-            f"--scope-id {next(iter(scopes))} {allow} trusts the same clusters without listing each node"
+            f"{param('scope_id')} {next(iter(scopes))} {allow} trusts the same clusters without listing each node"
         )
 
 
@@ -469,11 +422,9 @@ def _existing_certificates(entry: dict[str, Any], where: str) -> list[TrustedCA]
         pem = item.get("pem") if isinstance(item, dict) else None
         if not isinstance(pem, str):
             raise InputError(f"{where}: certificates[{index}] has no pem")
-        try:
-            parsed = x509.load_pem_x509_certificates(pem.encode("ascii"))
-        except (ValueError, UnicodeEncodeError, x509.InvalidVersion):
-            raise InputError(f"{where}: certificates[{index}] is not a PEM certificate") from None
-        for certificate in parsed:
+        if "-----BEGIN CERTIFICATE-----" not in pem:
+            raise InputError(f"{where}: certificates[{index}] is not a PEM certificate")
+        for certificate in load_certificates(pem.encode("utf-8"), f"{where}: certificates[{index}]"):
             ca = _trusted_ca(certificate, f"{where} certificates[{index}]")
             result.setdefault(ca.sha256, ca)
     return list(result.values())

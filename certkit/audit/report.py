@@ -1,0 +1,95 @@
+"""How an audit reports each verdict: the human lines and the streamed JSON document.
+
+A renderer (:class:`certkit.audit.engine.Renderer`) turns one :class:`~certkit.audit.checker.Verdict`
+into text. The parallel audit pickles the renderer into its worker processes, which
+render there and hand back text: that is why renderers live in the library, beside the
+engine, and the CLI only writes what they return.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from certkit.audit.checker import Verdict
+
+
+class HumanReport:
+    """The default report: each rejected certificate with its reason (``show_all``: admitted ones too)."""
+
+    separator = ""
+
+    def __init__(self, show_all: bool) -> None:
+        self.show_all = show_all
+
+    def render(self, verdict: Verdict) -> str:
+        if verdict.skipped:
+            return ""
+        if verdict.admitted:
+            if not self.show_all:
+                return ""
+            name, pattern = verdict.matched[0]
+            more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
+            return f"admitted  {verdict.source}: {name} matches {json.dumps(pattern, ensure_ascii=False)}{more}\n"
+        text = f"REJECTED  {verdict.source}\n  {verdict.reason}\n"
+        if verdict.explanation:
+            text += f"  why: {verdict.explanation}\n"
+        return text
+
+    def warnings(self, verdict: Verdict) -> list[str]:
+        if verdict.skipped:
+            return []
+        return [f"{verdict.source}: {problem}" for problem in verdict.names.warnings]
+
+
+class JsonReport:
+    """One JSON object per certificate, exactly ``json.dumps(verdict.to_json(fields), ensure_ascii=False)``.
+
+    Built from pre-encoded pieces (field names, patterns) and the C string encoder that
+    json.dumps itself uses: an audit writes 100,000 of these. The comma that separates
+    certificates leads each piece (the audit drops it from the first).
+    """
+
+    separator = ","
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        self.fields = tuple(fields)
+        self._field_keys = [_quote(f) + ": " for f in self.fields]
+        self._patterns: dict[str, str] = {}
+
+    def render(self, verdict: Verdict) -> str:
+        if verdict.skipped:
+            return ""
+        quote = _quote
+        names = verdict.names
+        parts = [',\n    {"source": ', quote(verdict.source), ', "subject": ', quote(verdict.subject), ', "names": {']
+        for index, field in enumerate(self.fields):
+            if index:
+                parts.append(", ")
+            parts.append(self._field_keys[index])
+            parts.append("[" + ", ".join(map(quote, names.for_field(field))) + "]")
+        parts.append('}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [')
+        patterns = self._patterns
+        for index, (name, pattern) in enumerate(verdict.matched):
+            encoded = patterns.get(pattern)
+            if encoded is None:
+                encoded = patterns[pattern] = quote(pattern)
+            parts.append(('{"name": ' if not index else ', {"name": ') + quote(name) + ', "pattern": ' + encoded + "}")
+        parts.append('], "chain": ')
+        parts.append(quote(verdict.chain))
+        parts.append(', "reason": ')
+        parts.append("null" if verdict.reason is None else quote(verdict.reason))
+        if verdict.explanation:
+            parts.append(', "explanation": ')
+            parts.append(quote(verdict.explanation))
+        if names.warnings:
+            parts.append(', "warnings": [' + ", ".join(map(quote, names.warnings)) + "]")
+        parts.append("}")
+        return "".join(parts)
+
+    def warnings(self, verdict: Verdict) -> tuple[str, ...]:
+        return ()
+
+
+#: A JSON string as ``json.dumps(..., ensure_ascii=False)`` writes it (the same C encoder).
+_quote = json.encoder.encode_basestring

@@ -1,0 +1,72 @@
+"""Where passwords and API keys come from, in the order CLI.md promises.
+
+1. ``--pass-file F`` (first line, trailing newline stripped); a world-readable file is
+   accepted with a warning;
+2. the environment variable (``CERTKIT_PASS``, ``CERTKIT_CA_PASS``, ``CERTKIT_ES_API_KEY``);
+3. a literal ``--pass VALUE`` (certutil's habit: it shows up in ``ps`` and shell history,
+   so it is accepted with a warning);
+4. an interactive prompt when stdin is a terminal;
+5. otherwise ``None`` (no password).
+
+Secrets are never echoed, logged or put in error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from certkit.errors import InputError
+from certkit.io import WarnFn, read_secret_file
+
+
+def _default_warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """How one secret may be supplied on the command line."""
+
+    what: str  # "the keystore password", "the CA password"…
+    literal_flag: str  # "--pass"
+    file_flag: str  # "--pass-file"
+    env_var: str  # "CERTKIT_PASS"
+
+
+PASS = SecretSpec("the password", "--pass", "--pass-file", "CERTKIT_PASS")
+CA_PASS = SecretSpec("the CA password", "--ca-pass", "--ca-pass-file", "CERTKIT_CA_PASS")
+ES_API_KEY = SecretSpec("the Elasticsearch API key", "--api-key", "--api-key-file", "CERTKIT_ES_API_KEY")
+
+
+def resolve_secret(
+    spec: SecretSpec,
+    *,
+    literal: str | None = None,
+    file: str | os.PathLike[str] | None = None,
+    prompt: bool = True,
+    confirm: bool = False,
+    warn: WarnFn = _default_warn,
+    environ: os._Environ[str] | dict[str, str] | None = None,
+) -> str | None:
+    """The secret as text, or ``None`` when none was given and no prompt is possible."""
+    environ = os.environ if environ is None else environ
+    if file is not None:
+        return read_secret_file(file, spec.what, warn)
+    if spec.env_var in environ:
+        return environ[spec.env_var]
+    if literal is not None:
+        warn(
+            f"{spec.literal_flag} puts {spec.what} on the command line, visible to other users "
+            f"and in shell history; prefer {spec.file_flag} or ${spec.env_var}"
+        )
+        return literal
+    if prompt and sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"Enter {spec.what}: ")
+        if confirm and getpass.getpass(f"Repeat {spec.what}: ") != value:
+            raise InputError(f"the two entries of {spec.what} differ")
+        return value
+    return None

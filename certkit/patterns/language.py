@@ -27,8 +27,10 @@ per code point). docs/patterns.md has the details and the compilation strategy.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,16 +40,44 @@ from certkit.patterns import matcher as _matcher
 from certkit.errors import InputError
 
 __all__ = [
+    "NEWEST_LUCENE",
     "Pattern",
     "PatternError",
     "PatternSet",
     "accepts_everything",
+    "compiling_for",
     "escape_wildcard",
     "example_in_difference",
     "is_empty",
     "parse_pattern",
     "subsumes",
 ]
+
+#: The Lucene version (major, minor) patterns are compiled for when no one says otherwise.
+NEWEST_LUCENE: fa.Lucene = fa.NEWEST_LUCENE
+
+# The Lucene version of the caller's context (see compiling_for), used when a call names none.
+_CONTEXT_LUCENE: contextvars.ContextVar[fa.Lucene | None] = contextvars.ContextVar("lucene", default=None)
+
+
+@contextlib.contextmanager
+def compiling_for(lucene: tuple[int, int] | None) -> Iterator[None]:
+    """Within the block, patterns compile with Lucene ``lucene``'s construction by default.
+
+    For code that builds a :class:`PatternSet` on its caller's behalf (loading a trust
+    file): ``with compiling_for(target.lucene): load_restrictions(path)``. None: the newest.
+    """
+    token = _CONTEXT_LUCENE.set(lucene)
+    try:
+        yield
+    finally:
+        _CONTEXT_LUCENE.reset(token)
+
+
+def _lucene(lucene: tuple[int, int] | None) -> fa.Lucene:
+    if lucene is not None:
+        return (int(lucene[0]), int(lucene[1]))
+    return _CONTEXT_LUCENE.get() or NEWEST_LUCENE
 
 PatternKind = Literal["all", "wildcard", "regex"]
 
@@ -81,6 +111,8 @@ class Pattern:
     # Wildcard tokens (code units, STAR, ANY_CHAR), shared-prefix friendly for PatternSet.
     _tokens: tuple[int, ...] | None = field(repr=False, compare=False, default=None)
     _cache: dict[str, object] = field(repr=False, compare=False, default_factory=dict)
+    #: The Lucene version (major, minor) whose construction judged the pattern.
+    lucene: fa.Lucene = field(repr=False, compare=False, default=fa.NEWEST_LUCENE)
 
     def matches(self, name: str) -> bool:
         """True when this pattern matches the whole of ``name``, as Elasticsearch decides."""
@@ -235,37 +267,46 @@ def _below_effort_limit(tokens: Sequence[int]) -> bool:
             and tokens.count(_matcher.STAR) <= 1)
 
 
-def _wildcard_automaton(tokens: Sequence[int]) -> fa.Automaton:
+def _wildcard_automaton(tokens: Sequence[int], lucene: fa.Lucene = fa.NEWEST_LUCENE) -> fa.Automaton:
     """Automatons.wildcard: the concatenation of one small automaton per token.
 
     With no tokens at all (the pattern ``""``) Lucene's concatenation yields a single
     non-accepting state: the empty wildcard matches nothing, not even the empty name.
     """
-    return fa.concatenate([_token_automaton(token) for token in tokens])
+    return fa.concatenate([_token_automaton(token) for token in tokens], lucene)
 
 
-def parse_pattern(text: str) -> Pattern:
+def parse_pattern(text: str, lucene: tuple[int, int] | None = None) -> Pattern:
     """Parse and compile one trust pattern; raise :class:`PatternError` as ES would.
 
-    Results are cached by text (patterns are immutable), so a pattern repeated across
-    files or checks is compiled once.
+    ``lucene`` is the (major, minor) Lucene version whose construction decides which
+    patterns are too complex (``certkit.targets.es_target(v).lucene``); None: the one of
+    the caller's :func:`compiling_for` block, else :data:`NEWEST_LUCENE`. Results are
+    cached by text and version (patterns are immutable).
     """
     if not isinstance(text, str):
         raise PatternError(
             repr(text), f"invalid pattern [{text!r}]: a pattern must be a string", "not a string"
         )
-    return _parse_pattern(text)
+    return _parse_pattern(text, _lucene(lucene))
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_pattern(text: str) -> Pattern:
+def _parse_pattern(text: str, lucene: fa.Lucene) -> Pattern:
     if text.startswith("/"):
         if len(text) == 1 or not text.endswith("/"):
             raise _slash_error(text)
         regex = text[1:-1]
         try:
             node = lre.parse(regex)
-            dfa = fa.determinize(lre.to_automaton(node), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+            dfa = fa.determinize(lre.to_automaton(node, lucene), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+        except RecursionError:
+            # A tree deeper than Python's stack (`a**...*`, thousands of operators): Java
+            # would overflow its stack too, or at least certkit cannot follow it.
+            raise PatternError(
+                text, f"invalid pattern [{text}]: expression nested too deeply; certkit refuses it",
+                "expression nested too deeply", hint="write the expression with fewer nested operators",
+            ) from None
         except lre.RegExpSyntaxError as exc:
             raise PatternError(
                 text,
@@ -277,16 +318,17 @@ def _parse_pattern(text: str) -> Pattern:
             raise _too_complex(text, exc) from None
         except fa.AutomatonTooLarge as exc:
             raise _too_large(text, exc) from None
-        return Pattern(text, "regex", dfa)
+        return Pattern(text, "regex", dfa, lucene=lucene)
     if text == "*":
-        return Pattern(text, "all", fa.make_any_string(), (_matcher.STAR,))
+        return Pattern(text, "all", fa.make_any_string(), (_matcher.STAR,), lucene=lucene)
     tokens = _wildcard_tokens(text)
     if not _below_effort_limit(tokens) and _wildcard_effort(tokens) >= 10 * fa.DEFAULT_DETERMINIZE_WORK_LIMIT:
-        exc = fa.TooComplexToDeterminize(
-            _wildcard_automaton(tokens), fa.DEFAULT_DETERMINIZE_WORK_LIMIT
-        )
-        raise _too_complex(text, exc)
-    return Pattern(text, "wildcard", None, tokens)
+        try:
+            automaton = _wildcard_automaton(tokens, lucene)
+        except fa.AutomatonTooLarge as exc:  # `*?*?…` thousands long: too big even to count
+            raise _too_large(text, exc) from None
+        raise _too_complex(text, fa.TooComplexToDeterminize(automaton, fa.DEFAULT_DETERMINIZE_WORK_LIMIT))
+    return Pattern(text, "wildcard", None, tokens, lucene=lucene)
 
 
 def _too_complex(text: str, exc: fa.TooComplexToDeterminize) -> PatternError:
@@ -357,9 +399,12 @@ class PatternSet:
     patterns.
     """
 
-    def __init__(self, patterns: Sequence[str | Pattern]) -> None:
+    def __init__(self, patterns: Sequence[str | Pattern], lucene: tuple[int, int] | None = None) -> None:
+        """``lucene``: the Lucene version to compile texts for (see :func:`parse_pattern`)."""
+        version = _lucene(lucene)
+        self.lucene: fa.Lucene = version
         self.patterns: tuple[Pattern, ...] = tuple(
-            p if isinstance(p, Pattern) else parse_pattern(p) for p in patterns
+            p if isinstance(p, Pattern) else parse_pattern(p, version) for p in patterns
         )
         self._matcher = _compile(self.patterns)
 

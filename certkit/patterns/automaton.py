@@ -245,7 +245,8 @@ def make_char_class(ranges: Sequence[tuple[int, int]]) -> Automaton:
     return a.finish()
 
 
-def make_string(code_points: Iterable[int]) -> Automaton:
+def make_string(code_points: Sequence[int]) -> Automaton:
+    _budget(len(code_points) + 1, len(code_points))
     a = Automaton()
     last = a.create_state()
     for cp in code_points:

@@ -165,11 +165,34 @@ class _Parser:
     def parse_concat(self) -> Node:
         result = _Concatenation(self.parse_repeat())
         while self.more() and not self.peek(")|") and not self.peek("&"):
-            result.append(self.parse_repeat())
+            run = self.literal_run()
+            if run:
+                result.append_units(run)
+            else:
+                result.append(self.parse_repeat())
         return result.node()
 
+    def literal_run(self) -> list[int]:
+        """The plain characters from here that no quantifier follows (a shortcut).
+
+        Each would be parsed as a one-character literal and folded into the literal
+        before it, so they are taken as one run of code units: a long literal costs one
+        loop step per character, not one descent of the grammar.
+        """
+        units, start, end = self.s, self.pos, len(self.s)
+        i = start
+        while i < end:
+            unit = units[i]
+            if unit in _NOT_IN_A_RUN or 0xD800 <= unit <= 0xDFFF:
+                break
+            if i + 1 < end and units[i + 1] in _QUANTIFIERS:
+                break
+            i += 1
+        self.pos = i
+        return units[start:i]
+
     def parse_repeat(self) -> Node:
-        e = self.parse_compl()
+        e = self.plain_char() or self.parse_compl()
         while self.peek("?*+{"):
             if self.match("?"):
                 e = Node("optional", e)
@@ -204,6 +227,19 @@ class _Parser:
                 else:
                     e = Node("repeat_min_max", e, low=n, high=m)
         return e
+
+    def plain_char(self) -> Node | None:
+        """parse_compl's result for a character no rule above the last one claims.
+
+        A shortcut, not a rule of Lucene's: it spares the literal characters of a long
+        pattern the descent through parse_compl, parse_char_class_exp and parse_simple.
+        """
+        if self.pos < len(self.s):
+            unit = self.s[self.pos]
+            if chr(unit) not in _STARTS_A_CONSTRUCT and not 0xD800 <= unit <= 0xDFFF:
+                self.pos += 1
+                return Node("char", code_points=(unit,))
+        return None
 
     def parse_compl(self) -> Node:
         # DEPRECATED_COMPLEMENT: '~' complements the whole language of its operand.
@@ -341,6 +377,13 @@ class _Parser:
         return self.next()
 
 
+# The characters parse_compl, parse_char_class_exp and parse_simple treat specially.
+_STARTS_A_CONSTRUCT = frozenset('~[.#@"(<\\')
+
+_QUANTIFIERS = frozenset(map(ord, "?*+{"))
+# A run of literal characters ends before a construct, an operator or a quantifier.
+_NOT_IN_A_RUN = frozenset(map(ord, _STARTS_A_CONSTRUCT)) | frozenset(map(ord, ")|&")) | _QUANTIFIERS
+
 _ESCAPABLE_CLASS_CHARS = "\\ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -389,6 +432,13 @@ class _Concatenation:
             # surrogate followed by a lone low surrogate becomes one code point.
             self.tail_node = Node("string", code_points=code_points_of_units(self.tail))
         return self.tail_node
+
+    def append_units(self, units: list[int]) -> None:
+        """Append a literal given as UTF-16 code units (no surrogates among them)."""
+        if self.tail is None:
+            self.tail = []  # after a node that is not a literal: concat(head, literal)
+        self.tail.extend(units)
+        self.tail_node = None
 
     def append(self, node: Node) -> None:
         if _is_text(node) and self.tail is not None:

@@ -49,6 +49,7 @@ __all__ = [
     "escape_wildcard",
     "example_in_difference",
     "is_empty",
+    "literal_affixes",
     "parse_pattern",
     "subsumes",
 ]
@@ -125,7 +126,12 @@ class Pattern:
     def literal_value(self) -> str | None:
         """The one name this pattern matches, or None when it matches zero or several."""
         if "literal" not in self._cache:
-            self._cache["literal"] = _single_string(_realizable(self))
+            plain = _plain_wildcard(self)
+            if plain is not None:  # no automaton needed (100,000 literal names in a file)
+                value = None if _matcher.STAR in plain or _matcher.ANY_CHAR in plain else "".join(map(chr, plain))
+                self._cache["literal"] = value if plain else None
+            else:
+                self._cache["literal"] = _single_string(_realizable(self))
         return self._cache["literal"]  # type: ignore[return-value]
 
     def is_literal(self) -> bool:
@@ -304,13 +310,13 @@ def _parse_pattern(text: str, lucene: fa.Lucene) -> Pattern:
             # A tree deeper than Python's stack (`a**...*`, thousands of operators): Java
             # would overflow its stack too, or at least certkit cannot follow it.
             raise PatternError(
-                text, f"invalid pattern [{text}]: expression nested too deeply; certkit refuses it",
+                text, f"invalid pattern [{_shown(text)}]: expression nested too deeply; certkit refuses it",
                 "expression nested too deeply", hint="write the expression with fewer nested operators",
             ) from None
         except lre.RegExpSyntaxError as exc:
             raise PatternError(
                 text,
-                f"invalid pattern [{text}]: {exc} (Lucene regular expression)",
+                f"invalid pattern [{_shown(text)}]: {exc} (Lucene regular expression)",
                 str(exc),
                 hint="see docs/patterns.md for the Lucene RegExp syntax Elasticsearch uses",
             ) from None
@@ -334,7 +340,7 @@ def _parse_pattern(text: str, lucene: fa.Lucene) -> Pattern:
 def _too_complex(text: str, exc: fa.TooComplexToDeterminize) -> PatternError:
     return PatternError(
         text,
-        f"invalid pattern [{text}]: {exc} (Elasticsearch refuses it: TooComplexToDeterminizeException)",
+        f"invalid pattern [{_shown(text)}]: {exc} (Elasticsearch refuses it: TooComplexToDeterminizeException)",
         str(exc),
         hint="simplify the pattern: fewer alternatives or wildcards after a '*', or split it in several patterns",
     )
@@ -343,10 +349,15 @@ def _too_complex(text: str, exc: fa.TooComplexToDeterminize) -> PatternError:
 def _too_large(text: str, exc: fa.AutomatonTooLarge) -> PatternError:
     return PatternError(
         text,
-        f"invalid pattern [{text}]: {exc}; certkit refuses it (Elasticsearch would need a very large heap)",
+        f"invalid pattern [{_shown(text)}]: {exc}; certkit refuses it (Elasticsearch would need a very large heap)",
         str(exc),
         hint="use smaller repetition counts",
     )
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """A pattern as an error message quotes it: a 300 KB pattern is cut, with its length."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def escape_wildcard(text: str) -> str:
@@ -377,7 +388,12 @@ def _dfa_of(p: Pattern) -> fa.Automaton:
     dfa = p._cache.get("dfa")
     if dfa is None:
         assert p._tokens is not None
-        dfa = fa.determinize(_wildcard_automaton(p._tokens), 2**31 - 1)
+        try:
+            dfa = fa.determinize(_wildcard_automaton(p._tokens, p.lucene), 2**31 - 1)
+        except fa.AutomatonTooLarge as exc:
+            # Elasticsearch runs it (matching needs no DFA here either), but the language
+            # questions cannot be asked of it within certkit's bounds.
+            raise _too_large(p.text, exc) from None
         p._cache["dfa"] = dfa
     return dfa  # type: ignore[return-value]
 
@@ -415,6 +431,10 @@ class PatternSet:
         """Every pattern that matches ``name``, in file order."""
         return [self.patterns[i] for i in self._matcher.tags(name)]
 
+    def matching_indexes(self, name: str) -> tuple[int, ...]:
+        """The positions (in ``patterns``) of every pattern that matches ``name``, ascending."""
+        return tuple(self._matcher.tags(name))
+
     def first_match(self, name: str) -> Pattern | None:
         """The first pattern (in file order) that matches ``name``, or None."""
         tags = self._matcher.tags(name)
@@ -448,7 +468,10 @@ _REALIZABLE = _realizable_filter()
 def _realizable(p: Pattern) -> fa.Automaton:
     dfa = p._cache.get("realizable")
     if dfa is None:
-        dfa = fa.intersection(_dfa_of(p), _REALIZABLE)
+        try:
+            dfa = fa.intersection(_dfa_of(p), _REALIZABLE)
+        except fa.AutomatonTooLarge as exc:
+            raise _too_large(p.text, exc) from None
         p._cache["realizable"] = dfa
     return dfa  # type: ignore[return-value]
 
@@ -471,8 +494,60 @@ def _single_string(dfa: fa.Automaton) -> str | None:
         state = transitions[0][2]
 
 
+def literal_affixes(p: Pattern) -> tuple[str, str]:
+    """(prefix, suffix): text every name ``p`` matches starts with, and ends with.
+
+    Not necessarily the longest such texts: for a wildcard the characters before its
+    first and after its last ``*``/``?``, for a regex its automaton's forced first
+    characters and no suffix. Two patterns one of which admits every name of the other
+    have prefixes one of which starts the other (and likewise suffixes), which lets the
+    linter skip most pairs of a long file without asking the automata.
+    """
+    cached = p._cache.get("affixes")
+    if cached is None:
+        if p._tokens is not None:
+            tokens = p._tokens
+            cut = [i for i, t in enumerate(tokens) if t in (_matcher.STAR, _matcher.ANY_CHAR)]
+            first, after_last = (cut[0], cut[-1] + 1) if cut else (len(tokens), 0)
+            cached = ("".join(map(chr, tokens[:first])), "".join(map(chr, tokens[after_last:])))
+        else:
+            cached = (_forced_prefix(_dfa_of(p)), "")
+        p._cache["affixes"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _forced_prefix(dfa: fa.Automaton) -> str:
+    """The characters a DFA must read first (a single one-character transition at a time)."""
+    out: list[str] = []
+    state, seen = 0, set()
+    while dfa.num_states and state not in seen and not dfa.accept[state]:
+        seen.add(state)
+        transitions = dfa.trans[state]
+        if len(transitions) != 1 or transitions[0][0] != transitions[0][1]:
+            break
+        out.append(chr(transitions[0][0]))
+        state = transitions[0][2]
+    return "".join(out)
+
+
+def _plain_wildcard(p: Pattern) -> tuple[int, ...] | None:
+    """A wildcard's tokens when none is a surrogate code unit, else None.
+
+    Such a wildcard's language is read off its tokens: each literal unit is one code
+    point of the name, ``?`` any one, ``*`` any run. (With surrogate units, which pairs of
+    them a name can hold needs the automata.)
+    """
+    tokens = p._tokens
+    if tokens is None or any(0xD800 <= t <= 0xDFFF for t in tokens):
+        return None
+    return tokens
+
+
 def is_empty(p: Pattern) -> bool:
     """True when ``p`` matches no name at all (e.g. ``/#/``, ``/a&b/``)."""
+    plain = _plain_wildcard(p)
+    if plain is not None:
+        return not plain  # only the empty wildcard "" matches nothing
     return fa.is_empty(_realizable(p))
 
 
@@ -481,6 +556,8 @@ def accepts_everything(p: Pattern) -> bool:
 
     ``?*`` is not one of them: it does not match the empty name.
     """
+    if p._tokens is not None:  # a wildcard must then match the empty name: stars only
+        return bool(p._tokens) and all(t == _matcher.STAR for t in p._tokens)
     return fa.is_subset(_REALIZABLE, _dfa_of(p))
 
 

@@ -351,7 +351,7 @@ def _too_large(text: str, exc: fa.AutomatonTooLarge) -> PatternError:
         text,
         f"invalid pattern [{_shown(text)}]: {exc}; certkit refuses it (Elasticsearch would need a very large heap)",
         str(exc),
-        hint="use smaller repetition counts",
+        hint="use a shorter pattern or smaller repetition counts",
     )
 
 

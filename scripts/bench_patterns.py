@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: cost per name of PatternSet with 10 vs 1,000 Cloud-style patterns.
+r"""Benchmark: cost per name of PatternSet with 10 vs 1,000 Cloud-style patterns.
 
 Two forms of the same trust file: wildcards (``*.node.<id>.cluster.<scope>.account``,
 answered from certkit's dict indexes) and the regular expressions lint suggests

@@ -100,7 +100,7 @@ HOSTILE = [
 @pytest.mark.parametrize("pattern", HOSTILE)
 def test_hostile_pattern_is_one_pattern_error_within_memory(pattern: str) -> None:
     for version in VERSIONS[:2]:
-        def refuse() -> None:
+        def refuse(version=version) -> None:
             with pytest.raises(PatternError):
                 parse_pattern(pattern, version)
 

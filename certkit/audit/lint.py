@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from certkit.audit.trust_file import SUBJECT_NAME_KEY, TrustRestrictions
+from certkit.jdk.names import DEFAULT_FIELDS, DNS_NAME, OTHERNAME_COMMON_NAME
 from certkit.patterns import (
     Pattern,
     PatternError,
@@ -26,8 +28,6 @@ from certkit.patterns import (
     parse_pattern,
     subsumes,
 )
-from certkit.audit.trust_file import SUBJECT_NAME_KEY, TrustRestrictions
-from certkit.jdk.names import DEFAULT_FIELDS, DNS_NAME, OTHERNAME_COMMON_NAME
 
 #: Pairwise subsumption checks between non-literal patterns cost about 0.2 ms each; beyond
 #: this many the remaining pairs are not examined (and the report says so). Pairs whose

@@ -100,7 +100,7 @@ class Automaton:
     Lucene's ``finishState`` and records whether the result is deterministic.
     """
 
-    __slots__ = ("trans", "accept", "deterministic", "_added")
+    __slots__ = ("_added", "accept", "deterministic", "trans")
 
     def __init__(self) -> None:
         self.trans: list[list[Transition]] = []
@@ -617,8 +617,7 @@ def totalize(a: Automaton) -> Automaton:
             result.add_transition(s, dest, lo, hi)
             if lo > maxi:
                 result.add_transition(s, dead, maxi, lo - 1)
-            if hi + 1 > maxi:
-                maxi = hi + 1
+            maxi = max(maxi, hi + 1)
         if maxi <= MAX_CODE_POINT:
             result.add_transition(s, dead, maxi, MAX_CODE_POINT)
     return result.finish()
@@ -681,7 +680,7 @@ def determinize(a: Automaton, work_limit: int, effort_out: list[int] | None = No
     b = Automaton()
     b.create_state()
     b.accept[0] = a.accept[0]
-    initial = (0,)
+    initial: tuple[int, ...] = (0,)
     new_state: dict[tuple[int, ...], int] = {initial: 0}
     work = deque([initial])
     effort = 0
@@ -705,12 +704,14 @@ def determinize(a: Automaton, work_limit: int, effort_out: list[int] | None = No
         for point in sorted(starts.keys() | ends.keys()):
             if counts:
                 key = tuple(sorted(counts))
-                q = new_state.get(key)
-                if q is None:
+                found = new_state.get(key)
+                if found is None:
                     q = b.create_state()
                     b.accept[q] = any(accept[d] for d in key)
                     new_state[key] = q
                     work.append(key)
+                else:
+                    q = found
                 b.add_transition(source, q, last_point, point - 1)
             for dest in ends.get(point, ()):
                 remaining = counts[dest] - 1
@@ -821,11 +822,12 @@ def shortest_difference(a: Automaton, b: Automaton, max_len: int) -> list[int] |
             s1, s2 = pair
             if _accepts(a, s1) and not _accepts(b, s2):
                 path: list[int] = []
-                node: tuple[int, int] | None = pair
-                while parent[node] is not None:
-                    previous, cp = parent[node]  # type: ignore[misc]
+                node = pair
+                step = parent[node]
+                while step is not None:
+                    node, cp = step
                     path.append(cp)
-                    node = previous
+                    step = parent[node]
                 return path[::-1]
             if depth == max_len:
                 continue

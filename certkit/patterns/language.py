@@ -34,10 +34,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from certkit.patterns import automaton as fa
-from certkit.patterns import regexp as lre
-from certkit.patterns import matcher as _matcher
 from certkit.errors import InputError
+from certkit.patterns import automaton as fa
+from certkit.patterns import matcher as _matcher
+from certkit.patterns import regexp as lre
 
 __all__ = [
     "NEWEST_LUCENE",
@@ -480,7 +480,7 @@ def _single_string(dfa: fa.Automaton) -> str | None:
     """The only string a trimmed DFA accepts, or None."""
     if dfa.num_states == 0:
         return None
-    state, seen, out = 0, set(), []
+    state, seen, out = 0, set(), []  # type: tuple[int, set[int], list[int]]
     while True:
         if state in seen:
             return None  # a loop: infinitely many strings

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from certkit.patterns import automaton as fa
+
 MAX_CODE_POINT = fa.MAX_CODE_POINT
 
 

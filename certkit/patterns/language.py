@@ -39,20 +39,7 @@ from certkit.patterns import automaton as fa
 from certkit.patterns import matcher as _matcher
 from certkit.patterns import regexp as lre
 
-__all__ = [
-    "NEWEST_LUCENE",
-    "Pattern",
-    "PatternError",
-    "PatternSet",
-    "accepts_everything",
-    "compiling_for",
-    "escape_wildcard",
-    "example_in_difference",
-    "is_empty",
-    "literal_affixes",
-    "parse_pattern",
-    "subsumes",
-]
+# The public names are listed once, in certkit/patterns/__init__.py.
 
 #: The Lucene version (major, minor) patterns are compiled for when no one says otherwise.
 NEWEST_LUCENE: fa.Lucene = fa.NEWEST_LUCENE

@@ -72,6 +72,7 @@ def _regex(depth: int) -> st.SearchStrategy[str]:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regex=_regex(3), version=st.sampled_from(VERSIONS))
 def test_only_pattern_errors_escape_for_any_regex(regex: str, version) -> None:

@@ -26,6 +26,9 @@ import pytest
 from certkit.patterns import PatternError, PatternSet, compiling_for, parse_pattern
 from certkit.targets import TARGETS, es_target
 
+#: Refusing a pattern determinizes up to Lucene's work limit: a second or so each.
+SLOW_REFUSAL = pytest.mark.slow
+
 LUCENE_10_2 = es_target("9.1").lucene
 LUCENE_10_1 = es_target("9.0").lucene
 LUCENE_9 = es_target("8.19").lucene
@@ -51,6 +54,7 @@ ROWS_ACCEPTED_SINCE_10_2 = [
 ]
 
 
+@SLOW_REFUSAL
 @pytest.mark.parametrize("lucene", [LUCENE_10_2, es_target().lucene])
 @pytest.mark.parametrize(("accepted", "refused"), ROWS_ACCEPTED_SINCE_10_2)
 def test_lucene_10_2_accepts_up_to_twelve_and_refuses_from_thirteen(accepted: str, refused: str, lucene) -> None:
@@ -58,6 +62,7 @@ def test_lucene_10_2_accepts_up_to_twelve_and_refuses_from_thirteen(accepted: st
     assert "Determinizing automaton" in (_reason(refused, lucene) or "")
 
 
+@SLOW_REFUSAL
 @pytest.mark.parametrize("lucene", [LUCENE_10_1, LUCENE_9])
 @pytest.mark.parametrize(("accepted", "refused"), ROWS_ACCEPTED_SINCE_10_2)
 def test_earlier_lucene_refuses_twelve_already(accepted: str, refused: str, lucene) -> None:
@@ -65,18 +70,21 @@ def test_earlier_lucene_refuses_twelve_already(accepted: str, refused: str, luce
     assert "Determinizing automaton" in (_reason(refused, lucene) or "")
 
 
+@SLOW_REFUSAL
 @pytest.mark.parametrize(("lucene", "states", "transitions"),
                          [(LUCENE_10_2, 16, 16), (LUCENE_10_1, 48, 94), (LUCENE_9, 48, 94)])
 def test_too_complex_message_counts_the_nfa_of_each_version(lucene, states: int, transitions: int) -> None:
     assert _reason("/(a|b)*a(a|b){14}/", lucene) == _too_complex(states, transitions)
 
 
+@SLOW_REFUSAL
 def test_every_target_line_compiles_with_its_lucene() -> None:
     for target in TARGETS:
         expected_refused = target.lucene < (10, 2)
         assert (_reason("/.*(bc|d).{12}/", target.lucene) is not None) is expected_refused, target
 
 
+@SLOW_REFUSAL
 def test_pattern_set_and_context_carry_the_version() -> None:
     with pytest.raises(PatternError):
         PatternSet(["/.*(bc|d).{12}/"], lucene=LUCENE_10_1)

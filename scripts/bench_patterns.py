@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: cost per name of PatternSet with 10 vs 1,000 Cloud-style patterns.
+r"""Benchmark: cost per name of PatternSet with 10 vs 1,000 Cloud-style patterns.
 
 Two forms of the same trust file: wildcards (``*.node.<id>.cluster.<scope>.account``,
 answered from certkit's dict indexes) and the regular expressions lint suggests
@@ -10,7 +10,12 @@ passes in ns/name (after a warm-up pass); the last line gives, for each form, th
 per name at 1,000 patterns over the cost at 10 (about 1 is the target: the cost must not
 grow with the number of patterns) and how much slower the ``re`` alternation is.
 
-Usage: python scripts/bench_patterns.py [--names N] [--repeats R]
+``--hostile`` instead times the hostile inputs of the hardening issue (a 20 KB and a
+300 KB regex literal, ``/a*a*...a*/`` with 5,000 terms, ``/(a?){3000}a{3000}/``, lint of
+5,000 Cloud wildcards and of 100,000 literal names), each as a ratio to a baseline
+measured in the same run (the same input at a tenth of the size): about 10 is linear.
+
+Usage: python scripts/bench_patterns.py [--names N] [--repeats R] [--hostile]
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from certkit.patterns.language import PatternSet
+from certkit.patterns import PatternError, PatternSet, parse_pattern
 
 
 def cloud_patterns(count: int, rng: random.Random) -> list[str]:
@@ -73,11 +78,48 @@ def as_regex(pattern: str) -> str:
     return "/" + re.sub(r"\\\*", "[^.]+", re.escape(pattern)).replace("\\-", "-") + "/"
 
 
+def _seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    try:
+        fn()
+    except PatternError:
+        pass  # refused: the time to refuse is what is measured
+    return time.perf_counter() - start
+
+
+def _lint(patterns: Sequence[str]) -> None:
+    import json
+
+    from certkit.audit.lint import lint_restrictions
+    from certkit.audit.trust_file import parse_restrictions
+
+    lint_restrictions(parse_restrictions(json.dumps({"trust.subject_name": list(patterns)}).encode(), "t.json"))
+
+
+def hostile() -> None:
+    """Each hostile input against the same input a tenth of the size, in the same run."""
+    cases: list[tuple[str, Callable[[int], Callable[[], object]], int]] = [
+        ("regex literal (chars)", lambda n: lambda: parse_pattern(f"/{n}:" + "ab" * (n // 2) + "/"), 300_000),
+        ("a* terms", lambda n: lambda: parse_pattern(f"/{n}:" + "a*" * n + "/"), 5_000),
+        ("(a?){n}a{n}", lambda n: lambda: parse_pattern(f"/(a?){{{n}}}a{{{n}}}/"), 3_000),
+        ("lint: Cloud wildcards", lambda n: lambda: _lint(
+            [f"*.node.{i:016x}.cluster.{i * 7919 % 100_000}.account" for i in range(n)]), 5_000),
+        ("lint: literal names", lambda n: lambda: _lint([f"node{i}.c{i % 97}.example" for i in range(n)]), 100_000),
+    ]
+    for label, make, size in cases:
+        small, large = _seconds(make(size // 10)), _seconds(make(size))
+        print(f"{label:<24} n={size:>7}: {large:8.2f} s; n/10: {small:6.2f} s; ratio {large / max(small, 1e-6):5.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--hostile", action="store_true", help="time the hostile inputs instead")
     args = parser.parse_args()
+    if args.hostile:
+        hostile()
+        return
     rng = random.Random(20240601)
     results: dict[tuple[str, int], float] = {}
     for count in (10, 1000):

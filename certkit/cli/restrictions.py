@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from certkit.cli import _sources as opts
+from certkit.cli._common import ES_VERSION_HELP
 
 FIELDS_OPTION_HELP = (
     "x509 field Elasticsearch reads names from: subjectAltName.otherName.commonName (default) "
@@ -58,7 +59,7 @@ def generate(
     from certkit.cli._common import info, warn
     from certkit.errors import UsageError
     from certkit.io import ensure_absent
-    from certkit.patterns.language import parse_pattern
+    from certkit.patterns import parse_pattern
     from certkit.audit import (
         GeneratedPattern,
         cluster_pattern,
@@ -133,10 +134,11 @@ def check(
     client_cert: Optional[Path] = opts.CLIENT_CERT,
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
+    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
 ) -> None:
-    from certkit.audit import Audit
-    from certkit.audit import HumanReport, JsonReport
-    from certkit.cli._common import warn
+    from certkit.audit import Audit, HumanReport, JsonReport
+    from certkit.cli._common import es_target_option, warn
+    from certkit.patterns import compiling_for
     from certkit.errors import InputError
     from certkit.audit import RestrictionChecker
     from certkit.audit import load_restrictions
@@ -145,7 +147,9 @@ def check(
     from certkit.jdk.names import parse_fields
 
     chosen_fields = parse_fields(fields)
-    restrictions = load_restrictions(restrictions_file)
+    target = es_target_option(es_version)
+    with compiling_for(target.lucene):  # the target's Lucene decides which patterns load
+        restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
     source_kwargs = opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout)
     anchors = []
@@ -283,26 +287,31 @@ def lint(
     fields: Optional[list[str]] = typer.Option(None, "--fields", metavar="FIELD", help=FIELDS_OPTION_HELP),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there are warnings."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
+    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
 ) -> None:
     """Load TRUST.yml exactly as Elasticsearch would (or say why it would not load) and warn
     about patterns that admit more than they seem to, each with a tighter alternative.
 
     Exit status: 0 (1 with --strict when there are warnings); 2 when the file would not load.
     """
-    from certkit.cli._common import emit_json
+    from certkit.cli._common import emit_json, es_target_option
     from certkit.errors import CertkitError
     from certkit.audit import lint_restrictions
     from certkit.audit import load_restrictions
     from certkit.jdk.names import parse_fields
+    from certkit.patterns import compiling_for
 
     chosen_fields = parse_fields(fields)
+    target = es_target_option(es_version)
     try:
-        restrictions = load_restrictions(restrictions_file)
+        with compiling_for(target.lucene):
+            restrictions = load_restrictions(restrictions_file)
     except CertkitError as exc:
         if as_json:
             emit_json({"restrictions": str(restrictions_file), "loads": False, "error": exc.message})
         raise
-    report = lint_restrictions(restrictions, chosen_fields)
+    with compiling_for(target.lucene):
+        report = lint_restrictions(restrictions, chosen_fields)
     if as_json:
         emit_json(report.to_json())
     else:

@@ -14,9 +14,19 @@ finished automaton with ``CharacterRunAutomaton.run(String)``, which steps once 
 ``String.codePointAt`` (a surrogate pair is one step, an unpaired surrogate is its own
 code unit value).
 
+Lucene changed these constructions in 10.2 (Elasticsearch 9.1): ``union`` merges the
+accept states that have no outgoing transition (apache/lucene PR 14207), ``repeat`` folds
+such states into its start state (PR 13714), ``optional`` reuses a start state nothing
+returns to (PR 13793), and ``concatenate`` and bounded ``repeat`` remove dead states
+(PR 14193). Every operation takes ``lucene``, the (major, minor) version whose
+construction to follow; the automata differ in size, so in the effort determinizing
+them costs and in the counts of the "too complex" message. docs/patterns.md has the
+table and the sources.
+
 The module also answers the language questions the linter asks (emptiness,
 universality, inclusion, a short witness of a difference). Those work on deterministic
-automata with a product construction, so they are exact.
+automata with a product construction, so they are exact. (Over 400 lines: Lucene's
+constructions and the questions asked of their results share the one Automaton type.)
 """
 
 from __future__ import annotations
@@ -27,13 +37,24 @@ from collections.abc import Iterable, Sequence
 MIN_CODE_POINT = 0
 MAX_CODE_POINT = 0x10FFFF
 
-#: Operations.DEFAULT_DETERMINIZE_WORK_LIMIT in Lucene 10.
+#: Operations.DEFAULT_DETERMINIZE_WORK_LIMIT (the same in Lucene 8.11 to 10.3).
 DEFAULT_DETERMINIZE_WORK_LIMIT = 10_000
 
-#: certkit's own ceiling on the size of any one automaton. Lucene has none: it would
-#: build `/a{100000000}/` until the JVM runs out of heap. Past this many states certkit
-#: refuses the pattern instead of exhausting memory (see docs/patterns.md).
+#: certkit's own ceilings on the size of any one automaton. Lucene has none: it would
+#: build `/a{100000000}/` until the JVM runs out of heap. Past this many states, or this
+#: many transitions (`/a*a*...a*/` needs a number quadratic in its length), certkit refuses
+#: the pattern instead of exhausting memory; the sizes are computed before an operation
+#: builds its result where they can be (see docs/patterns.md). 250,000 states and
+#: 1,000,000 transitions are about 100 MB of Python objects.
 MAX_AUTOMATON_STATES = 250_000
+MAX_AUTOMATON_TRANSITIONS = 1_000_000
+
+#: The first Lucene version with the simpler union/repeat/optional/concatenate results.
+SIMPLER_CONSTRUCTIONS_SINCE = (10, 2)
+#: The version followed when a caller names none: the newest Elasticsearch line's Lucene.
+NEWEST_LUCENE = (10, 3)
+
+Lucene = tuple[int, int]
 
 Transition = tuple[int, int, int]  # (min, max, dest), both ends inclusive
 
@@ -51,30 +72,41 @@ class TooComplexToDeterminize(Exception):
 
 
 class AutomatonTooLarge(Exception):
-    """An automaton would exceed MAX_AUTOMATON_STATES states."""
+    """An automaton would exceed MAX_AUTOMATON_STATES states or MAX_AUTOMATON_TRANSITIONS transitions."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            f"the automaton would need more than {MAX_AUTOMATON_STATES} states"
-        )
+    def __init__(self, what: str = "states") -> None:
+        limit = MAX_AUTOMATON_STATES if what == "states" else MAX_AUTOMATON_TRANSITIONS
+        super().__init__(f"the automaton would need more than {limit} {what}")
+
+
+def _simpler(lucene: Lucene) -> bool:
+    return lucene >= SIMPLER_CONSTRUCTIONS_SINCE
+
+
+def _budget(states: int, transitions: int) -> None:
+    """Refuse, before building it, a result of this many states and transitions."""
+    if states > MAX_AUTOMATON_STATES:
+        raise AutomatonTooLarge("states")
+    if transitions > MAX_AUTOMATON_TRANSITIONS:
+        raise AutomatonTooLarge("transitions")
 
 
 class Automaton:
     """An automaton without epsilon transitions; state 0 is the initial state.
 
-    ``add_epsilon`` records an epsilon edge the way ``Automaton.Builder`` does; ``finish``
-    folds every epsilon edge into copies of the target's transitions and acceptance
-    (transitively), sorts and merges each state's transitions like Lucene's
-    ``finishState`` and records whether the result is deterministic.
+    ``add_epsilon`` is Lucene's ``addEpsilon``: it copies the transitions the target has
+    *now*, and its acceptance, to the source (not transitively, and a target that does not
+    exist is no-op, as in Java). ``finish`` sorts and merges each state's transitions like
+    Lucene's ``finishState`` and records whether the result is deterministic.
     """
 
-    __slots__ = ("trans", "accept", "_epsilons", "deterministic")
+    __slots__ = ("_added", "accept", "deterministic", "trans")
 
     def __init__(self) -> None:
         self.trans: list[list[Transition]] = []
         self.accept: list[bool] = []
-        self._epsilons: list[tuple[int, int]] = []
         self.deterministic = True
+        self._added = 0  # transitions added so far, against MAX_AUTOMATON_TRANSITIONS
 
     # -- building -----------------------------------------------------------------
     def create_state(self) -> int:
@@ -85,25 +117,36 @@ class Automaton:
         return len(self.accept) - 1
 
     def add_transition(self, source: int, dest: int, lo: int, hi: int | None = None) -> None:
+        self._added += 1
+        if self._added > MAX_AUTOMATON_TRANSITIONS:
+            raise AutomatonTooLarge("transitions")
         self.trans[source].append((lo, lo if hi is None else hi, dest))
 
     def add_epsilon(self, source: int, dest: int) -> None:
-        self._epsilons.append((source, dest))
+        if dest >= len(self.accept):
+            return  # an empty operand copied no states: Java finds nothing to copy either
+        copied = self.trans[dest]
+        self._added += len(copied)
+        if self._added > MAX_AUTOMATON_TRANSITIONS:
+            raise AutomatonTooLarge("transitions")
+        self.trans[source].extend(list(copied))
+        if self.accept[dest]:
+            self.accept[source] = True
 
     def copy(self, other: Automaton) -> int:
         """Append ``other``'s states (renumbered); return the offset of its state 0."""
         offset = len(self.accept)
         if offset + len(other.accept) > MAX_AUTOMATON_STATES:
             raise AutomatonTooLarge()
+        self._added += other.num_transitions
+        if self._added > MAX_AUTOMATON_TRANSITIONS:
+            raise AutomatonTooLarge("transitions")
         for state_transitions in other.trans:
             self.trans.append([(lo, hi, dest + offset) for lo, hi, dest in state_transitions])
         self.accept.extend(other.accept)
-        self._epsilons.extend((s + offset, d + offset) for s, d in other._epsilons)
         return offset
 
     def finish(self) -> Automaton:
-        if self._epsilons:
-            self._resolve_epsilons()
         deterministic = True
         for state, transitions in enumerate(self.trans):
             if len(transitions) > 1:
@@ -117,26 +160,6 @@ class Automaton:
                     previous_max = hi
         self.deterministic = deterministic
         return self
-
-    def _resolve_epsilons(self) -> None:
-        forward: dict[int, list[int]] = {}
-        for source, dest in self._epsilons:
-            forward.setdefault(source, []).append(dest)
-        self._epsilons = []
-        original = [list(t) for t in self.trans]
-        original_accept = list(self.accept)
-        for source in forward:
-            seen = {source}
-            todo = list(forward[source])
-            while todo:
-                state = todo.pop()
-                if state in seen:
-                    continue
-                seen.add(state)
-                self.trans[source].extend(original[state])
-                if original_accept[state]:
-                    self.accept[source] = True
-                todo.extend(forward.get(state, ()))
 
     # -- queries ------------------------------------------------------------------
     @property
@@ -222,7 +245,8 @@ def make_char_class(ranges: Sequence[tuple[int, int]]) -> Automaton:
     return a.finish()
 
 
-def make_string(code_points: Iterable[int]) -> Automaton:
+def make_string(code_points: Sequence[int]) -> Automaton:
+    _budget(len(code_points) + 1, len(code_points))
     a = Automaton()
     last = a.create_state()
     for cp in code_points:
@@ -309,11 +333,36 @@ def make_decimal_interval(low: int, high: int, digits: int) -> Automaton:
 
 
 # -- Operations.* -----------------------------------------------------------------
-def concatenate(automata: Sequence[Automaton]) -> Automaton:
+def _chained_transitions(automata: Sequence[Automaton]) -> int:
+    """How many transitions ``concatenate(automata)`` will add: computed before building.
+
+    An accept state of operand i gets the initial transitions of operand i+1, and of the
+    ones after it as long as they accept the empty string (Lucene's "virtual epsilon").
+    """
+    total = 0
+    chain = 0  # initial transitions reached from the end of operand i, going right
+    for a in reversed(automata):
+        accepts = sum(a.accept)
+        total += a.num_transitions + accepts * chain
+        chain = len(a.trans[0]) + (chain if a.accept[0] else 0)
+    return total
+
+
+def concatenate(automata: Sequence[Automaton], lucene: Lucene = NEWEST_LUCENE) -> Automaton:
     result = Automaton()
-    for a in automata:
+    for index, a in enumerate(automata):
         if a.num_states == 0:
+            if _simpler(lucene):
+                return make_empty()
+            # Before 10.2 Lucene returns the states created so far, none of them
+            # accepting: the same empty language, but they count in messages.
+            _budget(sum(b.num_states for b in automata[:index]), 0)
+            for b in automata[:index]:
+                for _ in range(b.num_states):
+                    result.create_state()
             return result.finish()
+    _budget(sum(a.num_states for a in automata), _chained_transitions(automata))
+    for a in automata:
         for _ in range(a.num_states):
             result.create_state()
     offset = 0
@@ -343,10 +392,25 @@ def concatenate(automata: Sequence[Automaton]) -> Automaton:
         offset += n
     if result.num_states == 0:
         result.create_state()
-    return result.finish()
+    result.finish()
+    return remove_dead_states(result) if _simpler(lucene) else result
 
 
-def optional(a: Automaton) -> Automaton:
+def _has_transition_to_start(a: Automaton) -> bool:
+    return any(dest == 0 for transitions in a.trans for _, _, dest in transitions)
+
+
+def optional(a: Automaton, lucene: Lucene = NEWEST_LUCENE) -> Automaton:
+    if _simpler(lucene):
+        if a.num_states and a.accept[0]:
+            return a  # already accepts the empty string
+        if not _has_transition_to_start(a):
+            result = Automaton()
+            result.copy(a)
+            if result.num_states == 0:
+                result.create_state()
+            result.accept[0] = True
+            return result.finish()
     result = Automaton()
     result.create_state()
     result.accept[0] = True
@@ -356,10 +420,18 @@ def optional(a: Automaton) -> Automaton:
     return result.finish()
 
 
-def repeat(a: Automaton) -> Automaton:
+def _repeat_size(a: Automaton) -> tuple[int, int]:
+    initial = len(a.trans[0])
+    return a.num_states + 1, a.num_transitions + initial * (1 + sum(a.accept))
+
+
+def repeat(a: Automaton, lucene: Lucene = NEWEST_LUCENE) -> Automaton:
     """Kleene star."""
     if a.num_states == 0:
         return a
+    _budget(*_repeat_size(a))
+    if _simpler(lucene):
+        return _repeat_folding_final_states(a)
     result = Automaton()
     result.create_state()
     result.accept[0] = True
@@ -373,19 +445,49 @@ def repeat(a: Automaton) -> Automaton:
     return result.finish()
 
 
+def _repeat_folding_final_states(a: Automaton) -> Automaton:
+    """Lucene 10.2's repeat: accept states without transitions become the start state."""
+    if a.accept[0] and sum(a.accept) == 1:
+        return a  # state 0 is the only accept state: the automaton already repeats itself
+    result = Automaton()
+    result.create_state()
+    result.accept[0] = True
+    state_map: list[int] = []
+    for s in range(a.num_states):
+        if not a.accept[s]:
+            state_map.append(result.create_state())
+        elif not a.trans[s]:
+            state_map.append(0)
+        else:
+            mapped = result.create_state()
+            result.accept[mapped] = True
+            state_map.append(mapped)
+    for s in range(a.num_states):
+        for lo, hi, dest in a.trans[s]:
+            result.add_transition(state_map[s], state_map[dest], lo, hi)
+    for lo, hi, dest in a.trans[0]:
+        result.add_transition(0, state_map[dest], lo, hi)
+    for s in range(a.num_states):
+        if a.accept[s] and state_map[s] != 0:
+            for lo, hi, dest in a.trans[0]:
+                result.add_transition(state_map[s], state_map[dest], lo, hi)
+    return remove_dead_states(result.finish())
+
+
 def _check_copies(a: Automaton, copies: int) -> None:
-    if copies * max(a.num_states, 1) > MAX_AUTOMATON_STATES:
-        raise AutomatonTooLarge()
+    initial = len(a.trans[0]) if a.num_states else 0
+    _budget(copies * max(a.num_states, 1),
+            copies * (a.num_transitions + initial * max(sum(a.accept), 1)))
 
 
-def repeat_min(a: Automaton, count: int) -> Automaton:
+def repeat_min(a: Automaton, count: int, lucene: Lucene = NEWEST_LUCENE) -> Automaton:
     if count == 0:
-        return repeat(a)
+        return repeat(a, lucene)
     _check_copies(a, count + 1)
-    return concatenate([a] * count + [repeat(a)])
+    return concatenate([a] * count + [repeat(a, lucene)], lucene)
 
 
-def repeat_min_max(a: Automaton, low: int, high: int) -> Automaton:
+def repeat_min_max(a: Automaton, low: int, high: int, lucene: Lucene = NEWEST_LUCENE) -> Automaton:
     if low > high:
         return make_empty()
     _check_copies(a, high)
@@ -396,7 +498,7 @@ def repeat_min_max(a: Automaton, low: int, high: int) -> Automaton:
         b.copy(a)
         b.finish()
     else:
-        b = concatenate([a] * low)
+        b = concatenate([a] * low, lucene)
     previous_accepts = [s for s in range(b.num_states) if b.accept[s]]
     builder = Automaton()
     builder.copy(b)
@@ -406,10 +508,13 @@ def repeat_min_max(a: Automaton, low: int, high: int) -> Automaton:
         for s in previous_accepts:
             builder.add_epsilon(s, n)
         previous_accepts = [n + s for s in range(a.num_states) if a.accept[s]]
-    return builder.finish()
+    builder.finish()
+    return remove_dead_states(builder) if _simpler(lucene) else builder
 
 
-def union(automata: Sequence[Automaton]) -> Automaton:
+def union(automata: Sequence[Automaton], lucene: Lucene = NEWEST_LUCENE) -> Automaton:
+    _budget(1 + sum(a.num_states for a in automata),
+            sum(a.num_transitions + (len(a.trans[0]) if a.num_states else 0) for a in automata))
     result = Automaton()
     result.create_state()
     for a in automata:
@@ -421,7 +526,38 @@ def union(automata: Sequence[Automaton]) -> Automaton:
         result.add_epsilon(0, offset)
         offset += a.num_states
     result.finish()
-    return remove_dead_states(result)
+    live = remove_dead_states(result)
+    return merge_accept_states_without_transitions(live) if _simpler(lucene) else live
+
+
+def merge_accept_states_without_transitions(a: Automaton) -> Automaton:
+    """Operations.mergeAcceptStatesWithNoTransition (Lucene 10.2): one shared final state.
+
+    The merged state takes the number of the first of them; later states move down.
+    """
+    finals = [s for s in range(a.num_states) if a.accept[s] and not a.trans[s]]
+    if len(finals) <= 1:
+        return a
+    keep = finals[0]
+    merged = set(finals[1:])
+    mapping: list[int] = []
+    next_number = 0
+    for s in range(a.num_states):
+        if s in merged:
+            mapping.append(keep)
+        else:
+            mapping.append(next_number)
+            next_number += 1
+    # ``keep`` precedes every merged state, so its number is already final.
+    result = Automaton()
+    for _ in range(next_number):
+        result.create_state()
+    for s in range(a.num_states):
+        if a.accept[s]:
+            result.accept[mapping[s]] = True
+        for lo, hi, dest in a.trans[s]:
+            result.add_transition(mapping[s], mapping[dest], lo, hi)
+    return result.finish()
 
 
 def intersection(a1: Automaton, a2: Automaton) -> Automaton:
@@ -481,8 +617,7 @@ def totalize(a: Automaton) -> Automaton:
             result.add_transition(s, dest, lo, hi)
             if lo > maxi:
                 result.add_transition(s, dead, maxi, lo - 1)
-            if hi + 1 > maxi:
-                maxi = hi + 1
+            maxi = max(maxi, hi + 1)
         if maxi <= MAX_CODE_POINT:
             result.add_transition(s, dead, maxi, MAX_CODE_POINT)
     return result.finish()
@@ -545,7 +680,7 @@ def determinize(a: Automaton, work_limit: int, effort_out: list[int] | None = No
     b = Automaton()
     b.create_state()
     b.accept[0] = a.accept[0]
-    initial = (0,)
+    initial: tuple[int, ...] = (0,)
     new_state: dict[tuple[int, ...], int] = {initial: 0}
     work = deque([initial])
     effort = 0
@@ -569,12 +704,14 @@ def determinize(a: Automaton, work_limit: int, effort_out: list[int] | None = No
         for point in sorted(starts.keys() | ends.keys()):
             if counts:
                 key = tuple(sorted(counts))
-                q = new_state.get(key)
-                if q is None:
+                found = new_state.get(key)
+                if found is None:
                     q = b.create_state()
                     b.accept[q] = any(accept[d] for d in key)
                     new_state[key] = q
                     work.append(key)
+                else:
+                    q = found
                 b.add_transition(source, q, last_point, point - 1)
             for dest in ends.get(point, ()):
                 remaining = counts[dest] - 1
@@ -685,11 +822,12 @@ def shortest_difference(a: Automaton, b: Automaton, max_len: int) -> list[int] |
             s1, s2 = pair
             if _accepts(a, s1) and not _accepts(b, s2):
                 path: list[int] = []
-                node: tuple[int, int] | None = pair
-                while parent[node] is not None:
-                    previous, cp = parent[node]  # type: ignore[misc]
+                node = pair
+                step = parent[node]
+                while step is not None:
+                    node, cp = step
                     path.append(cp)
-                    node = previous
+                    step = parent[node]
                 return path[::-1]
             if depth == max_len:
                 continue

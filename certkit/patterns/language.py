@@ -27,27 +27,45 @@ per code point). docs/patterns.md has the details and the compilation strategy.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from certkit.patterns import automaton as fa
-from certkit.patterns import regexp as lre
-from certkit.patterns import matcher as _matcher
 from certkit.errors import InputError
+from certkit.patterns import automaton as fa
+from certkit.patterns import matcher as _matcher
+from certkit.patterns import regexp as lre
 
-__all__ = [
-    "Pattern",
-    "PatternError",
-    "PatternSet",
-    "accepts_everything",
-    "escape_wildcard",
-    "example_in_difference",
-    "is_empty",
-    "parse_pattern",
-    "subsumes",
-]
+# The public names are listed once, in certkit/patterns/__init__.py.
+
+#: The Lucene version (major, minor) patterns are compiled for when no one says otherwise.
+NEWEST_LUCENE: fa.Lucene = fa.NEWEST_LUCENE
+
+# The Lucene version of the caller's context (see compiling_for), used when a call names none.
+_CONTEXT_LUCENE: contextvars.ContextVar[fa.Lucene | None] = contextvars.ContextVar("lucene", default=None)
+
+
+@contextlib.contextmanager
+def compiling_for(lucene: tuple[int, int] | None) -> Iterator[None]:
+    """Within the block, patterns compile with Lucene ``lucene``'s construction by default.
+
+    For code that builds a :class:`PatternSet` on its caller's behalf (loading a trust
+    file): ``with compiling_for(target.lucene): load_restrictions(path)``. None: the newest.
+    """
+    token = _CONTEXT_LUCENE.set(lucene)
+    try:
+        yield
+    finally:
+        _CONTEXT_LUCENE.reset(token)
+
+
+def _lucene(lucene: tuple[int, int] | None) -> fa.Lucene:
+    if lucene is not None:
+        return (int(lucene[0]), int(lucene[1]))
+    return _CONTEXT_LUCENE.get() or NEWEST_LUCENE
 
 PatternKind = Literal["all", "wildcard", "regex"]
 
@@ -81,6 +99,8 @@ class Pattern:
     # Wildcard tokens (code units, STAR, ANY_CHAR), shared-prefix friendly for PatternSet.
     _tokens: tuple[int, ...] | None = field(repr=False, compare=False, default=None)
     _cache: dict[str, object] = field(repr=False, compare=False, default_factory=dict)
+    #: The Lucene version (major, minor) whose construction judged the pattern.
+    lucene: fa.Lucene = field(repr=False, compare=False, default=fa.NEWEST_LUCENE)
 
     def matches(self, name: str) -> bool:
         """True when this pattern matches the whole of ``name``, as Elasticsearch decides."""
@@ -93,7 +113,12 @@ class Pattern:
     def literal_value(self) -> str | None:
         """The one name this pattern matches, or None when it matches zero or several."""
         if "literal" not in self._cache:
-            self._cache["literal"] = _single_string(_realizable(self))
+            plain = _plain_wildcard(self)
+            if plain is not None:  # no automaton needed (100,000 literal names in a file)
+                value = None if _matcher.STAR in plain or _matcher.ANY_CHAR in plain else "".join(map(chr, plain))
+                self._cache["literal"] = value if plain else None
+            else:
+                self._cache["literal"] = _single_string(_realizable(self))
         return self._cache["literal"]  # type: ignore[return-value]
 
     def is_literal(self) -> bool:
@@ -235,41 +260,50 @@ def _below_effort_limit(tokens: Sequence[int]) -> bool:
             and tokens.count(_matcher.STAR) <= 1)
 
 
-def _wildcard_automaton(tokens: Sequence[int]) -> fa.Automaton:
+def _wildcard_automaton(tokens: Sequence[int], lucene: fa.Lucene = fa.NEWEST_LUCENE) -> fa.Automaton:
     """Automatons.wildcard: the concatenation of one small automaton per token.
 
     With no tokens at all (the pattern ``""``) Lucene's concatenation yields a single
     non-accepting state: the empty wildcard matches nothing, not even the empty name.
     """
-    return fa.concatenate([_token_automaton(token) for token in tokens])
+    return fa.concatenate([_token_automaton(token) for token in tokens], lucene)
 
 
-def parse_pattern(text: str) -> Pattern:
+def parse_pattern(text: str, lucene: tuple[int, int] | None = None) -> Pattern:
     """Parse and compile one trust pattern; raise :class:`PatternError` as ES would.
 
-    Results are cached by text (patterns are immutable), so a pattern repeated across
-    files or checks is compiled once.
+    ``lucene`` is the (major, minor) Lucene version whose construction decides which
+    patterns are too complex (``certkit.targets.es_target(v).lucene``); None: the one of
+    the caller's :func:`compiling_for` block, else :data:`NEWEST_LUCENE`. Results are
+    cached by text and version (patterns are immutable).
     """
     if not isinstance(text, str):
         raise PatternError(
             repr(text), f"invalid pattern [{text!r}]: a pattern must be a string", "not a string"
         )
-    return _parse_pattern(text)
+    return _parse_pattern(text, _lucene(lucene))
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_pattern(text: str) -> Pattern:
+def _parse_pattern(text: str, lucene: fa.Lucene) -> Pattern:
     if text.startswith("/"):
         if len(text) == 1 or not text.endswith("/"):
             raise _slash_error(text)
         regex = text[1:-1]
         try:
             node = lre.parse(regex)
-            dfa = fa.determinize(lre.to_automaton(node), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+            dfa = fa.determinize(lre.to_automaton(node, lucene), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+        except RecursionError:
+            # A tree deeper than Python's stack (`a**...*`, thousands of operators): Java
+            # would overflow its stack too, or at least certkit cannot follow it.
+            raise PatternError(
+                text, f"invalid pattern [{_shown(text)}]: expression nested too deeply; certkit refuses it",
+                "expression nested too deeply", hint="write the expression with fewer nested operators",
+            ) from None
         except lre.RegExpSyntaxError as exc:
             raise PatternError(
                 text,
-                f"invalid pattern [{text}]: {exc} (Lucene regular expression)",
+                f"invalid pattern [{_shown(text)}]: {exc} (Lucene regular expression)",
                 str(exc),
                 hint="see docs/patterns.md for the Lucene RegExp syntax Elasticsearch uses",
             ) from None
@@ -277,22 +311,23 @@ def _parse_pattern(text: str) -> Pattern:
             raise _too_complex(text, exc) from None
         except fa.AutomatonTooLarge as exc:
             raise _too_large(text, exc) from None
-        return Pattern(text, "regex", dfa)
+        return Pattern(text, "regex", dfa, lucene=lucene)
     if text == "*":
-        return Pattern(text, "all", fa.make_any_string(), (_matcher.STAR,))
+        return Pattern(text, "all", fa.make_any_string(), (_matcher.STAR,), lucene=lucene)
     tokens = _wildcard_tokens(text)
     if not _below_effort_limit(tokens) and _wildcard_effort(tokens) >= 10 * fa.DEFAULT_DETERMINIZE_WORK_LIMIT:
-        exc = fa.TooComplexToDeterminize(
-            _wildcard_automaton(tokens), fa.DEFAULT_DETERMINIZE_WORK_LIMIT
-        )
-        raise _too_complex(text, exc)
-    return Pattern(text, "wildcard", None, tokens)
+        try:
+            automaton = _wildcard_automaton(tokens, lucene)
+        except fa.AutomatonTooLarge as exc:  # `*?*?…` thousands long: too big even to count
+            raise _too_large(text, exc) from None
+        raise _too_complex(text, fa.TooComplexToDeterminize(automaton, fa.DEFAULT_DETERMINIZE_WORK_LIMIT))
+    return Pattern(text, "wildcard", None, tokens, lucene=lucene)
 
 
 def _too_complex(text: str, exc: fa.TooComplexToDeterminize) -> PatternError:
     return PatternError(
         text,
-        f"invalid pattern [{text}]: {exc} (Elasticsearch refuses it: TooComplexToDeterminizeException)",
+        f"invalid pattern [{_shown(text)}]: {exc} (Elasticsearch refuses it: TooComplexToDeterminizeException)",
         str(exc),
         hint="simplify the pattern: fewer alternatives or wildcards after a '*', or split it in several patterns",
     )
@@ -301,10 +336,15 @@ def _too_complex(text: str, exc: fa.TooComplexToDeterminize) -> PatternError:
 def _too_large(text: str, exc: fa.AutomatonTooLarge) -> PatternError:
     return PatternError(
         text,
-        f"invalid pattern [{text}]: {exc}; certkit refuses it (Elasticsearch would need a very large heap)",
+        f"invalid pattern [{_shown(text)}]: {exc}; certkit refuses it (Elasticsearch would need a very large heap)",
         str(exc),
-        hint="use smaller repetition counts",
+        hint="use a shorter pattern or smaller repetition counts",
     )
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """A pattern as an error message quotes it: a 300 KB pattern is cut, with its length."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def escape_wildcard(text: str) -> str:
@@ -335,7 +375,12 @@ def _dfa_of(p: Pattern) -> fa.Automaton:
     dfa = p._cache.get("dfa")
     if dfa is None:
         assert p._tokens is not None
-        dfa = fa.determinize(_wildcard_automaton(p._tokens), 2**31 - 1)
+        try:
+            dfa = fa.determinize(_wildcard_automaton(p._tokens, p.lucene), 2**31 - 1)
+        except fa.AutomatonTooLarge as exc:
+            # Elasticsearch runs it (matching needs no DFA here either), but the language
+            # questions cannot be asked of it within certkit's bounds.
+            raise _too_large(p.text, exc) from None
         p._cache["dfa"] = dfa
     return dfa  # type: ignore[return-value]
 
@@ -357,9 +402,12 @@ class PatternSet:
     patterns.
     """
 
-    def __init__(self, patterns: Sequence[str | Pattern]) -> None:
+    def __init__(self, patterns: Sequence[str | Pattern], lucene: tuple[int, int] | None = None) -> None:
+        """``lucene``: the Lucene version to compile texts for (see :func:`parse_pattern`)."""
+        version = _lucene(lucene)
+        self.lucene: fa.Lucene = version
         self.patterns: tuple[Pattern, ...] = tuple(
-            p if isinstance(p, Pattern) else parse_pattern(p) for p in patterns
+            p if isinstance(p, Pattern) else parse_pattern(p, version) for p in patterns
         )
         self._matcher = _compile(self.patterns)
 
@@ -369,6 +417,10 @@ class PatternSet:
     def matching(self, name: str) -> list[Pattern]:
         """Every pattern that matches ``name``, in file order."""
         return [self.patterns[i] for i in self._matcher.tags(name)]
+
+    def matching_indexes(self, name: str) -> tuple[int, ...]:
+        """The positions (in ``patterns``) of every pattern that matches ``name``, ascending."""
+        return tuple(self._matcher.tags(name))
 
     def first_match(self, name: str) -> Pattern | None:
         """The first pattern (in file order) that matches ``name``, or None."""
@@ -403,7 +455,10 @@ _REALIZABLE = _realizable_filter()
 def _realizable(p: Pattern) -> fa.Automaton:
     dfa = p._cache.get("realizable")
     if dfa is None:
-        dfa = fa.intersection(_dfa_of(p), _REALIZABLE)
+        try:
+            dfa = fa.intersection(_dfa_of(p), _REALIZABLE)
+        except fa.AutomatonTooLarge as exc:
+            raise _too_large(p.text, exc) from None
         p._cache["realizable"] = dfa
     return dfa  # type: ignore[return-value]
 
@@ -412,7 +467,7 @@ def _single_string(dfa: fa.Automaton) -> str | None:
     """The only string a trimmed DFA accepts, or None."""
     if dfa.num_states == 0:
         return None
-    state, seen, out = 0, set(), []
+    state, seen, out = 0, set(), []  # type: tuple[int, set[int], list[int]]
     while True:
         if state in seen:
             return None  # a loop: infinitely many strings
@@ -426,8 +481,60 @@ def _single_string(dfa: fa.Automaton) -> str | None:
         state = transitions[0][2]
 
 
+def literal_affixes(p: Pattern) -> tuple[str, str]:
+    """(prefix, suffix): text every name ``p`` matches starts with, and ends with.
+
+    Not necessarily the longest such texts: for a wildcard the characters before its
+    first and after its last ``*``/``?``, for a regex its automaton's forced first
+    characters and no suffix. Two patterns one of which admits every name of the other
+    have prefixes one of which starts the other (and likewise suffixes), which lets the
+    linter skip most pairs of a long file without asking the automata.
+    """
+    cached = p._cache.get("affixes")
+    if cached is None:
+        if p._tokens is not None:
+            tokens = p._tokens
+            cut = [i for i, t in enumerate(tokens) if t in (_matcher.STAR, _matcher.ANY_CHAR)]
+            first, after_last = (cut[0], cut[-1] + 1) if cut else (len(tokens), 0)
+            cached = ("".join(map(chr, tokens[:first])), "".join(map(chr, tokens[after_last:])))
+        else:
+            cached = (_forced_prefix(_dfa_of(p)), "")
+        p._cache["affixes"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _forced_prefix(dfa: fa.Automaton) -> str:
+    """The characters a DFA must read first (a single one-character transition at a time)."""
+    out: list[str] = []
+    state, seen = 0, set()
+    while dfa.num_states and state not in seen and not dfa.accept[state]:
+        seen.add(state)
+        transitions = dfa.trans[state]
+        if len(transitions) != 1 or transitions[0][0] != transitions[0][1]:
+            break
+        out.append(chr(transitions[0][0]))
+        state = transitions[0][2]
+    return "".join(out)
+
+
+def _plain_wildcard(p: Pattern) -> tuple[int, ...] | None:
+    """A wildcard's tokens when none is a surrogate code unit, else None.
+
+    Such a wildcard's language is read off its tokens: each literal unit is one code
+    point of the name, ``?`` any one, ``*`` any run. (With surrogate units, which pairs of
+    them a name can hold needs the automata.)
+    """
+    tokens = p._tokens
+    if tokens is None or any(0xD800 <= t <= 0xDFFF for t in tokens):
+        return None
+    return tokens
+
+
 def is_empty(p: Pattern) -> bool:
     """True when ``p`` matches no name at all (e.g. ``/#/``, ``/a&b/``)."""
+    plain = _plain_wildcard(p)
+    if plain is not None:
+        return not plain  # only the empty wildcard "" matches nothing
     return fa.is_empty(_realizable(p))
 
 
@@ -436,6 +543,8 @@ def accepts_everything(p: Pattern) -> bool:
 
     ``?*`` is not one of them: it does not match the empty name.
     """
+    if p._tokens is not None:  # a wildcard must then match the empty name: stars only
+        return bool(p._tokens) and all(t == _matcher.STAR for t in p._tokens)
     return fa.is_subset(_REALIZABLE, _dfa_of(p))
 
 

@@ -37,6 +37,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from certkit.patterns import automaton as fa
+
 #: Cached DFA states before the cache is flushed (each holds a small dict).
 MAX_CACHED_STATES = 100_000
 
@@ -155,7 +156,7 @@ class _State(dict):
     (``__missing__``), so the matching loop has no branch at all.
     """
 
-    __slots__ = ("nodes", "tags", "owner")
+    __slots__ = ("nodes", "owner", "tags")
 
     def __init__(self, nodes: frozenset[int], tags: tuple[int, ...], owner: LazyDFA) -> None:
         super().__init__()
@@ -166,7 +167,7 @@ class _State(dict):
     def __missing__(self, ch: str) -> _State:
         return self.owner._miss(self, ch)
 
-    def __hash__(self) -> int:  # states are identities, not values
+    def __hash__(self) -> int:  # type: ignore[override]  # states are identities, not values
         return id(self)
 
     def __eq__(self, other: object) -> bool:
@@ -243,7 +244,7 @@ class _Glob:
     each middle segment taken at its leftmost place leaves the most room for the rest.
     """
 
-    __slots__ = ("tag", "prefix", "middles", "suffix", "min_length")
+    __slots__ = ("middles", "min_length", "prefix", "suffix", "tag")
 
     def __init__(self, tag: int, segments: Sequence[str]) -> None:
         self.tag = tag
@@ -271,7 +272,8 @@ def _segments(tokens: Sequence[int]) -> list[str] | None:
     """
     if ANY_CHAR in tokens:
         return None
-    segments, current = [], []
+    segments: list[str] = []
+    current: list[str] = []
     for token in tokens:
         if token == STAR:
             segments.append("".join(current))

@@ -1,4 +1,4 @@
-"""Lucene's RegExp syntax, parsed and compiled as Lucene 10 does for Elasticsearch.
+"""Lucene's RegExp syntax, parsed and compiled as Lucene does for Elasticsearch.
 
 Elasticsearch turns a trust pattern ``/re/`` into
 ``new RegExp(re, RegExp.ALL | RegExp.DEPRECATED_COMPLEMENT).toAutomaton()``. This
@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from certkit.patterns import automaton as fa
+
 MAX_CODE_POINT = fa.MAX_CODE_POINT
 
 
@@ -163,13 +164,36 @@ class _Parser:
         return result
 
     def parse_concat(self) -> Node:
-        result = self.parse_repeat()
+        result = _Concatenation(self.parse_repeat())
         while self.more() and not self.peek(")|") and not self.peek("&"):
-            result = _make_concatenation(result, self.parse_repeat())
-        return result
+            run = self.literal_run()
+            if run:
+                result.append_units(run)
+            else:
+                result.append(self.parse_repeat())
+        return result.node()
+
+    def literal_run(self) -> list[int]:
+        """The plain characters from here that no quantifier follows (a shortcut).
+
+        Each would be parsed as a one-character literal and folded into the literal
+        before it, so they are taken as one run of code units: a long literal costs one
+        loop step per character, not one descent of the grammar.
+        """
+        units, start, end = self.s, self.pos, len(self.s)
+        i = start
+        while i < end:
+            unit = units[i]
+            if unit in _NOT_IN_A_RUN or 0xD800 <= unit <= 0xDFFF:
+                break
+            if i + 1 < end and units[i + 1] in _QUANTIFIERS:
+                break
+            i += 1
+        self.pos = i
+        return units[start:i]
 
     def parse_repeat(self) -> Node:
-        e = self.parse_compl()
+        e = self.plain_char() or self.parse_compl()
         while self.peek("?*+{"):
             if self.match("?"):
                 e = Node("optional", e)
@@ -204,6 +228,19 @@ class _Parser:
                 else:
                     e = Node("repeat_min_max", e, low=n, high=m)
         return e
+
+    def plain_char(self) -> Node | None:
+        """parse_compl's result for a character no rule above the last one claims.
+
+        A shortcut, not a rule of Lucene's: it spares the literal characters of a long
+        pattern the descent through parse_compl, parse_char_class_exp and parse_simple.
+        """
+        if self.pos < len(self.s):
+            unit = self.s[self.pos]
+            if chr(unit) not in _STARTS_A_CONSTRUCT and not 0xD800 <= unit <= 0xDFFF:
+                self.pos += 1
+                return Node("char", code_points=(unit,))
+        return None
 
     def parse_compl(self) -> Node:
         # DEPRECATED_COMPLEMENT: '~' complements the whole language of its operand.
@@ -341,6 +378,13 @@ class _Parser:
         return self.next()
 
 
+# The characters parse_compl, parse_char_class_exp and parse_simple treat specially.
+_STARTS_A_CONSTRUCT = frozenset('~[.#@"(<\\')
+
+_QUANTIFIERS = frozenset(map(ord, "?*+{"))
+# A run of literal characters ends before a construct, an operator or a quantifier.
+_NOT_IN_A_RUN = frozenset(map(ord, _STARTS_A_CONSTRUCT)) | frozenset(map(ord, ")|&")) | _QUANTIFIERS
+
 _ESCAPABLE_CLASS_CHARS = "\\ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -353,22 +397,79 @@ def _is_text(node: Node) -> bool:
     return node.kind in ("char", "string")
 
 
-def _join_text(a: Node, b: Node) -> Node:
-    # Java appends to a StringBuilder and re-reads code points, so a lone high surrogate
-    # followed by a lone low surrogate becomes one code point.
-    units = [u for cp in a.code_points + b.code_points for u in _units_of_code_point(cp)]
-    return Node("string", code_points=code_points_of_units(units))
+class _Concatenation:
+    """RegExp.makeConcatenation folded left over a sequence, in linear time.
 
+    Lucene joins adjacent literals (``ab`` is one string, ``a(b.)`` is ``"ab"`` then
+    ``.``) by re-copying the string at every character, which is quadratic in Python; here
+    the literal at the right end of the result is a growing list of UTF-16 code units
+    instead, frozen into a node once. The tree built is the one Lucene builds:
+    ``concat(head, tail)`` with ``tail`` the trailing literal, or either part alone.
+    """
 
-def _make_concatenation(exp1: Node, exp2: Node) -> Node:
-    """RegExp.makeConcatenation, including its folding of adjacent literals."""
-    if _is_text(exp1) and _is_text(exp2):
-        return _join_text(exp1, exp2)
-    if exp1.kind == "concatenation" and exp1.exp2 is not None and _is_text(exp1.exp2) and _is_text(exp2):
-        return Node("concatenation", exp1.exp1, _join_text(exp1.exp2, exp2))
-    if _is_text(exp1) and exp2.kind == "concatenation" and exp2.exp1 is not None and _is_text(exp2.exp1):
-        return Node("concatenation", _join_text(exp1, exp2.exp1), exp2.exp2)
-    return Node("concatenation", exp1, exp2)
+    def __init__(self, first: Node) -> None:
+        self.head: Node | None = None
+        self.tail: list[int] | None = None  # UTF-16 units of the trailing literal
+        self.tail_node: Node | None = None  # the literal itself while it is one node
+        self._start(first)
+
+    def _start(self, node: Node) -> None:
+        if _is_text(node):
+            self._set_tail(node)
+        elif node.kind == "concatenation" and node.exp2 is not None and _is_text(node.exp2):
+            self.head = node.exp1
+            self._set_tail(node.exp2)
+        else:
+            self.head = node
+
+    def _set_tail(self, node: Node) -> None:
+        self.tail = [u for cp in node.code_points for u in _units_of_code_point(cp)]
+        self.tail_node = node
+
+    def _frozen_tail(self) -> Node:
+        assert self.tail is not None
+        if self.tail_node is None:
+            # Java appends to a StringBuilder and re-reads code points, so a lone high
+            # surrogate followed by a lone low surrogate becomes one code point.
+            self.tail_node = Node("string", code_points=code_points_of_units(self.tail))
+        return self.tail_node
+
+    def append_units(self, units: list[int]) -> None:
+        """Append a literal given as UTF-16 code units (no surrogates among them)."""
+        if self.tail is None:
+            self.tail = []  # after a node that is not a literal: concat(head, literal)
+        self.tail.extend(units)
+        self.tail_node = None
+
+    def append(self, node: Node) -> None:
+        if _is_text(node) and self.tail is not None:
+            self.tail.extend(u for cp in node.code_points for u in _units_of_code_point(cp))
+            self.tail_node = None
+            return
+        if _is_text(node):  # after a node that is not a literal
+            self._set_tail(node)
+            return
+        if self.head is None and self.tail is not None:  # the result so far is a literal
+            if node.kind == "concatenation" and node.exp1 is not None and _is_text(node.exp1):
+                self.append(node.exp1)
+                literal = self._frozen_tail()
+                self.tail = self.tail_node = None
+                assert node.exp2 is not None
+                self._start(Node("concatenation", literal, node.exp2))
+                return
+            self.head, self.tail, self.tail_node = Node("concatenation", self._frozen_tail(), node), None, None
+            return
+        self.head = self.node()
+        self.tail = self.tail_node = None
+        self.head = Node("concatenation", self.head, node)
+
+    def node(self) -> Node:
+        if self.tail is None:
+            assert self.head is not None
+            return self.head
+        if self.head is None:
+            return self._frozen_tail()
+        return Node("concatenation", self.head, self._frozen_tail())
 
 
 def parse(regex: str) -> Node:
@@ -393,8 +494,9 @@ def _leaves(node: Node, kind: str, out: list[Node]) -> None:
             out.append(n)
 
 
-def to_automaton(node: Node) -> fa.Automaton:
-    """RegExp.toAutomaton(): the (generally nondeterministic) automaton of ``node``.
+def to_automaton(node: Node, lucene: fa.Lucene = fa.NEWEST_LUCENE) -> fa.Automaton:
+    """RegExp.toAutomaton(): the (generally nondeterministic) automaton of ``node``,
+    built with the operations of Lucene version ``lucene``.
 
     Raises RegExpSyntaxError for a named automaton (ES supplies none), TooComplexToDeterminize
     when a ``~`` complement exceeds the work limit, AutomatonTooLarge past certkit's ceiling.
@@ -403,29 +505,29 @@ def to_automaton(node: Node) -> fa.Automaton:
     if kind in ("union", "concatenation"):
         parts: list[Node] = []
         _leaves(node, kind, parts)
-        automata = [to_automaton(p) for p in parts]
-        return fa.union(automata) if kind == "union" else fa.concatenate(automata)
+        automata = [to_automaton(p, lucene) for p in parts]
+        return fa.union(automata, lucene) if kind == "union" else fa.concatenate(automata, lucene)
     if kind == "intersection":
         assert node.exp1 is not None and node.exp2 is not None
-        return fa.intersection(to_automaton(node.exp1), to_automaton(node.exp2))
+        return fa.intersection(to_automaton(node.exp1, lucene), to_automaton(node.exp2, lucene))
     if kind == "optional":
         assert node.exp1 is not None
-        return fa.optional(to_automaton(node.exp1))
+        return fa.optional(to_automaton(node.exp1, lucene), lucene)
     if kind == "repeat":
         assert node.exp1 is not None
-        return fa.repeat(to_automaton(node.exp1))
+        return fa.repeat(to_automaton(node.exp1, lucene), lucene)
     if kind == "repeat_min":
         assert node.exp1 is not None
-        return fa.repeat_min(to_automaton(node.exp1), node.low)
+        return fa.repeat_min(to_automaton(node.exp1, lucene), node.low, lucene)
     if kind == "repeat_min_max":
         assert node.exp1 is not None
-        return fa.repeat_min_max(to_automaton(node.exp1), node.low, node.high)
+        return fa.repeat_min_max(to_automaton(node.exp1, lucene), node.low, node.high, lucene)
     if kind == "complement":  # of a character class: Integer.MAX_VALUE work limit
         assert node.exp1 is not None
-        return fa.complement(to_automaton(node.exp1), 2**31 - 1)
+        return fa.complement(to_automaton(node.exp1, lucene), 2**31 - 1)
     if kind == "deprecated_complement":
         assert node.exp1 is not None
-        return fa.complement(to_automaton(node.exp1), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
+        return fa.complement(to_automaton(node.exp1, lucene), fa.DEFAULT_DETERMINIZE_WORK_LIMIT)
     if kind == "char":
         return fa.make_char(node.code_points[0])
     if kind == "range":

@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 TESTS = Path(__file__).resolve().parent
+
+# Property tests must not fail because the machine is slow: hypothesis' time-based checks
+# (a per-example deadline, the "too slow to generate" health check) are off everywhere.
+# A test's own @settings still sets the number of examples.
+settings.register_profile("certkit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("certkit")
 JAVA_SOURCES = TESTS / "java"
 
 

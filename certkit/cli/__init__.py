@@ -181,7 +181,9 @@ def main(args: Sequence[str] | None = None) -> int:
 def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
     """Library warnings (e.g. cryptography's about a negative serial number) as the contract's
     ``warning: …`` lines, not Python's two-line ``file:line: Category`` form."""
-    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(f"warning: {visible(' '.join(str(message).split()))}", file=sys.stderr)
 
 
 def _usage_hint(exc) -> str | None:
@@ -192,6 +194,8 @@ def _usage_hint(exc) -> str | None:
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(f"error: {visible(' '.join(str(message).split()))}", file=sys.stderr)
     if hint:
-        print(f"hint: {' '.join(hint.split())}", file=sys.stderr)
+        print(f"hint: {visible(' '.join(hint.split()))}", file=sys.stderr)

@@ -19,7 +19,9 @@ EXIT_BAD_INPUT = 2
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(f"warning: {visible(message)}", file=sys.stderr)
 
 
 def warn_all(findings: Iterable[Finding]) -> None:
@@ -29,7 +31,9 @@ def warn_all(findings: Iterable[Finding]) -> None:
 
 def info(message: str) -> None:
     """Human progress lines go to stderr so stdout stays clean for data (``--out -``, --json)."""
-    print(message, file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(visible(message), file=sys.stderr)
 
 
 def emit_json(document: Any) -> None:

@@ -62,7 +62,9 @@ class _Notes:
             self.skipped += 1
             if self.skipped > self.SHOWN:
                 return
-        print(f"warning: {message}", file=sys.stderr)
+        from certkit.io.terminal import visible
+
+        print(f"warning: {visible(message)}", file=sys.stderr)
 
     def flush(self) -> None:
         import sys

@@ -97,7 +97,9 @@ def generate(
         f"written by certkit {__version__}. Patterns are double-quoted: an unquoted '*' is a YAML alias."
     )
     if to_stdout:
-        sys.stdout.write(render_restrictions(patterns, header=header).decode("utf-8"))
+        from certkit.io.terminal import visible_lines
+
+        sys.stdout.write(visible_lines(render_restrictions(patterns, header=header).decode("utf-8")))
         return
     written = write_restrictions(out, patterns, force=force, header=header)
     info(f"wrote {written} ({len(patterns)} pattern{'s' if len(patterns) != 1 else ''})")
@@ -180,6 +182,8 @@ class HumanReport:
         self.show_all = show_all
 
     def render(self, verdict) -> str:
+        from certkit.io.terminal import visible
+
         if verdict.skipped:
             return ""
         if verdict.admitted:
@@ -187,16 +191,19 @@ class HumanReport:
                 return ""
             name, pattern = verdict.matched[0]
             more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
-            return f"admitted  {verdict.source}: {name} matches {json.dumps(pattern, ensure_ascii=False)}{more}\n"
-        text = f"REJECTED  {verdict.source}\n  {verdict.reason}\n"
+            return (f"admitted  {visible(verdict.source)}: {visible(name)} matches "
+                    f"{visible(json.dumps(pattern, ensure_ascii=False))}{more}\n")
+        text = f"REJECTED  {visible(verdict.source)}\n  {visible(verdict.reason)}\n"
         if verdict.explanation:
-            text += f"  why: {verdict.explanation}\n"
+            text += f"  why: {visible(verdict.explanation)}\n"
         return text
 
     def warnings(self, verdict) -> list[str]:
+        from certkit.io.terminal import visible
+
         if verdict.skipped:
             return []
-        return [f"{verdict.source}: {problem}" for problem in verdict.names.warnings]
+        return [f"{visible(verdict.source)}: {visible(problem)}" for problem in verdict.names.warnings]
 
 
 class JsonReport:
@@ -381,18 +388,20 @@ def lint(
         if as_json:
             emit_json({"restrictions": str(restrictions_file), "loads": False, "error": exc.message})
         raise
+    from certkit.io.terminal import visible
+
     report = lint_restrictions(restrictions, chosen_fields)
     if as_json:
         emit_json(report.to_json())
     else:
         for finding in report.warnings:
-            print(f"warning: [{finding.code}] {finding.render()}")
+            print(f"warning: [{finding.code}] {visible(finding.render())}")
         for note in report.notes:
-            print(f"note: {note}")
+            print(f"note: {visible(note)}")
         count = len(report.warnings)
         patterns = len(restrictions.patterns)
         print(
-            f"{restrictions.path} loads as Elasticsearch would: {patterns} pattern{'s' if patterns != 1 else ''}, "
+            f"{visible(restrictions.path)} loads as Elasticsearch would: {patterns} pattern{'s' if patterns != 1 else ''}, "
             f"{count} warning{'s' if count != 1 else ''}"
         )
     if strict and report.warnings:

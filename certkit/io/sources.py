@@ -25,6 +25,7 @@ import os
 import socket
 import ssl
 import stat
+import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ MAX_PEM_BLOCK_BYTES = 16 * 1024 * 1024
 #: bomb: certificates and keystores hardly compress (PEM text about 1.4:1).
 MAX_ZIP_RATIO = 100
 DEFAULT_TLS_TIMEOUT = 10.0
+#: What a server may send before its handshake completes. A certificate chain is a few
+#: KiB (TLS caps one handshake message at 16 MiB, no real chain comes near 1 MiB); a
+#: server that keeps sending (HelloRequests, say) is refused here, not buffered forever.
+MAX_TLS_HANDSHAKE_BYTES = 1024 * 1024
 
 _PEM_BEGIN = b"-----BEGIN "
 _PEM_DASHES = b"-----"
@@ -362,6 +367,7 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
         members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
     except (zipfile.BadZipFile, ValueError, NotImplementedError) as exc:
         raise InputError(f"{source} is not a readable zip file: {_short(exc)}") from None
+    _refuse_overlapping_members(data, archive, source)
     found = False
     total = 0
     for member in members:
@@ -396,6 +402,36 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
             on_note(f"{label}: skipped ({skipped})")
     if not found:
         raise InputError(f"no certificates found in the zip file {source}")
+
+
+def _refuse_overlapping_members(data: bytes, archive: zipfile.ZipFile, source: str) -> None:
+    """Refuse a zip whose central directory lists one stretch of bytes more than once.
+
+    A real zip stores every member once; entries that alias or overlap one another (2,047
+    entries pointing at one member: 110 KB that yield 2.66 M certificates) are a bomb,
+    refused before any member is read. Each member's extent is its local header, name,
+    extra field and compressed data; the next member (by offset) must start after it,
+    and the last must end before the central directory.
+    """
+    extents = []
+    for member in archive.infolist():
+        start = member.header_offset
+        header = data[start:start + 30]
+        if len(header) < 30 or header[:4] != _ZIP_MAGIC:
+            raise InputError(f"{source}!{member.filename}: the zip entry points at no local header: "
+                             "refusing the zip (damaged or crafted)")
+        name_length = int.from_bytes(header[26:28], "little")
+        extra_length = int.from_bytes(header[28:30], "little")
+        extents.append((start, start + 30 + name_length + extra_length + member.compress_size, member.filename))
+    extents.sort()
+    for (_, end, name), (next_start, _, next_name) in zip(extents, extents[1:]):
+        if next_start < end:
+            raise InputError(f"{source}: the zip entries {name} and {next_name} overlap (the same bytes listed "
+                             "twice): refusing the zip (zip bomb?)")
+    directory_start = getattr(archive, "start_dir", None)
+    if extents and isinstance(directory_start, int) and extents[-1][1] > directory_start:
+        raise InputError(f"{source}: the zip entry {extents[-1][2]} runs into the zip's central directory: "
+                         "refusing the zip (zip bomb?)")
 
 
 def directory_files(root: str | os.PathLike[str]) -> Iterator[str]:
@@ -511,6 +547,10 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
     A server that demands a client certificate still shows its own: with TLS 1.3 the
     client's side of the handshake completes first; with TLS 1.2 the certificate is read
     from the server's (unencrypted) handshake records when the server aborts.
+
+    ``options.timeout`` bounds the whole exchange (connecting and the handshake), not
+    each read: a server that trickles bytes, or sends a HelloRequest every second, is
+    cut off at the deadline. At most MAX_TLS_HANDSHAKE_BYTES are read from it.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -529,8 +569,13 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
     tls = context.wrap_bio(incoming, outgoing, server_hostname=server_hostname)
     received = bytearray()
     where = f"tls://{host}:{port}"
+    deadline = time.monotonic() + options.timeout
+    timed_out = RemoteError(f"{where}: timed out: no answer within {options.timeout:g} seconds during the TLS "
+                            "handshake (the time bounds the whole handshake, not each read)")
     try:
         connection = socket.create_connection((host, port), timeout=options.timeout)
+    except TimeoutError:
+        raise timed_out from None
     except OSError as exc:
         raise RemoteError(f"cannot connect to {where}: {exc.strerror or _short(exc)}") from None
     with connection:
@@ -542,11 +587,12 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
                 pending = outgoing.read()
                 try:
                     if pending:
+                        connection.settimeout(_remaining(deadline, timed_out))
                         connection.sendall(pending)
-                    data = connection.recv(65536)
+                    connection.settimeout(_remaining(deadline, timed_out))
+                    data = connection.recv(min(65536, MAX_TLS_HANDSHAKE_BYTES + 1 - len(received)))
                 except TimeoutError:
-                    raise RemoteError(f"{where}: timed out: no answer within {options.timeout:g} seconds "
-                                      "during the TLS handshake") from None
+                    raise timed_out from None
                 except OSError as exc:
                     data = b""
                     if not received:
@@ -557,6 +603,9 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
                         return der
                     raise RemoteError(f"{where} closed the connection during the TLS handshake")
                 received += data
+                if len(received) > MAX_TLS_HANDSHAKE_BYTES:
+                    raise RemoteError(f"{where} sent more than {MAX_TLS_HANDSHAKE_BYTES // 1024} KiB without "
+                                      "completing the TLS handshake: not a certificate")
                 incoming.write(data)
             except ssl.SSLError as exc:
                 der = _handshake_certificate(bytes(received))
@@ -577,6 +626,14 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
     if not der:
         raise RemoteError(f"{where} presented no certificate")
     return der
+
+
+def _remaining(deadline: float, timed_out: RemoteError) -> float:
+    """Seconds left before ``deadline`` (for one socket operation), or ``timed_out`` raised."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise timed_out
+    return left
 
 
 def _tls_certificates(spec: str, options: TlsOptions) -> Iterator[CertificateItem]:

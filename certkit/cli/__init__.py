@@ -144,6 +144,9 @@ def main(args: Sequence[str] | None = None) -> int:
     warnings.showwarning = _show_warning_as_one_line
     previous_unraisablehook = sys.unraisablehook
     sys.unraisablehook = functools.partial(_interrupt_again_when_swallowed, previous=previous_unraisablehook)
+    from certkit.cli._common import forbid_core_dumps
+
+    forbid_core_dumps(argv)
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="certkit", standalone_mode=False)

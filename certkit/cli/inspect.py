@@ -28,7 +28,7 @@ _LABELS = (
 
 def register(app: typer.Typer) -> None:
     """Add ``certkit inspect`` to the root app."""
-    app.command("inspect", help=INSPECT_HELP)(inspect)
+    app.command("inspect", help=INSPECT_HELP, cls=opts.SourcesCommand)(inspect)
 
 
 def inspect(

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     restrictions_app.command("generate")(generate)
-    restrictions_app.command("check", help=CHECK_HELP)(check)
+    restrictions_app.command("check", help=CHECK_HELP, cls=opts.SourcesCommand)(check)
     restrictions_app.command("lint")(lint)
     app.add_typer(restrictions_app, name="restrictions")
 

@@ -53,6 +53,12 @@ def _explain_os_error(exc: OSError, path: Path) -> OutputError:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return OutputError(f"permission denied writing {path}")
     if exc.errno == errno.ENOENT:
+        folder = path.parent if str(path.parent) else Path(".")
+        if folder.is_dir():
+            # The folder is there, but its file system creates no files (/proc, /sys):
+            # "does not exist" would send the user looking for the wrong problem.
+            return OutputError(f"cannot create {path}: the file system of {folder} does not allow new files there",
+                               hint="choose a folder on an ordinary file system")
         return OutputError(f"the folder of {path} does not exist")
     if exc.errno == errno.EROFS:
         return OutputError(f"{path} is on a read-only file system")

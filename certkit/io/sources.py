@@ -143,10 +143,13 @@ def _der_length(der: bytes) -> int:
 def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, int, int]]:
     """(label, base64 body, block number among certificates, line) of every PEM block.
 
-    Text between blocks is ignored (OpenSSL's "Bag Attributes", comments). The block
-    number counts certificate blocks only, from 1; non-certificate blocks get number 0.
+    Text between blocks is ignored (OpenSSL's "Bag Attributes", comments). As in OpenSSL's
+    PEM reader, a block begins only where a line begins: a "-----BEGIN CERTIFICATE-----"
+    quoted in the middle of a line of text is text. The block number counts certificate
+    blocks only, from 1; non-certificate blocks get number 0.
     """
     buffer = b""
+    buffer_at_line_start = True  # whether buffer[0] begins a line of the stream
     offset_line = 1  # line number of buffer[0]
     certificate_number = 0
     eof = False
@@ -160,7 +163,7 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
         position = 0
         counted_to, counted_line = 0, offset_line  # line numbers computed incrementally
         while True:
-            begin = buffer.find(_PEM_BEGIN, position)
+            begin = _find_begin(buffer, position, buffer_at_line_start)
             if begin < 0:
                 break
             label_end = buffer.find(_PEM_DASHES, begin + len(_PEM_BEGIN))
@@ -187,7 +190,7 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
         # Keep for the next chunk only an unfinished block (from its BEGIN), or else the tail
         # that could be the start of a BEGIN split between chunks: a huge file of text
         # without blocks, or with one endless block, never sits in memory whole.
-        pending = buffer.find(_PEM_BEGIN, position)
+        pending = _find_begin(buffer, position, buffer_at_line_start)
         if pending >= 0:
             keep_from = pending
             if len(buffer) - pending > MAX_PEM_BLOCK_BYTES:
@@ -197,15 +200,26 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
         else:
             keep_from = max(position, len(buffer) - len(_PEM_BEGIN) + 1)
         offset_line = counted_line + buffer.count(b"\n", counted_to, keep_from)
+        if keep_from:
+            buffer_at_line_start = buffer[keep_from - 1:keep_from] == b"\n"
         buffer = buffer[keep_from:]
         if eof:
-            begin = buffer.find(_PEM_BEGIN)
+            begin = _find_begin(buffer, 0, buffer_at_line_start)
             if begin >= 0:
                 line = offset_line + buffer.count(b"\n", 0, begin)
                 label_end = buffer.find(_PEM_DASHES, begin + len(_PEM_BEGIN))
                 label = buffer[begin + len(_PEM_BEGIN):label_end].decode("ascii", "replace") if label_end > 0 else "?"
                 raise InputError(f"{source}: the PEM block '{label}' at line {line} has no END line (truncated file?)")
             return
+
+
+def _find_begin(buffer: bytes, start: int, buffer_at_line_start: bool) -> int:
+    """The index of the next "-----BEGIN " at the start of a line, from ``start``; -1 if none."""
+    while True:
+        begin = buffer.find(_PEM_BEGIN, start)
+        if begin < 0 or (begin == 0 and buffer_at_line_start) or buffer[begin - 1:begin] == b"\n":
+            return begin
+        start = begin + 1
 
 
 def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator[CertificateItem]:

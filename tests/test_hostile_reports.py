@@ -198,3 +198,13 @@ def test_visible_escapes_exactly_the_unsafe_characters(text, shown):
     assert visible(text) == repr(text)[1:-1]
     one_line = text.replace("\n", "")
     assert visible_lines("a\n" + one_line + "\n") == "a\n" + visible(one_line) + "\n"
+
+
+def test_instances_check_shows_a_line_separator_in_a_cn_escaped(tmp_path):
+    # U+2028 is a valid cn character (dump_instances writes it escaped); shown raw, some
+    # terminals and log viewers would break the line there.
+    (tmp_path / "instances.yml").write_text('instances:\n  - name: node1\n    cn: ["a\\u2028b.example"]\n')
+    result = run_certkit("instances", "check", "instances.yml", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "\u2028" not in result.stdout
+    assert result.stdout.splitlines()[0] == "node1  cn:a\\u2028b.example"

@@ -326,4 +326,6 @@ def keystore(
         "# 2. Then reload the secure settings of every node (no restart needed); a password-",
         '#    protected keystore needs the body {"secure_settings_password": "..."}:',
     ]
-    typer.echo("\n".join(lines) + "\n" + reload_call, nl=False)
+    from certkit.io.terminal import visible_lines
+
+    typer.echo(visible_lines("\n".join(lines) + "\n" + reload_call), nl=False)

@@ -37,8 +37,8 @@ def ws(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("command", [("inspect",), ("restrictions", "check", "{trust}")], ids=["inspect", "check"])
 def test_a_server_sending_a_hello_request_every_half_second_meets_the_deadline(cli, ws, command):
-    with MisbehavingServer(handler=hello_requests(0.5), lifetime=HANG_GUARD) as server:
-        endpoint = f"tls://127.0.0.1:{server.port}"
+    with MisbehavingServer(handler=hello_requests(0.5), lifetime=HANG_GUARD) as hostile:
+        endpoint = f"tls://127.0.0.1:{hostile.port}"
         result = cli(*(part.format(trust=ws.trust) for part in command), endpoint, "--timeout", "2")
     # Before: each HelloRequest restarted the per-read time-out, and the run lasted as long
     # as the server (the server closing is "closed the connection", not a time-out).
@@ -47,8 +47,8 @@ def test_a_server_sending_a_hello_request_every_half_second_meets_the_deadline(c
 
 def test_a_hello_request_flood_is_cut_off_with_bounded_memory(cli, ws):
     sent: list[int] = []
-    with MisbehavingServer(handler=hello_request_flood(sent), lifetime=HANG_GUARD) as server:
-        endpoint = f"tls://127.0.0.1:{server.port}"
+    with MisbehavingServer(handler=hello_request_flood(sent), lifetime=HANG_GUARD) as hostile:
+        endpoint = f"tls://127.0.0.1:{hostile.port}"
         tracemalloc.start()
         try:
             result = cli("inspect", endpoint, "--timeout", "120")

@@ -26,7 +26,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from certkit.errors import InputError, RemoteError, UsageError
 
@@ -182,7 +182,7 @@ def _error_reason(body: Any) -> tuple[str, str | None]:
     return (text[:300] + "…" if len(text) > 300 else text) or "(empty answer)", None
 
 
-def _raise_for(exc: Exception, endpoint: Endpoint, es_ca: str | Path | None) -> None:
+def _raise_for(exc: Exception, endpoint: Endpoint, es_ca: str | Path | None) -> NoReturn:
     """The RemoteError for an exchange that failed before the deadline."""
     if isinstance(exc, ssl.SSLError):
         raise _explain_tls(exc, endpoint, es_ca) from None
@@ -205,6 +205,8 @@ def send_json(method: str, url: str, path: str, body: Any, *, api_key: str, es_c
     payload = json.dumps(body).encode("utf-8")
     connection = http.client.HTTPSConnection(endpoint.host, endpoint.port, timeout=timeout, context=context)
     deadline = _Deadline(timeout)
+    # HTTPConnection.connect makes its socket through this hook (socket.create_connection
+    # by default): the deadline watches the very socket the exchange uses.
     connection._create_connection = deadline.create_connection  # type: ignore[attr-defined]
     timed_out = RemoteError(f"{endpoint.display} did not answer within {timeout:g} seconds "
                             "(the time bounds the whole exchange, not each read)")

@@ -260,7 +260,7 @@ def refuse_foreign_contents(target: Path, members: Iterable[str]) -> None:
         raise _explain_os_error(exc, target) from None
     if foreign is not None:
         raise OutputError(
-            f"{target} holds {foreign}, which certkit did not write: --force replaces only certkit's own files",
+            f"{target} holds {foreign}, which certkit did not write: only certkit's own files are ever replaced",
             hint=f"move {target / foreign} elsewhere, or choose another output folder",
         )
 

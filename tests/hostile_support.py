@@ -124,16 +124,28 @@ def write_sparse(path: Path, head: bytes = b"", size: int = HUGE_BYTES) -> Path:
 # ----------------------------------------------------------------------------- TLS servers
 
 
-class MisbehavingServer:
-    """A TCP server on 127.0.0.1 that accepts connections and then either stays silent or
-    sends ``garbage`` and closes. It stops by itself after ``lifetime`` seconds, so a test
-    that fails half-way leaves nothing listening."""
+#: A TLS HelloRequest in one handshake record: "please renegotiate". A client in the middle
+#: of its first handshake ignores it, so a server can send these forever.
+HELLO_REQUEST_RECORD = b"\x16\x03\x03\x00\x04" + b"\x00\x00\x00\x00"
 
-    def __init__(self, *, garbage: bytes | None = None, lifetime: float = 120.0) -> None:
+#: handler(connection, stop): what the server does with one accepted connection; ``stop``
+#: is set when the server closes or its lifetime ends, and every handler must then return.
+Handler = Callable[[socket.socket, threading.Event], None]
+
+
+class MisbehavingServer:
+    """A TCP server on 127.0.0.1 that accepts connections and then either stays silent,
+    sends ``garbage`` and closes, or hands each connection to ``handler`` (in a thread of
+    its own). It stops by itself after ``lifetime`` seconds, so a test that fails half-way
+    leaves nothing listening."""
+
+    def __init__(self, *, garbage: bytes | None = None, handler: Handler | None = None,
+                 lifetime: float = 120.0) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         self._garbage = garbage
+        self._handler = handler
         self._deadline = time.monotonic() + lifetime
         self._connections: list[socket.socket] = []
         self._stop = threading.Event()
@@ -147,7 +159,10 @@ class MisbehavingServer:
                     connection, _ = self._listener.accept()
                 except (TimeoutError, OSError):
                     continue
-                if self._garbage is None:
+                if self._handler is not None:
+                    self._connections.append(connection)
+                    threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+                elif self._garbage is None:
                     self._connections.append(connection)  # held open, never answered
                 else:
                     try:
@@ -157,9 +172,16 @@ class MisbehavingServer:
                         pass
                     connection.close()
         finally:
+            self._stop.set()
             for connection in self._connections:
                 connection.close()
             self._listener.close()
+
+    def _handle(self, connection: socket.socket) -> None:
+        try:
+            self._handler(connection, self._stop)  # type: ignore[misc]
+        except OSError:
+            pass  # the client hung up: what a misbehaving server expects
 
     def close(self) -> None:
         self._stop.set()
@@ -170,6 +192,42 @@ class MisbehavingServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def hello_requests(interval: float) -> Handler:
+    """Read the ClientHello, then send a HelloRequest every ``interval`` seconds, forever."""
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        connection.recv(65536)
+        while not stop.wait(interval):
+            connection.sendall(HELLO_REQUEST_RECORD)
+    return handle
+
+
+def hello_request_flood(sent: list[int]) -> Handler:
+    """Read the ClientHello, then send HelloRequests as fast as the client takes them
+    (``sent[0]`` counts the bytes), until it hangs up."""
+    burst = HELLO_REQUEST_RECORD * 8192  # 72 KiB per send
+
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        connection.recv(65536)
+        sent.append(0)
+        while not stop.is_set():
+            connection.sendall(burst)
+            sent[0] += len(burst)
+    return handle
+
+
+def trickling_https(context, answer: bytes, interval: float) -> Handler:
+    """TLS with ``context``, read the request, then send ``answer`` one byte per ``interval``."""
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        connection.settimeout(30)
+        with context.wrap_socket(connection, server_side=True) as tls:
+            tls.recv(65536)
+            for index in range(len(answer)):
+                if stop.wait(interval):
+                    return
+                tls.sendall(answer[index:index + 1])
+    return handle
 
 
 # ----------------------------------------------------------------------------- processes

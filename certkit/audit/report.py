@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 
 from certkit.audit.checker import Verdict
+from certkit.io.terminal import visible
 
 
 class HumanReport:
@@ -23,6 +24,8 @@ class HumanReport:
         self.show_all = show_all
 
     def render(self, verdict: Verdict) -> str:
+        # Names, sources and reasons come from certificates and files: escaped, so that
+        # a crafted name cannot clear the screen or forge report lines (io.terminal).
         if verdict.skipped:
             return ""
         if verdict.admitted:
@@ -30,16 +33,17 @@ class HumanReport:
                 return ""
             name, pattern = verdict.matched[0]
             more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
-            return f"admitted  {verdict.source}: {name} matches {json.dumps(pattern, ensure_ascii=False)}{more}\n"
-        text = f"REJECTED  {verdict.source}\n  {verdict.reason}\n"
+            return (f"admitted  {visible(verdict.source)}: {visible(name)} matches "
+                    f"{visible(json.dumps(pattern, ensure_ascii=False))}{more}\n")
+        text = f"REJECTED  {visible(verdict.source)}\n  {visible(verdict.reason or '')}\n"
         if verdict.explanation:
-            text += f"  why: {verdict.explanation}\n"
+            text += f"  why: {visible(verdict.explanation)}\n"
         return text
 
     def warnings(self, verdict: Verdict) -> list[str]:
         if verdict.skipped:
             return []
-        return [f"{verdict.source}: {problem}" for problem in verdict.names.warnings]
+        return [f"{visible(verdict.source)}: {visible(problem)}" for problem in verdict.names.warnings]
 
 
 class JsonReport:

@@ -114,6 +114,9 @@ def main(args: Sequence[str] | None = None) -> int:
 
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _show_warning_as_one_line
+    from certkit.cli._common import forbid_core_dumps
+
+    forbid_core_dumps(argv)
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="certkit", standalone_mode=False)
@@ -151,7 +154,9 @@ def main(args: Sequence[str] | None = None) -> int:
 def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
     """Library warnings (e.g. cryptography's about a negative serial number) as the contract's
     ``warning: …`` lines, not Python's two-line ``file:line: Category`` form."""
-    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(f"warning: {visible(' '.join(str(message).split()))}", file=sys.stderr)
 
 
 def _usage_hint(exc) -> str | None:
@@ -162,6 +167,8 @@ def _usage_hint(exc) -> str | None:
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(f"error: {visible(' '.join(str(message).split()))}", file=sys.stderr)
     if hint:
-        print(f"hint: {' '.join(hint.split())}", file=sys.stderr)
+        print(f"hint: {visible(' '.join(hint.split()))}", file=sys.stderr)

@@ -19,7 +19,9 @@ EXIT_BAD_INPUT = 2
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(f"warning: {visible(message)}", file=sys.stderr)
 
 
 def warn_all(findings: Iterable[Finding]) -> None:
@@ -32,7 +34,9 @@ def warn_all(findings: Iterable[Finding]) -> None:
 
 def info(message: str) -> None:
     """Human progress lines go to stderr so stdout stays clean for data (``--out -``, --json)."""
-    print(message, file=sys.stderr)
+    from certkit.io.terminal import visible
+
+    print(visible(message), file=sys.stderr)
 
 
 def emit_json(document: Any) -> None:
@@ -60,3 +64,34 @@ def es_target_option(version: str | None):  # -> certkit.targets.EsTarget
     from certkit.targets import es_target
 
     return es_target(version)
+
+
+#: The commands that hold private keys, passwords or API keys in memory.
+SECRET_COMMANDS = frozenset({"ca", "cert", "convert", "demo", "inspect", "restrictions", "wire"})
+
+
+def forbid_core_dumps(argv: list[str]) -> None:
+    """No core dump of a process that may hold keys or passwords (``argv``: the command line).
+
+    A crash (or ``kill -QUIT``, ``gcore`` by the same user) would otherwise write this
+    process's memory, with whatever key or password it holds, to a file. RLIMIT_CORE 0
+    stops the dump (workers inherit it); PR_SET_DUMPABLE 0 (Linux) also stops the same
+    user's debuggers from attaching and from reading /proc/PID/mem. Best effort: a system
+    without either keeps running.
+    """
+    if not argv or argv[0] not in SECRET_COMMANDS:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_dumpable = 4
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass

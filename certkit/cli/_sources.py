@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
+import typer.core
 
 PASS_FILE = typer.Option(None, "--pass-file", metavar="FILE",
                          help="Password of PKCS#12 sources (first line of FILE); also $CERTKIT_PASS.")
@@ -20,8 +22,32 @@ TIMEOUT = typer.Option(10.0, "--timeout", metavar="SECONDS", help="Connect and h
 SOURCES_HELP = (
     "SOURCE: a PEM file (one or many certificates), a DER file, a PKCS#12 file, a folder (read "
     "recursively), a zip bundle (read in memory, never extracted), or tls://HOST:PORT (the "
-    "certificate a live server presents; nothing is verified)."
+    "certificate a live server presents; nothing is verified). Every argument after -- is a "
+    "SOURCE, even one that starts with '-'."
 )
+
+
+class SourcesCommand(typer.core.TyperCommand):
+    """A command whose SOURCEs may be files named like its help option.
+
+    ``certkit restrictions check trust.yml *`` in a folder holding a file named
+    ``--help`` expands to ``check trust.yml --help a.crt ...``: click shows the help and
+    exits 0, and nothing is checked. After the first argument, a help option name that
+    is an existing file is read as that file (``./--help``). ``--`` ends the options for
+    every other name that starts with '-'.
+    """
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        help_names = set(self.get_help_option_names(ctx))
+        rewritten: list[str] = []
+        for index, arg in enumerate(args):
+            if arg == "--":
+                rewritten.extend(args[index:])
+                break
+            if arg in help_names and index > 0 and os.path.lexists(arg):
+                arg = os.path.join(".", arg)
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
 
 
 def source_options(pass_file: Optional[Path], pass_literal: Optional[str], client_cert: Optional[Path],
@@ -62,7 +88,9 @@ class _Notes:
             self.skipped += 1
             if self.skipped > self.SHOWN:
                 return
-        print(f"warning: {message}", file=sys.stderr)
+        from certkit.io.terminal import visible
+
+        print(f"warning: {visible(message)}", file=sys.stderr)
 
     def flush(self) -> None:
         import sys

@@ -44,6 +44,7 @@ class DemoContext:
     ca: Any = None  # certkit.issue.ca.CertificateAuthority
     instances: list[Any] = field(default_factory=list)
     made: list[Path] = field(default_factory=list)
+    force: bool = False  # replace the demo's own earlier files (demo_members() only)
 
     def path(self, name: str) -> Path:
         return self.folder / name
@@ -65,7 +66,7 @@ def step_ca(context: DemoContext) -> None:
     folder = context.path("ca")
     # ca_pem_files names them ca/ca.crt + ca/ca.key; the folder itself is ca/ here.
     files = {name.split("/", 1)[1]: data for name, data in ca_pem_files(context.ca, None).items()}
-    write_tree(folder, files)
+    write_tree(folder, files, force=context.force)
     context.made += [folder / "ca.crt", folder / "ca.key"]
     context.say(f"1. CA            {context.relative(folder)}/ca.crt + ca.key   ({context.ca.certificate.subject.rfc4514_string()})")
 
@@ -80,7 +81,7 @@ def step_instances(context: DemoContext) -> None:
     path = context.path("instances.yaml")
     comment = (f"Example: three nodes of cluster {EXAMPLE_CLUSTER_ID} in scope {EXAMPLE_SCOPE_ID}.\n"
                "Made by certkit demo; certkit instances generate writes files like this.")
-    write_file(path, dump_instances(context.instances, comment=comment).encode("utf-8"))
+    write_file(path, dump_instances(context.instances, comment=comment).encode("utf-8"), force=context.force)
     context.made.append(path)
     context.say(f"2. instances     {context.relative(path)}   ({', '.join(i.name for i in context.instances)}; "
                 f"cn <node>.node.{EXAMPLE_CLUSTER_ID[:8]}….cluster.{EXAMPLE_SCOPE_ID}.account)")
@@ -95,7 +96,7 @@ def step_bundle(context: DemoContext) -> None:
     packaging = packaging_for(context.ca, pem=False, password="")
     issued = issue_all(context.ca, context.instances, package=packaging)
     path = context.path("certificate-bundle")
-    write_bundle(path, bundle_files(issued, context.ca, pem=False, password=""))
+    write_bundle(path, bundle_files(issued, context.ca, pem=False, password=""), force=context.force)
     context.made.append(path)
     context.say(f"3. certificates  {context.relative(path)}/   (ca/ca.crt, "
                 + ", ".join(f"{i.filename}/{i.filename}.p12" for i in context.instances) + "; empty keystore password)")
@@ -107,7 +108,8 @@ def step_restrictions(context: DemoContext) -> None:
 
     pattern = cluster_pattern(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     path = context.path("trust.yml")
-    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster ...).")
+    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster ...).",
+                       force=context.force)
     context.made.append(path)
     context.say(f"4. restrictions  {context.relative(path)}   (trust.subject_name: \"{pattern.pattern}\")")
 
@@ -122,7 +124,7 @@ def step_outsider(context: DemoContext) -> None:
     name = format_node_name(OUTSIDER_NODE, OUTSIDER_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     outsider = issue_certificate(context.ca, make_instance(OUTSIDER_NODE, cn=[name]), key_type="ec")
     path = context.path("outsider.crt")
-    write_file(path, outsider.certificate.public_bytes(_pem_encoding()))
+    write_file(path, outsider.certificate.public_bytes(_pem_encoding()), force=context.force)
     context.made.append(path)
     context.say(f"5. outsider      {context.relative(path)}   (same CA, cn {name[:24]}…; no key kept)")
 
@@ -174,7 +176,7 @@ def demo(
     force: bool = typer.Option(False, "--force", help="Use DIR even if it is not empty (the demo's own earlier files are replaced)."),
 ) -> None:
     from certkit.errors import OutputError
-    from certkit.io import check_secret_target
+    from certkit.io.outputs import check_secret_target, refuse_foreign_contents
 
     if folder.is_symlink():
         raise OutputError(f"refusing to write the demo's keys through the symbolic link {folder}",
@@ -184,11 +186,15 @@ def demo(
     if folder.is_dir() and any(folder.iterdir()):
         if not force:
             raise OutputError(f"{folder} is not empty", hint="choose another --dir, or --force to replace certkit's files in it")
-        _remove_previous_demo(folder)
+        # Other files in DIR stay; the demo's own folders are replaced only if all they
+        # hold is the demo's files (a NOTES.txt in certificate-bundle/ is refused, untouched).
+        members = demo_members()
+        for name in ("ca", "certificate-bundle"):
+            refuse_foreign_contents(folder / name, {m.split("/", 1)[1] for m in members if m.startswith(name + "/")})
     # 0755 whatever the umask: the folder will hold the CA key.
     folder.mkdir(parents=True, exist_ok=True, mode=0o755)
     check_secret_target(folder / "ca")  # a folder others may write to is refused before any key exists
-    context = DemoContext(folder=folder.resolve(), say=typer.echo)
+    context = DemoContext(folder=folder.resolve(), say=typer.echo, force=force)
     typer.echo(f"certkit demo in {folder}/")
     for step in STEPS:
         step(context)
@@ -204,13 +210,8 @@ def demo(
                f"--cn es04.node.{EXAMPLE_CLUSTER_ID}.cluster.{EXAMPLE_SCOPE_ID}.account --out es04.p12")
 
 
-def _remove_previous_demo(folder: Path) -> None:
-    """With --force, clear only what the demo itself makes (never anything else in DIR)."""
-    import shutil
-
-    for name in ("ca", "certificate-bundle"):
-        target = folder / name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-    for name in ("instances.yaml", "trust.yml", "outsider.crt"):
-        (folder / name).unlink(missing_ok=True)
+def demo_members() -> set[str]:
+    """Every file the demo writes, relative to DIR: all that --force may replace."""
+    bundle = {"ca/ca.crt", *(f"{node}/{node}.p12" for node in EXAMPLE_NODES)}
+    return {"ca/ca.crt", "ca/ca.key", "instances.yaml", "trust.yml", "outsider.crt",
+            *(f"certificate-bundle/{name}" for name in bundle)}

@@ -28,7 +28,7 @@ _LABELS = (
 
 def register(app: typer.Typer) -> None:
     """Add ``certkit inspect`` to the root app."""
-    app.command("inspect", help=INSPECT_HELP)(inspect)
+    app.command("inspect", help=INSPECT_HELP, cls=opts.SourcesCommand)(inspect)
 
 
 def inspect(
@@ -120,7 +120,9 @@ def _render(source: str, document: dict, pkcs12: dict | None) -> str:
         rows.append(("pkcs12", _pkcs12_summary(pkcs12)))
     rows.append(("sha256", document["sha256_fingerprint"]))
     width = max(len(label) for label, _ in rows)
-    lines = [source] + [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    from certkit.io.terminal import visible
+
+    lines = [visible(source)] + [f"  {label.ljust(width)}  {visible(value)}" for label, value in rows]
     return "\n".join(lines) + "\n"
 
 

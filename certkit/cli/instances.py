@@ -109,10 +109,12 @@ def check(
         })
         return
     warn_all(findings)
+    from certkit.io.terminal import visible
+
     for instance in instances:
         names = [*(f"cn:{v}" for v in instance.cn), *(f"dns:{v}" for v in instance.dns), *(f"ip:{v}" for v in instance.ip)]
         folder = f" -> {instance.filename}/" if instance.filename != instance.name else ""
-        typer.echo(f"{instance.name}{folder}  {', '.join(names) if names else '(no SANs)'}")
+        typer.echo(visible(f"{instance.name}{folder}  {', '.join(names) if names else '(no SANs)'}"))
     count = len(instances)
-    typer.echo(f"{file}: {count} instance{'s' if count != 1 else ''}, valid"
+    typer.echo(f"{visible(file)}: {count} instance{'s' if count != 1 else ''}, valid"
                + (f", {len(findings)} warning{'s' if len(findings) != 1 else ''}" if findings else ""))

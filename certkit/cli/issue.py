@@ -131,7 +131,9 @@ def ca(
             "encrypted": bool(secret),
         })
         return
-    typer.echo(f"CA {certificate.subject.rfc4514_string()} ({_key_description(key_type, keysize)}, "
+    from certkit.io.terminal import visible
+
+    typer.echo(f"CA {visible(certificate.subject.rfc4514_string())} ({_key_description(key_type, keysize)}, "
                f"valid until {certificate.not_valid_after_utc:%Y-%m-%d})")
     for path in written:
         typer.echo(f"  wrote {path}")
@@ -190,20 +192,22 @@ def _san_text(instance: Instance) -> str:
 
 
 def _print_plan(document: dict[str, Any]) -> None:
-    signer = f"signed by {document['ca']}" if document["ca"] else "self-signed"
+    from certkit.io.terminal import visible
+
+    signer = f"signed by {visible(document['ca'])}" if document["ca"] else "self-signed"
     count = len(document["certificates"])
     typer.echo(f"{count} certificate{'s' if count != 1 else ''}, {signer}")
     typer.echo(f"  validity {document['not_before']} .. {document['not_after']}, key {document['key']}, SHA-256")
-    typer.echo(f"  output {document['out']} ({document['layout']}, {document['format']})")
+    typer.echo(f"  output {visible(document['out'])} ({document['layout']}, {document['format']})")
     for path in document["files"]:
         typer.echo(f"    {path}")
     for entry in document["certificates"]:
         typer.echo(f"    {', '.join(entry['files'])}")
-        typer.echo(f"      subject {entry['subject']}")
+        typer.echo(f"      subject {visible(entry['subject'])}")
         names = entry["names"]
         parts = ([f"otherName:CN={v}" for v in names["otherName.commonName"]] + [f"DNS:{v}" for v in names["dnsName"]]
                  + [f"IP:{v}" for v in names["ipAddress"]])
-        typer.echo(f"      SAN {', '.join(parts) if parts else '(none)'}")
+        typer.echo(f"      SAN {visible(', '.join(parts)) if parts else '(none)'}")
 
 
 class _ProgressBar:
@@ -330,14 +334,16 @@ def cert(
     if as_json:
         emit_json(document)
         return
+    from certkit.io.terminal import visible
+
     count = len(issued)
-    signer = f"signed by {document['ca']}" if authority else "self-signed"
-    typer.echo(f"wrote {target}: {count} certificate{'s' if count != 1 else ''} ({document['format']}), {signer}, "
+    signer = f"signed by {visible(document['ca'])}" if authority else "self-signed"
+    typer.echo(f"wrote {visible(target)}: {count} certificate{'s' if count != 1 else ''} ({document['format']}), {signer}, "
                f"valid until {validity.not_after:%Y-%m-%d}")
     for entry in document["files"]:
         typer.echo(f"  {entry}")
     for instance, entry in zip(instances, document["certificates"]):
-        typer.echo(f"  {', '.join(entry['files'])}  {_san_text(instance)}")
+        typer.echo(f"  {', '.join(entry['files'])}  {visible(_san_text(instance))}")
     if pem and not secret:
         info("note: the .key files are not encrypted (mode 0600); pass --pass-file to encrypt them")
     if not pem and not secret:

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     restrictions_app.command("generate")(generate)
-    restrictions_app.command("check", help=CHECK_HELP)(check)
+    restrictions_app.command("check", help=CHECK_HELP, cls=opts.SourcesCommand)(check)
     restrictions_app.command("lint")(lint)
     app.add_typer(restrictions_app, name="restrictions")
 
@@ -98,7 +98,9 @@ def generate(
         f"written by certkit {__version__}. Patterns are double-quoted: an unquoted '*' is a YAML alias."
     )
     if to_stdout:
-        sys.stdout.write(render_restrictions(patterns, header=header).decode("utf-8"))
+        from certkit.io.terminal import visible_lines
+
+        sys.stdout.write(visible_lines(render_restrictions(patterns, header=header).decode("utf-8")))
         return
     written = write_restrictions(out, patterns, force=force, header=header)
     info(f"wrote {written} ({len(patterns)} pattern{'s' if len(patterns) != 1 else ''})")
@@ -310,19 +312,21 @@ def lint(
         if as_json:
             emit_json({"restrictions": str(restrictions_file), "loads": False, "error": exc.message})
         raise
+    from certkit.io.terminal import visible
+
     with compiling_for(target.lucene):
         report = lint_restrictions(restrictions, chosen_fields)
     if as_json:
         emit_json(report.to_json())
     else:
         for finding in report.warnings:
-            print(f"warning: [{finding.code}] {finding.render()}")
+            print(f"warning: [{finding.code}] {visible(finding.render())}")
         for note in report.notes:
-            print(f"note: {note}")
+            print(f"note: {visible(note)}")
         count = len(report.warnings)
         patterns = len(restrictions.patterns)
         print(
-            f"{restrictions.path} loads as Elasticsearch would: {patterns} pattern{'s' if patterns != 1 else ''}, "
+            f"{visible(restrictions.path)} loads as Elasticsearch would: {patterns} pattern{'s' if patterns != 1 else ''}, "
             f"{count} warning{'s' if count != 1 else ''}"
         )
     if strict and report.warnings:

@@ -174,7 +174,9 @@ def remote(
         raise UsageError("--api-key-file is for --apply")
     text = wiring.render_request("PUT", "/_cluster/settings", body, fmt or "json", es_url=es_url,
                                  es_ca=str(es_ca) if es_ca else None)
-    typer.echo(text, nl=False)
+    from certkit.io.terminal import visible_lines
+
+    typer.echo(text if (fmt or "json") == "json" else visible_lines(text), nl=False)
 
 
 def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[Path],
@@ -240,8 +242,11 @@ def api_key(
             _check_identity_against(check, check_cert)
     elif check_cert is not None:
         raise UsageError("--check-cert checks a certificate identity: add --certificate-identity or --for-cluster")
-    typer.echo(wiring.render_request("POST", "/_security/cross_cluster/api_key", body, fmt, es_url=es_url,
-                                     es_ca=str(es_ca) if es_ca else None), nl=False)
+    text = wiring.render_request("POST", "/_security/cross_cluster/api_key", body, fmt, es_url=es_url,
+                                 es_ca=str(es_ca) if es_ca else None)
+    from certkit.io.terminal import visible_lines
+
+    typer.echo(text if fmt == "json" else visible_lines(text), nl=False)
 
 
 def _check_identity_against(check, certificate_path: Path) -> None:
@@ -321,4 +326,6 @@ def keystore(
         "# 2. Then reload the secure settings of every node (no restart needed); a password-",
         '#    protected keystore needs the body {"secure_settings_password": "..."}:',
     ]
-    typer.echo("\n".join(lines) + "\n" + reload_call, nl=False)
+    from certkit.io.terminal import visible_lines
+
+    typer.echo(visible_lines("\n".join(lines) + "\n" + reload_call), nl=False)

@@ -20,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets as _secrets
 import shutil
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def _explain_os_error(exc: OSError, path: Path) -> OutputError:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return OutputError(f"permission denied writing {path}")
     if exc.errno == errno.ENOENT:
+        folder = path.parent if str(path.parent) else Path(".")
+        if folder.is_dir():
+            # The folder is there, but its file system creates no files (/proc, /sys):
+            # "does not exist" would send the user looking for the wrong problem.
+            return OutputError(f"cannot create {path}: the file system of {folder} does not allow new files there",
+                               hint="choose a folder on an ordinary file system")
         return OutputError(f"the folder of {path} does not exist")
     if exc.errno == errno.EROFS:
         return OutputError(f"{path} is on a read-only file system")
@@ -142,14 +149,23 @@ def write_tree(
 ) -> Path:
     """Write a folder of files (relative POSIX names) as one atomic step.
 
-    The folder is built as a hidden sibling and renamed into place; with ``force`` an
-    existing folder is moved aside first and removed only after the new one is in place.
+    The folder is built as a hidden sibling and renamed into place. With ``force`` an
+    existing folder is replaced only when it holds nothing but members of this output
+    (certkit's own files, by name): one foreign file (notes, a database, ``.ssh/``) and
+    it is refused, untouched. The old folder is moved aside, the new one renamed into
+    place, and then only the old folder's members are removed, file by file: a file that
+    someone put there meanwhile is left (in the ``.certkit-tmp-`` folder), never deleted.
     A folder holding keys is refused where a single key file would be (check_secret_target).
     """
     target = Path(path)
+    for relative in files:
+        if ".." in Path(relative).parts or Path(relative).is_absolute():
+            raise OutputError(f"refusing to write outside the output folder: {relative}")
     if any(entry.secret for entry in files.values()):
         check_secret_target(target)
     ensure_absent(target, force)
+    if force:
+        refuse_foreign_contents(target, files)
     parent = target.parent if str(target.parent) else Path(".")
     staging = _tmp_name(parent)
     old: Path | None = None
@@ -157,8 +173,6 @@ def write_tree(
         os.mkdir(staging, 0o700)
         for relative, entry in files.items():
             file_path = staging / relative
-            if ".." in Path(relative).parts or Path(relative).is_absolute():
-                raise OutputError(f"refusing to write outside the output folder: {relative}")
             file_path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
             _write_new_file(file_path, entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
         # Directories made with 0700 so nobody peeks at keys while the bundle is built;
@@ -168,6 +182,7 @@ def write_tree(
         if target.exists() or target.is_symlink():
             if not force:
                 raise OutputError(f"{target} already exists", hint=_REPLACE_HINT)
+            refuse_foreign_contents(target, files)
             old = _tmp_name(parent)
             os.rename(target, old)
         os.rename(staging, target)
@@ -180,11 +195,98 @@ def write_tree(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         if old is not None:
-            if old.is_dir() and not old.is_symlink():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink(missing_ok=True)
+            _remove_members(old, files)
     return target
+
+
+def _directories_of(files: Mapping[str, object]) -> set[str]:
+    directories = set()
+    for relative in files:
+        parts = relative.split("/")[:-1]
+        directories.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return directories
+
+
+#: The names a certkit bundle gives its members (issue/bundle.py): ``<name>/<name>.crt``,
+#: ``.key`` and ``.p12``, ``ca/ca.crt`` and ``ca/ca.key`` among them. An earlier bundle's
+#: node that the new one no longer holds is still certkit's own and may be replaced.
+_BUNDLE_MEMBER = re.compile(r"([^/]+)/\1\.(?:crt|key|p12)")
+
+
+class _Ownership:
+    """Which entries of an existing output folder certkit may replace: the new output's
+    members, and files named as certkit names bundle members; nothing else."""
+
+    def __init__(self, members: Iterable[str]) -> None:
+        self.members = set(members)
+        self.directories = _directories_of(dict.fromkeys(self.members))
+
+    def owns_file(self, relative: str) -> bool:
+        return relative in self.members or _BUNDLE_MEMBER.fullmatch(relative) is not None
+
+    def may_hold_owned(self, relative: str) -> bool:
+        return relative in self.directories or "/" not in relative  # <name>/ of a bundle member
+
+    def walk(self, folder: Path) -> Iterator[tuple[str, bool, bool]]:
+        """(relative name, is a folder, owned) of every entry below ``folder``; a symbolic
+        link is judged by its own name and never followed."""
+        pending = [""]
+        while pending:
+            prefix = pending.pop()
+            with os.scandir(folder / prefix if prefix else folder) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    relative = f"{prefix}{entry.name}"
+                    if entry.is_dir(follow_symlinks=False):
+                        owned = self.may_hold_owned(relative)
+                        yield relative, True, owned
+                        if owned:
+                            pending.append(relative + "/")
+                    else:
+                        yield relative, False, self.owns_file(relative)
+
+
+def foreign_entry(folder: Path, members: Iterable[str]) -> str | None:
+    """The first entry below ``folder`` (relative POSIX name) that certkit did not write
+    there (see :class:`_Ownership`), or None when all of it is certkit's own."""
+    return next((relative for relative, _, owned in _Ownership(members).walk(folder) if not owned), None)
+
+
+def refuse_foreign_contents(target: Path, members: Iterable[str]) -> None:
+    """With ``--force``, refuse to replace a folder that holds anything certkit would not write there."""
+    if target.is_symlink() or not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target} exists and is not a folder; refusing to replace it with one")
+    try:
+        foreign = foreign_entry(target, members)
+    except OSError as exc:
+        raise _explain_os_error(exc, target) from None
+    if foreign is not None:
+        raise OutputError(
+            f"{target} holds {foreign}, which certkit did not write: only certkit's own files are ever replaced",
+            hint=f"move {target / foreign} elsewhere, or choose another output folder",
+        )
+
+
+def _remove_members(old: Path, members: Iterable[str]) -> None:
+    """Remove the replaced folder: certkit's own files by name, then its folders if empty.
+
+    Anything else (put there after the check) stays, under the ``.certkit-tmp-`` name.
+    """
+    if old.is_symlink() or not old.is_dir():
+        old.unlink(missing_ok=True)
+        return
+    with contextlib.suppress(OSError):
+        folders = []
+        for relative, is_folder, owned in list(_Ownership(members).walk(old)):
+            if is_folder:
+                folders.append(relative)
+            elif owned:
+                (old / relative).unlink()
+        for relative in sorted(folders, key=lambda name: name.count("/"), reverse=True):
+            with contextlib.suppress(OSError):
+                (old / relative).rmdir()
+        old.rmdir()
 
 
 def zip_bytes(files: Mapping[str, OutputFile]) -> bytes:
@@ -194,12 +296,7 @@ def zip_bytes(files: Mapping[str, OutputFile]) -> bytes:
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        directories: set[str] = set()
-        for relative in files:
-            parts = relative.split("/")[:-1]
-            for depth in range(1, len(parts) + 1):
-                directories.add("/".join(parts[:depth]) + "/")
-        for directory in sorted(directories):
+        for directory in sorted(d + "/" for d in _directories_of(files)):
             info = zipfile.ZipInfo(directory, date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
             archive.writestr(info, b"")

@@ -15,18 +15,17 @@ Bad input raises :class:`~certkit.errors.InputError` (one line, naming the file 
 a PEM file, the certificate block and its line); files of a directory or zip that hold no
 certificate are skipped with a note passed to ``on_note``.
 
-(Over 400 lines: every kind of SOURCE shares the labelling, the limits and the password
-cache; one PEM/DER certificate file read whole is :mod:`certkit.io.certificates`.)
+Reading a live server is :mod:`certkit.io.tls`; one PEM/DER certificate file read whole
+is :mod:`certkit.io.certificates`. The rest stays one module (over 400 lines): the PEM,
+PKCS#12, file, folder and zip readers nest into one another and share CertificateItem,
+the password cache and the limits.
 """
 
 from __future__ import annotations
 
 import binascii
 import io
-import ipaddress
 import os
-import socket
-import ssl
 import stat
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +37,14 @@ from cryptography import x509
 
 from certkit.errors import InputError, PasswordError, RemoteError
 from certkit.io.certificates import certificate_from_der
+from certkit.io.tls import (  # noqa: F401 - TlsOptions and the TLS reader are part of this API
+    DEFAULT_TLS_TIMEOUT,
+    MAX_TLS_HANDSHAKE_BYTES,
+    TlsOptions,
+    fetch_tls_certificate,
+    parse_tls_spec,
+)
+from certkit.io.tls import short_error as _short
 
 NoteFn = Callable[[str], None]
 PasswordProvider = Callable[[], "str | None"]
@@ -56,8 +63,6 @@ MAX_PEM_BLOCK_BYTES = 16 * 1024 * 1024
 #: A zip member above 1 MiB that expands more than this many times its compressed size is a
 #: bomb: certificates and keystores hardly compress (PEM text about 1.4:1).
 MAX_ZIP_RATIO = 100
-DEFAULT_TLS_TIMEOUT = 10.0
-
 _PEM_BEGIN = b"-----BEGIN "
 _PEM_DASHES = b"-----"
 _CERTIFICATE_LABELS = (b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE")
@@ -87,16 +92,6 @@ class CertificateItem:
     position: int = 0
     chain: bool = False
     pkcs12: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class TlsOptions:
-    """How to reach a ``tls://`` SOURCE: an optional client certificate and a timeout."""
-
-    client_cert: str | None = None
-    client_key: str | None = None
-    client_key_password: str | None = None
-    timeout: float = DEFAULT_TLS_TIMEOUT
 
 
 class _NotCertificates(Exception):
@@ -135,10 +130,13 @@ def _der_length(der: bytes) -> int:
 def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, int, int]]:
     """(label, base64 body, block number among certificates, line) of every PEM block.
 
-    Text between blocks is ignored (OpenSSL's "Bag Attributes", comments). The block
-    number counts certificate blocks only, from 1; non-certificate blocks get number 0.
+    Text between blocks is ignored (OpenSSL's "Bag Attributes", comments). As in OpenSSL's
+    PEM reader, a block begins only where a line begins: a "-----BEGIN CERTIFICATE-----"
+    quoted in the middle of a line of text is text. The block number counts certificate
+    blocks only, from 1; non-certificate blocks get number 0.
     """
     buffer = b""
+    buffer_at_line_start = True  # whether buffer[0] begins a line of the stream
     offset_line = 1  # line number of buffer[0]
     certificate_number = 0
     eof = False
@@ -152,7 +150,7 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
         position = 0
         counted_to, counted_line = 0, offset_line  # line numbers computed incrementally
         while True:
-            begin = buffer.find(_PEM_BEGIN, position)
+            begin = _find_begin(buffer, position, buffer_at_line_start)
             if begin < 0:
                 break
             label_end = buffer.find(_PEM_DASHES, begin + len(_PEM_BEGIN))
@@ -179,7 +177,7 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
         # Keep for the next chunk only an unfinished block (from its BEGIN), or else the tail
         # that could be the start of a BEGIN split between chunks: a huge file of text
         # without blocks, or with one endless block, never sits in memory whole.
-        pending = buffer.find(_PEM_BEGIN, position)
+        pending = _find_begin(buffer, position, buffer_at_line_start)
         if pending >= 0:
             keep_from = pending
             if len(buffer) - pending > MAX_PEM_BLOCK_BYTES:
@@ -189,15 +187,26 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
         else:
             keep_from = max(position, len(buffer) - len(_PEM_BEGIN) + 1)
         offset_line = counted_line + buffer.count(b"\n", counted_to, keep_from)
+        if keep_from:
+            buffer_at_line_start = buffer[keep_from - 1:keep_from] == b"\n"
         buffer = buffer[keep_from:]
         if eof:
-            begin = buffer.find(_PEM_BEGIN)
+            begin = _find_begin(buffer, 0, buffer_at_line_start)
             if begin >= 0:
                 line = offset_line + buffer.count(b"\n", 0, begin)
                 label_end = buffer.find(_PEM_DASHES, begin + len(_PEM_BEGIN))
                 label = buffer[begin + len(_PEM_BEGIN):label_end].decode("ascii", "replace") if label_end > 0 else "?"
                 raise InputError(f"{source}: the PEM block '{label}' at line {line} has no END line (truncated file?)")
             return
+
+
+def _find_begin(buffer: bytes, start: int, buffer_at_line_start: bool) -> int:
+    """The index of the next "-----BEGIN " at the start of a line, from ``start``; -1 if none."""
+    while True:
+        begin = buffer.find(_PEM_BEGIN, start)
+        if begin < 0 or (begin == 0 and buffer_at_line_start) or buffer[begin - 1:begin] == b"\n":
+            return begin
+        start = begin + 1
 
 
 def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator[CertificateItem]:
@@ -238,11 +247,6 @@ def pem_text_certificates(data: bytes, source: str) -> Iterator[CertificateItem]
     The parallel audit (certkit.audit.engine) hands each worker a slice of a big bundle this way.
     """
     return _pem_certificates(io.BytesIO(data), source, source)
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
 
 
 # ----------------------------------------------------------------------------- PKCS#12
@@ -359,6 +363,7 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
         members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
     except (zipfile.BadZipFile, ValueError, NotImplementedError) as exc:
         raise InputError(f"{source} is not a readable zip file: {_short(exc)}") from None
+    _refuse_overlapping_members(data, archive, source)
     found = False
     total = 0
     for member in members:
@@ -393,6 +398,36 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
             on_note(f"{label}: skipped ({skipped})")
     if not found:
         raise InputError(f"no certificates found in the zip file {source}")
+
+
+def _refuse_overlapping_members(data: bytes, archive: zipfile.ZipFile, source: str) -> None:
+    """Refuse a zip whose central directory lists one stretch of bytes more than once.
+
+    A real zip stores every member once; entries that alias or overlap one another (2,047
+    entries pointing at one member: 110 KB that yield 2.66 M certificates) are a bomb,
+    refused before any member is read. Each member's extent is its local header, name,
+    extra field and compressed data; the next member (by offset) must start after it,
+    and the last must end before the central directory.
+    """
+    extents = []
+    for member in archive.infolist():
+        start = member.header_offset
+        header = data[start:start + 30]
+        if len(header) < 30 or header[:4] != _ZIP_MAGIC:
+            raise InputError(f"{source}!{member.filename}: the zip entry points at no local header: "
+                             "refusing the zip (damaged or crafted)")
+        name_length = int.from_bytes(header[26:28], "little")
+        extra_length = int.from_bytes(header[28:30], "little")
+        extents.append((start, start + 30 + name_length + extra_length + member.compress_size, member.filename))
+    extents.sort()
+    for (_, end, name), (next_start, _, next_name) in zip(extents, extents[1:]):
+        if next_start < end:
+            raise InputError(f"{source}: the zip entries {name} and {next_name} overlap (the same bytes listed "
+                             "twice): refusing the zip (zip bomb?)")
+    directory_start = getattr(archive, "start_dir", None)
+    if extents and isinstance(directory_start, int) and extents[-1][1] > directory_start:
+        raise InputError(f"{source}: the zip entry {extents[-1][2]} runs into the zip's central directory: "
+                         "refusing the zip (zip bomb?)")
 
 
 def directory_files(root: str | os.PathLike[str]) -> Iterator[str]:
@@ -454,126 +489,6 @@ def _path_certificates(spec: str, passwords: _PasswordCache, on_note: NoteFn) ->
 
 
 # ----------------------------------------------------------------------------- TLS
-
-
-def parse_tls_spec(spec: str) -> tuple[str, int]:
-    """``tls://HOST:PORT`` (IPv6 as ``[addr]:port``) -> (host, port)."""
-    rest = spec[len("tls://"):]
-    if rest.startswith("["):
-        host, bracket, tail = rest[1:].partition("]")
-        port_text = tail[1:] if tail.startswith(":") else ""
-        if not bracket:
-            port_text = ""
-    else:
-        host, _, port_text = rest.rpartition(":")
-    host = host.strip()
-    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536 or "/" in host:
-        raise InputError(f"{spec} is not tls://HOST:PORT", hint="e.g. tls://node1.example.internal:9300 or tls://[::1]:9300")
-    return host, int(port_text)
-
-
-def _handshake_certificate(records: bytes) -> bytes | None:
-    """The first certificate of a TLS 1.2 Certificate handshake message in raw server records.
-
-    Used when the server aborts the handshake because it wants a client certificate: in
-    TLS 1.2 it has already sent its own certificate in the clear.
-    """
-    handshake = bytearray()
-    offset = 0
-    while offset + 5 <= len(records):
-        content_type = records[offset]
-        length = int.from_bytes(records[offset + 3:offset + 5], "big")
-        fragment = records[offset + 5:offset + 5 + length]
-        offset += 5 + length
-        if content_type == 22:
-            handshake += fragment
-        elif content_type == 20:  # ChangeCipherSpec: what follows is encrypted
-            break
-    position = 0
-    while position + 4 <= len(handshake):
-        message_type = handshake[position]
-        length = int.from_bytes(handshake[position + 1:position + 4], "big")
-        body = handshake[position + 4:position + 4 + length]
-        if message_type == 11 and len(body) >= 6:
-            first_length = int.from_bytes(body[3:6], "big")
-            der = bytes(body[6:6 + first_length])
-            return der or None
-        position += 4 + length
-    return None
-
-
-def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions()) -> bytes:
-    """The DER certificate the server at host:port presents (nothing is verified).
-
-    A server that demands a client certificate still shows its own: with TLS 1.3 the
-    client's side of the handshake completes first; with TLS 1.2 the certificate is read
-    from the server's (unencrypted) handshake records when the server aborts.
-    """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    if options.client_cert:
-        try:
-            context.load_cert_chain(options.client_cert, options.client_key, options.client_key_password)
-        except (OSError, ssl.SSLError) as exc:
-            raise InputError(f"cannot use the client certificate {options.client_cert}: {_short(exc)}") from None
-    try:
-        ipaddress.ip_address(host)
-        server_hostname = None
-    except ValueError:
-        server_hostname = host
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    tls = context.wrap_bio(incoming, outgoing, server_hostname=server_hostname)
-    received = bytearray()
-    where = f"tls://{host}:{port}"
-    try:
-        connection = socket.create_connection((host, port), timeout=options.timeout)
-    except OSError as exc:
-        raise RemoteError(f"cannot connect to {where}: {exc.strerror or _short(exc)}") from None
-    with connection:
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                pending = outgoing.read()
-                try:
-                    if pending:
-                        connection.sendall(pending)
-                    data = connection.recv(65536)
-                except TimeoutError:
-                    raise RemoteError(f"{where}: timed out: no answer within {options.timeout:g} seconds "
-                                      "during the TLS handshake") from None
-                except OSError as exc:
-                    data = b""
-                    if not received:
-                        raise RemoteError(f"{where}: connection failed during the TLS handshake: {_short(exc)}") from None
-                if not data:
-                    der = _handshake_certificate(bytes(received))
-                    if der:
-                        return der
-                    raise RemoteError(f"{where} closed the connection during the TLS handshake")
-                received += data
-                incoming.write(data)
-            except ssl.SSLError as exc:
-                der = _handshake_certificate(bytes(received))
-                if der:
-                    return der
-                raise RemoteError(f"{where}: TLS handshake failed: {exc.reason or _short(exc)}") from None
-        der = tls.getpeercert(binary_form=True)
-        try:
-            tls.unwrap()
-        except (ssl.SSLError, ssl.SSLWantReadError):
-            pass
-        pending = outgoing.read()
-        if pending:
-            try:
-                connection.sendall(pending)
-            except OSError:
-                pass
-    if not der:
-        raise RemoteError(f"{where} presented no certificate")
-    return der
 
 
 def _tls_certificates(spec: str, options: TlsOptions) -> Iterator[CertificateItem]:

@@ -62,7 +62,8 @@ EMPTY_DOCUMENT = object()
 def compose_plain(text: str) -> Any:
     """The YAML node graph of ``text`` (:data:`EMPTY_DOCUMENT` when it holds none), or
     None when it is not certainly plain: a syntax error, an alias (a node reached twice),
-    more than :data:`MAX_DEPTH` levels, or (for libyaml) nesting that could be deep.
+    or more than :data:`MAX_DEPTH` levels. Text that could nest deeply is composed by the
+    pure-Python parser, never by libyaml.
 
     A None tells the caller to parse with :func:`load_yaml`'s own loader, which refuses
     the same files with the explanation (the unquoted-'*' trap first of all). libyaml,
@@ -72,10 +73,12 @@ def compose_plain(text: str) -> Any:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", None)
-    if loader_class is None:
+    if loader_class is None or may_nest_deeply(text):
+        # The pure-Python composer: deep nesting is a RecursionError there, not a crash.
+        # (Answering "not plain" instead sent every file with a 600-character comment
+        # or 1,000 brackets in its patterns to load_yaml, which loads it fine, and the
+        # caller was left with no explanation but "invalid YAML".)
         loader_class = yaml.SafeLoader
-    elif may_nest_deeply(text):
-        return None
     loader = loader_class(text)
     try:
         node = loader.get_single_node()

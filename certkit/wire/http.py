@@ -1,9 +1,11 @@
 """Sending a request body to Elasticsearch over verified HTTPS (``wire remote --apply``).
 
 Only the standard library (http.client + ssl): certkit has no HTTP dependency. The
-server certificate is verified (chain and host name) against ``--es-ca`` or, without it,
-the system's trust store; plain ``http://`` is refused because the request carries an API
-key. Outcomes, as the CLI contract wants them:
+server certificate is verified (chain and host name) against ``--es-ca`` alone (the CA
+pins the server: the system's trust store is not consulted) or, without it, against the
+system's trust store; plain ``http://`` is refused because the request carries an API
+key. The time-out bounds the whole exchange (connect, handshake, request, answer), not
+each socket operation: a server answering one byte per second is cut off. Outcomes, as the CLI contract wants them:
 
 * a 2xx answer: its JSON is returned;
 * any other answer: :class:`ElasticsearchRejected` (exit status 1) naming the server's
@@ -19,10 +21,12 @@ import http.client
 import json
 import socket
 import ssl
+import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from certkit.errors import InputError, RemoteError, UsageError
 
@@ -82,17 +86,65 @@ def parse_es_url(url: str) -> Endpoint:
 
 
 def tls_context(es_ca: str | Path | None) -> ssl.SSLContext:
-    """A client context that verifies the chain and the host name (against ``es_ca`` if given)."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    if es_ca is not None:
-        ca_path = Path(es_ca)
-        if not ca_path.is_file():
-            raise InputError(f"--es-ca {ca_path} is not a file")
-        try:
-            context.load_verify_locations(cafile=str(ca_path))
-        except ssl.SSLError:
-            raise InputError(f"--es-ca {ca_path} holds no PEM certificate") from None
+    """A client context that verifies the chain and the host name: against ``es_ca`` only
+    when it is given (the API key goes to no server another CA vouches for), else against
+    the system's trust store."""
+    if es_ca is None:
+        return ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    ca_path = Path(es_ca)
+    if not ca_path.is_file():
+        raise InputError(f"--es-ca {ca_path} is not a file")
+    # create_default_context(cafile=...) would load the system store as well; a bare
+    # client context verifies the chain and the host name, and trusts nothing yet.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(ca_path))
+    except ssl.SSLError:
+        raise InputError(f"--es-ca {ca_path} holds no PEM certificate") from None
     return context
+
+
+class _Deadline:
+    """Ends an HTTP exchange at a fixed time, whatever the server does.
+
+    http.client's time-out applies to each socket operation, so a server that sends one
+    byte per second never trips it. This arms a timer when the connection's socket is
+    made; at the deadline it shuts the socket down (through a duplicate descriptor, so
+    TLS wrapping does not hide it), which ends any read or write in progress.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = threading.Event()
+        self._timer: threading.Timer | None = None
+        self._watched: socket.socket | None = None
+
+    def remaining(self) -> float:
+        return max(self.at - time.monotonic(), 0.001)
+
+    def create_connection(self, address, timeout=None, source_address=None, **kwargs) -> socket.socket:
+        raw = socket.create_connection(address, min(self.remaining(), timeout or self.seconds), source_address,
+                                       **kwargs)
+        self._watched = raw.dup()
+        self._timer = threading.Timer(self.remaining(), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return raw
+
+    def _expire(self) -> None:
+        self.expired.set()
+        if self._watched is not None:
+            try:
+                self._watched.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._watched is not None:
+            self._watched.close()
 
 
 def _explain_tls(exc: ssl.SSLError, endpoint: Endpoint, es_ca: str | Path | None) -> RemoteError:
@@ -130,6 +182,18 @@ def _error_reason(body: Any) -> tuple[str, str | None]:
     return (text[:300] + "…" if len(text) > 300 else text) or "(empty answer)", None
 
 
+def _raise_for(exc: Exception, endpoint: Endpoint, es_ca: str | Path | None) -> NoReturn:
+    """The RemoteError for an exchange that failed before the deadline."""
+    if isinstance(exc, ssl.SSLError):
+        raise _explain_tls(exc, endpoint, es_ca) from None
+    if isinstance(exc, socket.gaierror):
+        raise RemoteError(f"cannot resolve {endpoint.host}: {exc.strerror}") from None
+    if isinstance(exc, ConnectionRefusedError):
+        raise RemoteError(f"{endpoint.display} refused the connection",
+                          hint="is Elasticsearch listening there?") from None
+    raise RemoteError(f"talking to {endpoint.display} failed: {exc}") from None
+
+
 def send_json(method: str, url: str, path: str, body: Any, *, api_key: str, es_ca: str | Path | None = None,
               timeout: float = 30.0) -> Response:
     """Send ``body`` as JSON with ``Authorization: ApiKey …``; the answer or a clear error."""
@@ -140,6 +204,12 @@ def send_json(method: str, url: str, path: str, body: Any, *, api_key: str, es_c
     context = tls_context(es_ca)
     payload = json.dumps(body).encode("utf-8")
     connection = http.client.HTTPSConnection(endpoint.host, endpoint.port, timeout=timeout, context=context)
+    deadline = _Deadline(timeout)
+    # HTTPConnection.connect makes its socket through this hook (socket.create_connection
+    # by default): the deadline watches the very socket the exchange uses.
+    connection._create_connection = deadline.create_connection  # type: ignore[attr-defined]
+    timed_out = RemoteError(f"{endpoint.display} did not answer within {timeout:g} seconds "
+                            "(the time bounds the whole exchange, not each read)")
     try:
         connection.request(method, endpoint.prefix + path, body=payload, headers={
             "Authorization": f"ApiKey {api_key}",
@@ -149,18 +219,16 @@ def send_json(method: str, url: str, path: str, body: Any, *, api_key: str, es_c
         })
         answer = connection.getresponse()
         raw = answer.read(MAX_RESPONSE_BYTES + 1)
-    except ssl.SSLError as exc:
-        raise _explain_tls(exc, endpoint, es_ca) from None
+        if deadline.expired.is_set():  # the shut-down socket may read as a short answer
+            raise timed_out
     except (socket.timeout, TimeoutError):
-        raise RemoteError(f"{endpoint.display} did not answer within {timeout:g} seconds") from None
-    except socket.gaierror as exc:
-        raise RemoteError(f"cannot resolve {endpoint.host}: {exc.strerror}") from None
-    except ConnectionRefusedError:
-        raise RemoteError(f"{endpoint.display} refused the connection", hint="is Elasticsearch listening there?") \
-            from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise RemoteError(f"talking to {endpoint.display} failed: {exc}") from None
+        raise timed_out from None
+    except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
+        if deadline.expired.is_set():
+            raise timed_out from None
+        _raise_for(exc, endpoint, es_ca)
     finally:
+        deadline.close()
         connection.close()
     if len(raw) > MAX_RESPONSE_BYTES:
         raise RemoteError(f"{endpoint.display} answered with more than 4 MiB; not an Elasticsearch answer")

@@ -191,3 +191,36 @@ def pki():
 def inputs(tmp_path_factory, pki, openssl, keytool):
     """The real PKCS#12 files of INPUT_NAMES, written by openssl and keytool."""
     return make_real_inputs(tmp_path_factory.mktemp("p12-inputs"), pki, openssl, keytool)
+
+
+#: The JDK's entry kinds by the names certkit reports (keytool's names).
+JDK_KINDS = {"PrivateKeyEntry": "PrivateKeyEntry", "TrustedCertificateEntry": "trustedCertEntry",
+             "SecretKeyEntry": "SecretKeyEntry", "Other": "Other"}
+
+
+def jdk_views(java, files: list[tuple[Path, str | None]], folder: Path) -> dict[str, list[tuple[str, str, int]] | str]:
+    """What the JDK's KeyStore lists for each file, all files in one JVM run: by path, the
+    (alias, kind, chain length) of every alias in order, or the load failure's text."""
+    listing = folder / "probe-list.txt"
+    listing.write_text("".join(f"{path}\t{'-null-' if password is None else password}\n" for path, password in files),
+                       encoding="utf-8")
+    views: dict[str, list[tuple[str, str, int]] | str] = {}
+    current = ""
+    for line in java("Pkcs12KeystoreProbe", "--batch", str(listing)).stdout.splitlines():
+        kind, *rest = line.split("\t")
+        if kind == "FILE":
+            current = rest[0]
+            views[current] = []
+        elif kind == "VIEW":
+            entries = views[current]
+            assert isinstance(entries, list)
+            entries.append((rest[0], JDK_KINDS[rest[1]], int(rest[2])))
+        elif kind == "FAILED":
+            views[current] = rest[0]
+    return views
+
+
+def certkit_view(loaded) -> list[tuple[str, str, int]]:
+    """certkit's JDK view in the probe's terms (a trusted entry has no chain: 0)."""
+    return [(entry.alias, entry.kind, len(entry.chain) if entry.kind == "PrivateKeyEntry" else 0)
+            for entry in loaded.jdk_entries]

@@ -14,6 +14,7 @@ needs no ASN.1 library.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -89,6 +90,8 @@ class LoadedPkcs12:
     diagnosis: Pkcs12Diagnosis
     #: What the JDK's KeyStore lists (jdk_view); None when a safe could not be read here.
     jdk_entries: tuple[JdkEntry, ...] | None = None
+    #: Why ``key`` is None though the file holds a key (None: no such problem).
+    key_problem: str | None = None
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -260,6 +263,7 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         )
 
     candidates = [opened_with] if opened_with is not False else _password_candidates(password)
+    key_problem = None
     # The safes are decrypted here first: the shrouded keys inside them show their iteration
     # counts only now, and they must be bounded before cryptography's loader derives them.
     safes = _readable_safes(diagnosis, candidates[0])
@@ -270,7 +274,12 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
     loaded = None
     for candidate in candidates:
         try:
-            loaded = pkcs12.load_pkcs12(data, None if candidate is None else candidate.encode("utf-8"))
+            with warnings.catch_warnings():
+                # cryptography warns when it falls back to BER (files some JDKs wrote) or meets
+                # a certificate RFC 5280 disallows (serial 0): certkit has its own diagnosis,
+                # and a library must not print.
+                warnings.simplefilter("ignore", UserWarning)
+                loaded = pkcs12.load_pkcs12(data, None if candidate is None else candidate.encode("utf-8"))
             opened_with = candidate
             break
         except ValueError:
@@ -286,10 +295,18 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         if opened_with is False:  # a MAC certkit cannot compute (e.g. PBMAC1)
             raise PasswordError(f"cannot open {source}: wrong password, or a MAC algorithm certkit cannot check "
                                 f"({diagnosis.mac.algorithm})")
-        raise InputError(
-            f"{source} is corrupted: the password is right (the MAC verifies) but its {algorithms_text} "
-            "content does not decrypt"
-        )
+        if opened_with != candidates[0]:
+            safes = _readable_safes(diagnosis, opened_with)
+        loaded = None if any(safe is None for safe in safes) else _certificates_only(safes, source)
+        if loaded is None:
+            raise InputError(
+                f"{source} is corrupted: the password is right (the MAC verifies) but its {algorithms_text} "
+                "content does not decrypt"
+            )
+        # Every safe decrypts: what cryptography refused is the key itself (e.g. a DSA key
+        # whose parameters are inherited from its CA). The JDK lists such an entry, so the
+        # file is read; only a caller that needs the key learns why it cannot have it.
+        key_problem = "cryptography cannot read its private key (an unsupported key encoding)"
 
     if opened_with != candidates[0]:
         safes = _readable_safes(diagnosis, opened_with)
@@ -305,7 +322,9 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         name = friendly_name.decode("utf-8", "replace") if friendly_name is not None else None
         return Pkcs12Certificate(certificate, name, None if bag is None else bag.jdk_trusted)
 
-    view = None if any(safe is None for safe in safes) else jdk_entries([safe or () for safe in safes])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cryptography's deprecation notes (e.g. serial 0)
+        view = None if any(safe is None for safe in safes) else jdk_entries([safe or () for safe in safes])
     key_certificate = None
     if loaded.cert is not None:
         key_certificate = describe(loaded.cert.certificate, loaded.cert.friendly_name)
@@ -323,4 +342,28 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         others=tuple(describe(certificate, names[certificate]) for certificate in ordered),
         diagnosis=diagnosis,
         jdk_entries=view,
+        key_problem=key_problem,
     )
+
+
+def _certificates_only(safes: list[tuple[Bag, ...] | None], source: str) -> pkcs12.PKCS12KeyAndCertificates:
+    """The certificates of decrypted safes, the one paired with a key bag first (no key)."""
+    bags = [bag for safe in safes for bag in safe or ()]
+    key_ids = {bag.local_key_id for bag in bags if bag.kind in ("key", "shrouded key") and bag.local_key_id}
+    bound, others = None, []
+    for bag in bags:
+        if bag.certificate_der is None:
+            continue
+        name = None if bag.friendly_name is None else bag.friendly_name.encode("utf-8")
+        try:
+            certificate = x509.load_der_x509_certificate(bag.certificate_der)
+        except ValueError as exc:
+            reason = " ".join(str(exc).split())[:160]
+            raise InputError(f"{source}: cryptography cannot parse a certificate in it ({reason}), "
+                             "so certkit cannot read the file (the JDK may)") from None
+        entry = pkcs12.PKCS12Certificate(certificate, name)
+        if bound is None and bag.local_key_id in key_ids:
+            bound = entry
+        else:
+            others.append(entry)
+    return pkcs12.PKCS12KeyAndCertificates(None, bound, others)

@@ -36,10 +36,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from certkit.keystores.diagnosis import Bag
+if TYPE_CHECKING:  # the writer imports this module in every issuing worker: keep it light
+    from certkit.keystores.diagnosis import Bag
 
 __all__ = ["JDK_MAX_ITERATIONS", "JdkEntry", "jdk_entries", "password_problem"]
 
@@ -184,10 +186,11 @@ def jdk_entries(safes: Sequence[Sequence[Bag]]) -> tuple[JdkEntry, ...]:
     return tuple(entry for _holder, entry in entries.values())
 
 
-def password_problem(password: str, jdk: int, *, legacy_ciphers: bool) -> str | None:
-    """Why the JDK of feature release ``jdk`` cannot open a PKCS#12 file protected by
-    ``password`` (None: it can). ``legacy_ciphers``: the file uses the PKCS#12 PBE ciphers
-    (3DES, RC2) rather than PBES2."""
+def password_problem(password: str, jdk: int | None, *, legacy_ciphers: bool) -> str | None:
+    """Why the JDK of feature release ``jdk`` (None: every JDK Elasticsearch bundles) cannot
+    open a PKCS#12 file protected by ``password``; None when it can. ``legacy_ciphers``: the
+    file uses the PKCS#12 PBE ciphers (3DES, RC2) rather than PBES2 (AES)."""
+    jdk = 17 if jdk is None else jdk  # the strictest rule covers them all
     ascii_only = jdk < UTF8_PASSWORDS_SINCE or legacy_ciphers
     for position, character in enumerate(password, start=1):
         if jdk < UTF8_PASSWORDS_SINCE and not " " <= character <= "~":

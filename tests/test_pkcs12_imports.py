@@ -48,3 +48,13 @@ def test_reading_and_converting_a_pkcs12_imports_no_asn1_library(tmp_path):
     )
     assert _asn1_modules_after(prepare) == []
     assert (tmp_path / "node.pem").exists()
+
+
+def test_the_package_offers_its_public_names_and_a_worker_loads_only_the_writer():
+    import certkit.keystores as keystores
+
+    assert all(getattr(keystores, name) is not None for name in keystores.__all__)
+    code = ("import sys, certkit.keystores.writer\n"
+            "print('certkit.keystores.reader' in sys.modules, 'certkit.keystores.diagnosis' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]

@@ -123,3 +123,21 @@ def test_every_cryptography_vector_is_seen_as_the_jdk_sees_it(java, tmp_path):
 
 def test_openssl_and_keytool_files_are_seen_as_the_jdk_sees_them(java, made_files, tmp_path):
     _compare(java, made_files, tmp_path)
+
+
+def test_inspect_lists_the_entries_the_jdk_lists(cli, java, made_files, tmp_path):
+    """The pkcs12 object of inspect --json and the pkcs12 line of inspect are that view."""
+    import json
+
+    jdk = jdk_views(java, made_files, tmp_path)
+    for path, password in made_files:
+        result = cli("inspect", "--json", path, env={"CERTKIT_PASS": password})
+        if isinstance(jdk[str(path)], str) or result.exit_code != 0:
+            continue  # key-only files hold no certificate for inspect to show
+        document = json.loads(result.stdout)[0]["pkcs12"]
+        listed = [(e["alias"], e["type"], e.get("chain_length", 0)) for e in document["entries"]]
+        assert listed == jdk[str(path)], path.name
+        line = next(row for row in cli("inspect", path, env={"CERTKIT_PASS": password}).stdout.splitlines()
+                    if row.strip().startswith("pkcs12"))
+        for alias, kind, _length in listed:
+            assert f"{alias} ({kind}" in line, (path.name, line)

@@ -175,8 +175,8 @@ def _check_jdk_password(password: str | None, jdk: int | None, legacy: bool) -> 
     problem = password_problem(password, jdk, legacy_ciphers=legacy)
     if problem is not None:
         raise UsageError(problem, hint="choose a password of printable ASCII characters"
-                         + ("" if jdk is not None and jdk >= UTF8_PASSWORDS_SINCE else ", or target Elasticsearch 9.3+ "
-                            "(JDK 25) with --es-version"))
+                         + ("" if jdk is not None and jdk >= UTF8_PASSWORDS_SINCE else ", or target an Elasticsearch "
+                            "that bundles JDK 25 or later"))
     return password
 
 

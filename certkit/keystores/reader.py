@@ -324,7 +324,10 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # cryptography's deprecation notes (e.g. serial 0)
-        view = None if any(safe is None for safe in safes) else jdk_entries([safe or () for safe in safes])
+        try:
+            view = None if any(safe is None for safe in safes) else jdk_entries([safe or () for safe in safes])
+        except ValueError:  # a certificate bag cryptography cannot parse: the JDK fails on it too
+            view = None
     key_certificate = None
     if loaded.cert is not None:
         key_certificate = describe(loaded.cert.certificate, loaded.cert.friendly_name)

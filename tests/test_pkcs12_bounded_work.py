@@ -92,8 +92,8 @@ def test_a_huge_iteration_count_is_refused_before_any_derivation(part):
 
 def test_the_ceiling_admits_what_real_tools_write():
     # keytool's legacy MAC (100,000) and a generous margin over it pass the check.
-    from certkit.keystores.reader import check_work
     from certkit.keystores.diagnosis import diagnose
+    from certkit.keystores.reader import check_work
 
     check_work(diagnose(_pfx([_data_safe(der.sequence())], 2048)), "ok.p12")
     assert MAX_ITERATIONS >= 1_000_000

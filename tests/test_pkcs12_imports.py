@@ -51,7 +51,7 @@ def test_reading_and_converting_a_pkcs12_imports_no_asn1_library(tmp_path):
 
 
 def test_the_package_offers_its_public_names_and_a_worker_loads_only_the_writer():
-    import certkit.keystores as keystores
+    from certkit import keystores
 
     assert all(getattr(keystores, name) is not None for name in keystores.__all__)
     code = ("import sys, certkit.keystores.writer\n"

@@ -14,8 +14,8 @@ from tests.pkcs12_support import (  # noqa: F401 - inputs, pki are fixtures
     inputs,
     openssl_extract,
     openssl_key_pkcs8,
-    pki,
     pkcs8,
+    pki,
 )
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]

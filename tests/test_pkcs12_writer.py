@@ -7,8 +7,10 @@ keystore (a PrivateKeyEntry with its chain) and its truststore (trustedCertEntry
 from __future__ import annotations
 
 import pytest
-
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    NoEncryption,
+    pkcs12,
+)
 
 from certkit.errors import InputError, UsageError
 from certkit.keystores.writer import DEFAULT_ITERATIONS, serialize_keystore
@@ -132,8 +134,8 @@ def test_the_password_rule_is_the_target_jdks(pki, tmp_path, java, openssl):
             assert "password was incorrect" in views[str(path)] or "Password is not ASCII" in views[str(path)]
         refused = password_problem(password, java.feature, legacy_ciphers=legacy) is not None
         assert refused == (not opened), (password, legacy, java.feature, views[str(path)])
-        arguments = dict(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password=password, legacy=legacy,
-                         jdk=java.feature)
+        arguments = {"alias": "node1", "private_key": pki.leaf_key, "chain": [pki.leaf], "password": password,
+                     "legacy": legacy, "jdk": java.feature}
         if refused:
             with pytest.raises(UsageError, match=r"U\+[0-9A-F]{4,6} at position \d+"):
                 serialize_keystore(**arguments)

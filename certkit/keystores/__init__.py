@@ -29,9 +29,9 @@ __all__ = [
     "DEFAULT_ITERATIONS",
     "JDK_MAX_ITERATIONS",
     "JDK_TRUSTED_KEY_USAGE",
+    "MAX_ITERATIONS",
     "JdkEntry",
     "LoadedPkcs12",
-    "MAX_ITERATIONS",
     "Pkcs12Certificate",
     "Pkcs12Diagnosis",
     "diagnose",
@@ -59,9 +59,23 @@ _HOME = {
 
 if TYPE_CHECKING:
     from certkit.keystores.diagnosis import Pkcs12Diagnosis, diagnose
-    from certkit.keystores.jdk_view import JDK_MAX_ITERATIONS, JdkEntry, jdk_entries, password_problem
-    from certkit.keystores.reader import MAX_ITERATIONS, LoadedPkcs12, Pkcs12Certificate, load_pkcs12
-    from certkit.keystores.writer import DEFAULT_ITERATIONS, JDK_TRUSTED_KEY_USAGE, serialize_keystore
+    from certkit.keystores.jdk_view import (
+        JDK_MAX_ITERATIONS,
+        JdkEntry,
+        jdk_entries,
+        password_problem,
+    )
+    from certkit.keystores.reader import (
+        MAX_ITERATIONS,
+        LoadedPkcs12,
+        Pkcs12Certificate,
+        load_pkcs12,
+    )
+    from certkit.keystores.writer import (
+        DEFAULT_ITERATIONS,
+        JDK_TRUSTED_KEY_USAGE,
+        serialize_keystore,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from cryptography import x509
+
 from certkit.errors import InputError
 from certkit.keystores import der
 from certkit.keystores.der import DerError

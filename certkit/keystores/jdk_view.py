@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
@@ -90,7 +90,7 @@ def _self_signed(certificate: x509.Certificate) -> bool:
 
 def _key_identifier(certificate: x509.Certificate, kind: type) -> bytes | None:
     try:
-        value = certificate.extensions.get_extension_for_class(kind).value
+        value: Any = certificate.extensions.get_extension_for_class(kind).value
     except (x509.ExtensionNotFound, ValueError):
         return None
     return value.key_identifier if kind is x509.AuthorityKeyIdentifier else value.digest

@@ -39,12 +39,17 @@ from certkit.keystores.diagnosis import (
 )
 from certkit.keystores.jdk_view import JDK_MAX_ITERATIONS, JdkEntry, jdk_entries
 from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive
-from certkit.keystores.writer import DEFAULT_ITERATIONS, JDK_TRUSTED_KEY_USAGE, PrivateKey, serialize_keystore
+from certkit.keystores.writer import (
+    DEFAULT_ITERATIONS,
+    JDK_TRUSTED_KEY_USAGE,
+    PrivateKey,
+    serialize_keystore,
+)
 
 __all__ = [
     "DEFAULT_ITERATIONS",
-    "MAX_ITERATIONS",
     "JDK_TRUSTED_KEY_USAGE",
+    "MAX_ITERATIONS",
     "LoadedPkcs12",
     "Pkcs12Certificate",
     "Pkcs12Diagnosis",
@@ -262,13 +267,15 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
             hint="unset CRYPTOGRAPHY_OPENSSL_NO_LEGACY, or re-export the file with a modern algorithm",
         )
 
-    candidates = [opened_with] if opened_with is not False else _password_candidates(password)
+    candidates: list[str | None] = (
+        [opened_with] if isinstance(opened_with, str) or opened_with is None else _password_candidates(password)
+    )
     key_problem = None
     # The safes are decrypted here first: the shrouded keys inside them show their iteration
     # counts only now, and they must be bounded before cryptography's loader derives them.
     safes = _readable_safes(diagnosis, candidates[0])
-    for bags in safes:
-        for bag in bags or ():
+    for safe_bags in safes:
+        for bag in safe_bags or ():
             if bag.protection is not None:
                 _refuse_endless_work(bag.protection.iterations, f"{bag.protection.short_name} key encryption", source)
     loaded = None
@@ -296,7 +303,7 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
             raise PasswordError(f"cannot open {source}: wrong password, or a MAC algorithm certkit cannot check "
                                 f"({diagnosis.mac.algorithm})")
         if opened_with != candidates[0]:
-            safes = _readable_safes(diagnosis, opened_with)
+            safes = _readable_safes(diagnosis, opened_with if isinstance(opened_with, str) else None)
         loaded = None if any(safe is None for safe in safes) else _certificates_only(safes, source)
         if loaded is None:
             raise InputError(
@@ -309,7 +316,7 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         key_problem = "cryptography cannot read its private key (an unsupported key encoding)"
 
     if opened_with != candidates[0]:
-        safes = _readable_safes(diagnosis, opened_with)
+        safes = _readable_safes(diagnosis, opened_with if isinstance(opened_with, str) else None)
     bags = [bag for safe in safes for bag in safe or ()]
     bag_by_certificate = {bag.certificate_der: bag for bag in bags if bag.certificate_der is not None}
     key_bags = [bag for bag in bags if bag.kind in ("key", "shrouded key")]

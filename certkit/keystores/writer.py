@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from certkit.keystores import der
 from certkit.errors import InputError, UsageError
+from certkit.keystores import der
 from certkit.keystores.jdk_view import UTF8_PASSWORDS_SINCE, password_problem
 from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
 

@@ -190,12 +190,13 @@ def password_problem(password: str, jdk: int | None, *, legacy_ciphers: bool) ->
     """Why the JDK of feature release ``jdk`` (None: every JDK Elasticsearch bundles) cannot
     open a PKCS#12 file protected by ``password``; None when it can. ``legacy_ciphers``: the
     file uses the PKCS#12 PBE ciphers (3DES, RC2) rather than PBES2 (AES)."""
+    which = "" if jdk is None else f" on JDK {jdk}"
     jdk = 17 if jdk is None else jdk  # the strictest rule covers them all
     ascii_only = jdk < UTF8_PASSWORDS_SINCE or legacy_ciphers
     for position, character in enumerate(password, start=1):
         if jdk < UTF8_PASSWORDS_SINCE and not " " <= character <= "~":
-            return (f"the keystore password has a character JDK {jdk} cannot use (U+{ord(character):04X} at "
-                    f"position {position}): until JDK 25 Java reads PKCS#12 passwords as printable ASCII only")
+            return (f"the keystore password has a character the JDK cannot use{which} (U+{ord(character):04X} at "
+                    f"position {position}): before JDK 25 Java reads PKCS#12 passwords as printable ASCII only")
         if ascii_only and ord(character) > 0x7F:
             return (f"the keystore password has a character the JDK cannot use with 3DES/RC2 encryption "
                     f"(U+{ord(character):04X} at position {position}): those ciphers take ASCII passwords only")

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -47,7 +46,7 @@ class Pki:
 
 
 def _certificate(subject: str, issuer: str, public_key, signer, *, ca: bool) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name.from_rfc4514_string(subject))
@@ -191,3 +190,36 @@ def pki():
 def inputs(tmp_path_factory, pki, openssl, keytool):
     """The real PKCS#12 files of INPUT_NAMES, written by openssl and keytool."""
     return make_real_inputs(tmp_path_factory.mktemp("p12-inputs"), pki, openssl, keytool)
+
+
+#: The JDK's entry kinds by the names certkit reports (keytool's names).
+JDK_KINDS = {"PrivateKeyEntry": "PrivateKeyEntry", "TrustedCertificateEntry": "trustedCertEntry",
+             "SecretKeyEntry": "SecretKeyEntry", "Other": "Other"}
+
+
+def jdk_views(java, files: list[tuple[Path, str | None]], folder: Path) -> dict[str, list[tuple[str, str, int]] | str]:
+    """What the JDK's KeyStore lists for each file, all files in one JVM run: by path, the
+    (alias, kind, chain length) of every alias in order, or the load failure's text."""
+    listing = folder / "probe-list.txt"
+    listing.write_text("".join(f"{path}\t{'-null-' if password is None else password}\n" for path, password in files),
+                       encoding="utf-8")
+    views: dict[str, list[tuple[str, str, int]] | str] = {}
+    current = ""
+    for line in java("Pkcs12KeystoreProbe", "--batch", str(listing)).stdout.splitlines():
+        kind, *rest = line.split("\t")
+        if kind == "FILE":
+            current = rest[0]
+            views[current] = []
+        elif kind == "VIEW":
+            entries = views[current]
+            assert isinstance(entries, list)
+            entries.append((rest[0], JDK_KINDS[rest[1]], int(rest[2])))
+        elif kind == "FAILED":
+            views[current] = rest[0]
+    return views
+
+
+def certkit_view(loaded) -> list[tuple[str, str, int]]:
+    """certkit's JDK view in the probe's terms (a trusted entry has no chain: 0)."""
+    return [(entry.alias, entry.kind, len(entry.chain) if entry.kind == "PrivateKeyEntry" else 0)
+            for entry in loaded.jdk_entries]

@@ -7,7 +7,13 @@ from pyasn1.codec.der import decoder
 from pyasn1.type import univ
 from pyasn1_modules import rfc7292
 
-from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive, password_bytes, pfx_mac
+from certkit.keystores.kdf import (
+    IV_MATERIAL,
+    KEY_MATERIAL,
+    derive,
+    password_bytes,
+    pfx_mac,
+)
 
 
 def _mac_parts(pfx_der: bytes) -> tuple[bytes, bytes, int, bytes]:

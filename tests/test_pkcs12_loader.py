@@ -14,8 +14,8 @@ from tests.pkcs12_support import (  # noqa: F401 - inputs, pki are fixtures
     inputs,
     openssl_extract,
     openssl_key_pkcs8,
-    pki,
     pkcs8,
+    pki,
 )
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]
@@ -45,15 +45,17 @@ def test_keytool_trusted_entries_are_reported(inputs):
     assert loaded.alias == "node"
     assert [(other.friendly_name, other.jdk_trusted) for other in loaded.trusted] == [("ca", True)]
     entries = loaded.to_json()["entries"]
-    assert entries == [{"alias": "node", "type": "PrivateKeyEntry"}, {"alias": "ca", "type": "trustedCertEntry"}]
+    assert entries == [{"alias": "node", "type": "PrivateKeyEntry", "chain_length": 1},
+                       {"alias": "ca", "type": "trustedCertEntry"}]
 
 
-def test_trusted_flag_is_unknown_inside_rc2_safes(inputs):
-    # cryptography has no RC2-40 primitive (only its PKCS#12 loader decrypts it, and that
-    # loader does not report bag attributes): the flag is None, "not known", not False.
+def test_trusted_flag_is_read_inside_rc2_safes(inputs):
+    # cryptography has no RC2-40 primitive and its PKCS#12 loader drops bag attributes:
+    # certkit decrypts RC2-40 itself (certkit.keystores.rc2), so the flag is known.
     given = inputs["keytool-legacy"]
     loaded = load_pkcs12(given.path.read_bytes(), given.password, source="x.p12")
-    assert [(other.friendly_name, other.jdk_trusted) for other in loaded.others] == [("ca", None)]
+    assert [(other.friendly_name, other.jdk_trusted) for other in loaded.others] == [("ca", True)]
+    assert [entry["type"] for entry in loaded.to_json()["entries"]] == ["PrivateKeyEntry", "trustedCertEntry"]
 
 
 def test_no_password_and_empty_password_open_both_encodings(inputs, tmp_path, pki):

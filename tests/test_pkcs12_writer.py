@@ -7,13 +7,14 @@ keystore (a PrivateKeyEntry with its chain) and its truststore (trustedCertEntry
 from __future__ import annotations
 
 import pytest
-
-from tests.conftest import known_jdk_difference
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    NoEncryption,
+    pkcs12,
+)
 
 from certkit.errors import InputError, UsageError
 from certkit.keystores.writer import DEFAULT_ITERATIONS, serialize_keystore
-from tests.pkcs12_support import der, jdk_entries, make_pki, pkcs8
+from tests.pkcs12_support import der, jdk_entries, jdk_views, make_pki, pkcs8
 
 PASSWORD = "change it!"
 
@@ -103,25 +104,57 @@ def test_the_jdk_ignores_an_unencrypted_key_which_is_why_none_is_refused(pki, tm
         serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password=None)
 
 
-@pytest.mark.jdk
-def test_the_jdk_cannot_open_a_non_ascii_password_which_is_why_it_is_refused(request, pki, tmp_path, java, openssl):
-    known_jdk_difference(request, java, 'JDK 25 opens a PKCS#12 with a non-ASCII password: fidelity issue')
-    # cryptography writes such a file and OpenSSL reads it, but the JDK (so Elasticsearch)
-    # reports a wrong password.
-    made_by_cryptography = tmp_path / "umlaut.p12"
-    made_by_cryptography.write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"node1", pki.leaf_key, pki.leaf, None, BestAvailableEncryption("pässwörd".encode())
-        )
-    )
-    openssl("pkcs12", "-in", made_by_cryptography, "-passin", "pass:pässwörd", "-noout")
-    probe = java("Pkcs12KeystoreProbe", str(made_by_cryptography), "pässwörd", check=False)
-    assert probe.returncode == 3 and "password was incorrect" in probe.stderr
+#: Passwords on either side of the JDK's rules: printable ASCII, a control character,
+#: Latin-1, beyond Latin-1, and beyond the BMP (a surrogate pair in Java's char[]).
+PASSWORD_CASES = ["plain ascii ~", "tab\there", "pässwörd", "пароль", "pw\U0001F512"]
 
+
+@pytest.mark.jdk
+@pytest.mark.openssl
+def test_the_password_rule_is_the_target_jdks(pki, tmp_path, java, openssl):
+    """JDK 17-24 open only printable-ASCII passwords; JDK 25 opens any password of a PBES2
+    (AES) file but still only ASCII ones of a legacy (3DES/RC2) file. certkit refuses to
+    write exactly what the JDK it targets cannot open, and what it writes that JDK opens."""
+    from certkit.keystores.jdk_view import password_problem
+
+    pem = pki.write_pem(tmp_path)
+    files = []
+    for index, password in enumerate(PASSWORD_CASES):
+        for legacy in (False, True):
+            # openssl: the same file layout and password encodings any tool writes
+            made = tmp_path / f"openssl-{index}-{'legacy' if legacy else 'aes'}.p12"
+            openssl("pkcs12", "-export", "-inkey", pem["leaf.key"], "-in", pem["leaf.pem"], "-name", "node1",
+                    "-passout", "stdin", "-out", made, *(["-legacy"] if legacy else []),
+                    input=password.encode("utf-8") + b"\n")
+            files.append((made, password, legacy))
+    views = jdk_views(java, [(path, password) for path, password, _legacy in files], tmp_path)
+    for path, password, legacy in files:
+        opened = isinstance(views[str(path)], list)
+        if not opened:
+            assert "password was incorrect" in views[str(path)] or "Password is not ASCII" in views[str(path)]
+        refused = password_problem(password, java.feature, legacy_ciphers=legacy) is not None
+        assert refused == (not opened), (password, legacy, java.feature, views[str(path)])
+        arguments = {"alias": "node1", "private_key": pki.leaf_key, "chain": [pki.leaf], "password": password,
+                     "legacy": legacy, "jdk": java.feature}
+        if refused:
+            with pytest.raises(UsageError, match=r"U\+[0-9A-F]{4,6} at position \d+"):
+                serialize_keystore(**arguments)
+        else:
+            written = tmp_path / f"certkit-{path.name}"
+            written.write_bytes(serialize_keystore(**arguments))
+            assert jdk_views(java, [(written, password)], tmp_path)[str(written)] == [("node1", "PrivateKeyEntry", 1)]
+
+
+def test_without_a_target_the_password_rule_is_every_jdks(pki):
+    # No target: the keystore must open on every JDK Elasticsearch bundles (19 to 25).
     with pytest.raises(UsageError, match=r"U\+00E4 at position 2"):
         serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password="pässwörd")
     with pytest.raises(UsageError, match="printable ASCII"):
         serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password="tab\there")
+    assert serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password="pässwörd", jdk=25)
+    with pytest.raises(UsageError, match="3DES/RC2"):
+        serialize_keystore(alias="node1", private_key=pki.leaf_key, chain=[pki.leaf], password="pässwörd", jdk=25,
+                           legacy=True)
 
 
 @pytest.mark.openssl

@@ -109,6 +109,9 @@ def _p12_to_pem(
         raise
     diagnosis = loaded.diagnosis
 
+    if with_key and loaded.key is None and loaded.key_problem is not None:
+        raise InputError(f"{source} holds a private key, but {loaded.key_problem}",
+                         hint="add --nokeys to extract the certificates")
     if with_key and loaded.key is None:
         kind = "a truststore" if loaded.trusted else "certificates only"
         raise InputError(
@@ -180,7 +183,9 @@ def _pem_to_p12(
     force: bool,
     pass_literal: Optional[str],
     pass_file: Optional[Path],
+    es_version: Optional[str],
 ) -> None:
+    from certkit.cli._common import es_target_option
     from certkit.errors import UsageError
     from certkit.io import ensure_absent, write_file
     from certkit.cli._secrets import PASS, resolve_secret
@@ -189,6 +194,8 @@ def _pem_to_p12(
 
     if out == "-":
         raise UsageError("a PKCS#12 keystore is binary and holds a private key: give --out FILE.p12")
+    # The password rule is the JDK's: without --es-version, every JDK Elasticsearch bundles.
+    jdk = es_target_option(es_version).jdk if es_version else None
     target = Path(out) if out else _default_p12_name(certificate_path)
     ensure_absent(target, force)
 
@@ -202,7 +209,8 @@ def _pem_to_p12(
 
     password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True)
     keystore = serialize_keystore(
-        alias=alias or target.stem, private_key=key, chain=chain, trusted=trusted, password=password, legacy=legacy
+        alias=alias or target.stem, private_key=key, chain=chain, trusted=trusted, password=password, legacy=legacy,
+        jdk=jdk,
     )
     write_file(target, keystore, secret=True, force=force)
     entries = [f"PrivateKeyEntry '{alias or target.stem}' ({len(chain)} certificate(s))"]
@@ -228,11 +236,16 @@ def register(app) -> None:
         pass_file: Optional[Path] = typer.Option(None, "--pass-file", help="Read the PKCS#12 password from this file."),
         pass_literal: Optional[str] = typer.Option(None, "--pass", help="The PKCS#12 password (visible to others: prefer --pass-file or CERTKIT_PASS)."),
         force: bool = typer.Option(False, "--force", help="Replace an existing output; allow a key on standard output."),
+        es_version: Optional[str] = typer.Option(
+            None, "--es-version", metavar="X.Y",
+            help="PEM->p12: the Elasticsearch line the keystore is for; its bundled JDK decides which passwords "
+                 "open it (JDK 25, Elasticsearch 9.3+: any; older: printable ASCII). Default: every line."),
     ) -> None:
         from certkit.errors import UsageError
 
         if key is None:
-            pem_only = [flag for flag, given in (("--ca", ca), ("--name", name), ("--legacy", legacy)) if given]
+            pem_only = [flag for flag, given in (("--ca", ca), ("--name", name), ("--legacy", legacy),
+                                                 ("--es-version", es_version)) if given]
             if pem_only:
                 raise UsageError(f"{pem_only[0]} builds a PKCS#12 from PEM and needs --key KEY.pem")
             _p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file)
@@ -240,4 +253,4 @@ def register(app) -> None:
         p12_only = [f for f, given in (("--clcerts", clcerts), ("--cacerts", cacerts), ("--nokeys", nokeys), ("--legacy-ok", legacy_ok)) if given]
         if p12_only:
             raise UsageError(f"{p12_only[0]} applies to PKCS#12 input, not to building a PKCS#12 with --key")
-        _pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file)
+        _pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file, es_version)

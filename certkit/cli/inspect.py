@@ -127,12 +127,17 @@ def _render(source: str, document: dict, pkcs12: dict | None) -> str:
 
 
 def _pkcs12_summary(pkcs12: dict) -> str:
-    parts = []
-    for key in ("algorithms", "summary", "mac"):
-        value = pkcs12.get(key)
-        if value:
-            parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-    entries = pkcs12.get("entries") or []
-    if entries:
-        parts.append("entries: " + ", ".join(f"{e.get('alias')} ({e.get('type')})" for e in entries))
-    return "; ".join(parts) or json.dumps(pkcs12, ensure_ascii=False)
+    """MAC, ciphers, and the entries as the JDK's KeyStore lists them (certkit.keystores.jdk_view)."""
+    mac = pkcs12.get("mac")
+    parts = [f"MAC {mac['algorithm']} x{mac['iterations']}" if mac else "no MAC"]
+    ciphers = list(dict.fromkeys(entry["short_name"] for entry in pkcs12.get("encryption") or []))
+    parts.append(", ".join(ciphers) if ciphers else "not encrypted")
+    entries = pkcs12.get("entries")
+    if entries is None:
+        parts.append("JDK entries: unknown (a safe certkit cannot decrypt)")
+    else:
+        listed = [f"{e['alias']} ({e['type']}" + (f", chain {e['chain_length']})" if "chain_length" in e else ")")
+                  for e in entries]
+        parts.append("JDK entries: " + (", ".join(listed) if listed else "none (the JDK sees no key and no trusted "
+                                         "certificate)"))
+    return "; ".join(parts)

@@ -2,9 +2,10 @@
 
 OpenSSL 3 and pyca/cryptography report a wrong password, an algorithm whose provider is not
 loaded (RC2-40 without the legacy provider) and a damaged file with the same message. The
-algorithm identifiers are in the clear, so :func:`diagnose` reads them (pyasn1 with the RFC
-7292 / 8018 / 5652 modules): the MAC and its iterations, how each safe and each shrouded key
-is encrypted, and the bags that are visible without the password. :mod:`certkit.keystores.reader`
+algorithm identifiers are in the clear, so :func:`diagnose` reads them (with the small DER
+walker of :mod:`certkit.keystores.der`, no ASN.1 library: a process that converts one file
+should not pay for importing one): the MAC and its iterations, how each safe and each
+shrouded key is encrypted, and the bags that are visible without the password. :mod:`certkit.keystores.reader`
 uses it to say which failure it is; ``certkit inspect --json`` shows it (``to_json``).
 """
 
@@ -15,12 +16,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from cryptography import x509
-from pyasn1.codec.der import decoder as der_decoder
-from pyasn1.error import PyAsn1Error, SubstrateUnderrunError
-from pyasn1.type import char, univ
-from pyasn1_modules import rfc5652, rfc7292, rfc8018
 
 from certkit.errors import InputError
+from certkit.keystores import der
+from certkit.keystores.der import DerError
 from certkit.keystores.kdf import pfx_mac
 
 # Algorithm identifiers, by OID: (name as OpenSSL prints it, short name for messages,
@@ -59,20 +58,21 @@ _DIGESTS = {
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
 }
-_BAG_KINDS = {
-    str(rfc7292.id_keyBag): "key",
-    str(rfc7292.id_pkcs8ShroudedKeyBag): "shrouded key",
-    str(rfc7292.id_certBag): "certificate",
-    str(rfc7292.id_CRLBag): "crl",
-    str(rfc7292.id_secretBag): "secret",
-    str(rfc7292.id_safeContentsBag): "safe contents",
+_BAG_KINDS = {  # RFC 7292 section 4.2
+    "1.2.840.113549.1.12.10.1.1": "key",
+    "1.2.840.113549.1.12.10.1.2": "shrouded key",
+    "1.2.840.113549.1.12.10.1.3": "certificate",
+    "1.2.840.113549.1.12.10.1.4": "crl",
+    "1.2.840.113549.1.12.10.1.5": "secret",
+    "1.2.840.113549.1.12.10.1.6": "safe contents",
 }
-_ID_DATA = str(rfc5652.id_data)
-_ID_ENCRYPTED_DATA = str(rfc5652.id_encryptedData)
-_ID_ENVELOPED_DATA = "1.2.840.113549.1.7.3"
+_ID_DATA = "1.2.840.113549.1.7.1"
 _ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
-_ID_FRIENDLY_NAME = str(rfc7292.pkcs_9_at_friendlyName)
-_ID_LOCAL_KEY_ID = str(rfc7292.pkcs_9_at_localKeyId)
+_ID_ENVELOPED_DATA = "1.2.840.113549.1.7.3"
+_ID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
+_ID_FRIENDLY_NAME = "1.2.840.113549.1.9.20"
+_ID_LOCAL_KEY_ID = "1.2.840.113549.1.9.21"
+_ID_HMAC_SHA1 = "1.2.840.113549.2.7"  # PBKDF2's default PRF
 _ID_JDK_TRUSTED_KEY_USAGE = "2.16.840.1.113894.746875.1.1"
 
 
@@ -87,7 +87,9 @@ class Protection:
     prf: str | None = None  # PBES2 only
     iterations: int | None = None
     oid: str | None = None
-    parameters: bytes = field(default=b"", repr=False, compare=False)  # DER, to decrypt with
+    parameters: bytes = field(default=b"", repr=False, compare=False)  # DER, as in the file
+    salt: bytes = field(default=b"", repr=False, compare=False)  # to decrypt with
+    iv: bytes = field(default=b"", repr=False, compare=False)  # PBES2 only
 
     def describe(self) -> str:
         if self.algorithm == "PBES2":
@@ -121,6 +123,7 @@ class Bag:
     jdk_trusted: bool = False  # carries Oracle's trusted-key-usage attribute (a trustedCertEntry)
     protection: Protection | None = None  # shrouded keys
     certificate_der: bytes | None = field(default=None, repr=False)
+    position: int = 0  # index in its SafeContents (the JDK pairs a lone key with bag 0)
 
     def to_json(self) -> dict:
         document: dict = {"type": self.kind}
@@ -234,91 +237,115 @@ class Pkcs12Diagnosis:
 # --------------------------------------------------------------------------- reading
 
 
-def _decode(data: bytes, spec, what: str):
-    value, rest = der_decoder.decode(data, asn1Spec=spec)
-    if rest:
-        raise PyAsn1Error(f"{len(rest)} bytes after the {what}")
-    return value
+def _fields(element: der.Element, what: str, least: int) -> list[der.Element]:
+    inner = element.expect(der.SEQUENCE, what).children()
+    if len(inner) < least:
+        raise DerError(f"{what}: {len(inner)} fields where at least {least} belong")
+    return inner
+
+
+def _algorithm(element: der.Element, what: str) -> tuple[str, bytes]:
+    """An AlgorithmIdentifier: its OID and its parameters' DER (b"" when absent)."""
+    fields = _fields(element, what, 1)
+    return fields[0].oid(), fields[1].encoding if len(fields) > 1 else b""
+
+
+def _octets(element: der.Element, what: str) -> bytes:
+    return element.expect(der.OCTET_STRING, what).content
 
 
 def protection_of(algorithm_oid: str, parameters_der: bytes) -> Protection:
     """Name an encryption AlgorithmIdentifier (OID + DER parameters)."""
     if algorithm_oid in _PKCS12_PBE:
         name, short_name, legacy = _PKCS12_PBE[algorithm_oid]
-        iterations = None
+        iterations, salt = None, b""
         if parameters_der:
-            params = _decode(parameters_der, rfc7292.Pkcs_12PbeParams(), "PBE parameters")
-            iterations = int(params["iterations"])
-        return Protection(name, short_name, legacy, iterations=iterations, oid=algorithm_oid, parameters=parameters_der)
+            salt_field, count = _fields(der.parse_exactly(parameters_der, "PBE parameters"), "PBE parameters", 2)[:2]
+            salt, iterations = _octets(salt_field, "PBE salt"), count.integer()
+        return Protection(name, short_name, legacy, iterations=iterations, oid=algorithm_oid, parameters=parameters_der,
+                          salt=salt)
     if algorithm_oid == _PBES2:
-        params = _decode(parameters_der, rfc8018.PBES2_params(), "PBES2 parameters")
-        cipher_oid = str(params["encryptionScheme"]["algorithm"])
+        kdf_field, scheme_field = _fields(der.parse_exactly(parameters_der, "PBES2 parameters"), "PBES2 parameters", 2)[:2]
+        kdf_oid, kdf_parameters = _algorithm(kdf_field, "PBES2 key derivation")
+        cipher_oid, cipher_parameters = _algorithm(scheme_field, "PBES2 encryption scheme")
         cipher, legacy = _PBES2_CIPHERS.get(cipher_oid, (cipher_oid, False))
-        kdf_oid = str(params["keyDerivationFunc"]["algorithm"])
-        prf, iterations = None, None
+        iv = b""
+        if cipher_parameters:
+            iv_field = der.parse_exactly(cipher_parameters, "PBES2 IV")
+            iv = iv_field.content if iv_field.tag == der.OCTET_STRING else b""
+        prf, iterations, salt = kdf_oid, None, b""
         if kdf_oid == _PBKDF2:
-            kdf = _decode(bytes(params["keyDerivationFunc"]["parameters"]), rfc8018.PBKDF2_params(), "PBKDF2 parameters")
-            iterations = int(kdf["iterationCount"])
-            prf_oid = str(kdf["prf"]["algorithm"]) if kdf["prf"].isValue else "1.2.840.113549.2.7"
+            kdf = _fields(der.parse_exactly(kdf_parameters, "PBKDF2 parameters"), "PBKDF2 parameters", 2)
+            salt, iterations = _octets(kdf[0], "PBKDF2 salt"), kdf[1].integer()
+            # keyLength (an INTEGER) is optional; the PRF is the last field when present.
+            prf_oid = _algorithm(kdf[-1], "PBKDF2 PRF")[0] if kdf[-1].tag == der.SEQUENCE else _ID_HMAC_SHA1
             prf = _PRFS.get(prf_oid, prf_oid)
-        else:
-            prf = kdf_oid
         return Protection("PBES2", cipher, legacy, cipher=cipher, prf=prf, iterations=iterations, oid=_PBES2,
-                          parameters=parameters_der)
+                          parameters=parameters_der, salt=salt, iv=iv)
     return Protection(algorithm_oid, algorithm_oid, oid=algorithm_oid, parameters=parameters_der)
 
 
-def _attributes(bag) -> tuple[str | None, str | None, bool]:
+def _bmp_text(element: der.Element) -> str:
+    # The JDK reads friendlyName as a BMPString (getBMPString): UTF-16BE code units.
+    return element.expect(der.BMP_STRING, "friendlyName").content.decode("utf-16-be", "replace")
+
+
+def _attributes(attribute_set: der.Element | None) -> tuple[str | None, str | None, bool]:
     friendly_name = local_key_id = None
     trusted = False
-    if not bag["bagAttributes"].isValue:
-        return friendly_name, local_key_id, trusted
-    for attribute in bag["bagAttributes"]:
-        oid = str(attribute["attrType"])
-        values = list(attribute["attrValues"])
+    for attribute in attribute_set.expect(der.SET, "bag attributes").children() if attribute_set else ():
+        attribute_type, values_field = _fields(attribute, "bag attribute", 2)[:2]
+        oid = attribute_type.oid()
+        values = values_field.expect(der.SET, "attribute values").children()
         if not values:
             continue
         if oid == _ID_FRIENDLY_NAME:
-            friendly_name = str(_decode(bytes(values[0]), char.BMPString(), "friendlyName"))
+            friendly_name = _bmp_text(values[0])
         elif oid == _ID_LOCAL_KEY_ID:
-            local_key_id = bytes(_decode(bytes(values[0]), univ.OctetString(), "localKeyId")).hex()
+            local_key_id = _octets(values[0], "localKeyId").hex()
         elif oid == _ID_JDK_TRUSTED_KEY_USAGE:
             trusted = True
     return friendly_name, local_key_id, trusted
 
 
-def read_safe_contents(der: bytes) -> tuple[Bag, ...]:
-    """The bags of a SafeContents (decrypted, or from a data safe)."""
+def read_safe_contents(data: bytes) -> tuple[Bag, ...]:
+    """The bags of a SafeContents (decrypted, or from a data safe). Raises DerError."""
     bags = []
-    for bag in _decode(der, rfc7292.SafeContents(), "SafeContents"):
-        bag_oid = str(bag["bagId"])
+    for position, bag in enumerate(der.parse_exactly(data, "SafeContents").expect(der.SEQUENCE, "SafeContents").children()):
+        fields = _fields(bag, "SafeBag", 2)
+        bag_oid = fields[0].oid()
         kind = _BAG_KINDS.get(bag_oid, bag_oid)
-        friendly_name, local_key_id, trusted = _attributes(bag)
+        value = fields[1].expect(0xA0, "bag value").only_child("bag value")
+        friendly_name, local_key_id, trusted = _attributes(fields[2] if len(fields) > 2 else None)
         protection = certificate_der = None
         if kind == "shrouded key":
-            shrouded = _decode(bytes(bag["bagValue"]), rfc7292.EncryptedPrivateKeyInfo(), "shrouded key")
-            algorithm = shrouded["encryptionAlgorithm"]
-            parameters = bytes(algorithm["parameters"]) if algorithm["parameters"].isValue else b""
-            protection = protection_of(str(algorithm["algorithm"]), parameters)
+            algorithm = _fields(value, "shrouded key", 2)[0]
+            protection = protection_of(*_algorithm(algorithm, "shrouded key encryption"))
         elif kind == "certificate":
-            cert_bag = _decode(bytes(bag["bagValue"]), rfc7292.CertBag(), "certificate bag")
-            certificate_der = bytes(_decode(bytes(cert_bag["certValue"]), univ.OctetString(), "certificate"))
-        bags.append(Bag(kind, friendly_name, local_key_id, trusted, protection, certificate_der))
+            cert_value = _fields(value, "certificate bag", 2)[1].expect(0xA0, "certificate value")
+            certificate_der = _octets(cert_value.only_child("certificate value"), "certificate")
+        bags.append(Bag(kind, friendly_name, local_key_id, trusted, protection, certificate_der, position))
     return tuple(bags)
 
 
-def _read_safe(content_info) -> Safe:
-    content_type = str(content_info["contentType"])
-    if content_type == _ID_DATA:
-        octets = _decode(bytes(content_info["content"]), univ.OctetString(), "data safe")
-        return Safe(NO_PROTECTION, read_safe_contents(bytes(octets)))
-    if content_type == _ID_ENCRYPTED_DATA:
-        encrypted = _decode(bytes(content_info["content"]), rfc5652.EncryptedData(), "encrypted safe")
-        info = encrypted["encryptedContentInfo"]
-        algorithm = info["contentEncryptionAlgorithm"]
-        parameters = bytes(algorithm["parameters"]) if algorithm["parameters"].isValue else b""
-        ciphertext = bytes(info["encryptedContent"]) if info["encryptedContent"].isValue else b""
-        return Safe(protection_of(str(algorithm["algorithm"]), parameters), None, ciphertext)
+def _read_safe(content_info: der.Element) -> Safe:
+    fields = _fields(content_info, "ContentInfo", 1)
+    content_type = fields[0].oid()
+    content = fields[1].expect(0xA0, "ContentInfo content").only_child("ContentInfo content") if len(fields) > 1 else None
+    if content_type == _ID_DATA and content is not None:
+        return Safe(NO_PROTECTION, read_safe_contents(_octets(content, "data safe")))
+    if content_type == _ID_ENCRYPTED_DATA and content is not None:
+        encrypted_content_info = _fields(content, "encrypted safe", 2)[1]
+        info = _fields(encrypted_content_info, "EncryptedContentInfo", 2)
+        protection = protection_of(*_algorithm(info[1], "safe encryption"))
+        ciphertext = b""
+        if len(info) > 2:
+            octets = info[2]
+            if octets.constructed:  # BER-style segments: concatenate them
+                ciphertext = b"".join(_octets(part, "encrypted content") for part in octets.children())
+            else:
+                ciphertext = octets.content
+        return Safe(protection, None, ciphertext)
     if content_type == _ID_ENVELOPED_DATA:
         return Safe(Protection("envelopedData", "public-key encryption", oid=content_type), None)
     return Safe(Protection(content_type, content_type, oid=content_type), None)
@@ -371,35 +398,39 @@ def diagnose(data: bytes, *, source: str = "the input") -> Pkcs12Diagnosis:
     if declared > len(data):
         raise InputError(f"{source} is truncated: a PKCS#12 file of {declared} bytes, only {len(data)} present")
     try:
-        pfx = _decode(data, rfc7292.PFX(), "PFX")
-    except SubstrateUnderrunError:
-        raise InputError(f"{source} is truncated or corrupted (a PKCS#12 structure ends early)") from None
-    except PyAsn1Error:
+        pfx = _fields(der.parse_exactly(data, "PFX"), "PFX", 2)
+        version = pfx[0].integer()
+        content_type = _fields(pfx[1], "authSafe", 1)[0].oid()
+    except DerError as exc:
+        if exc.truncated:
+            raise InputError(f"{source} is truncated or corrupted (a PKCS#12 structure ends early)") from None
         raise InputError(f"{source} is not a PKCS#12 file, or it is corrupted (its DER is not a PFX)") from None
-    if int(pfx["version"]) != 3:
-        raise InputError(f"{source} is PKCS#12 version {int(pfx['version'])}; only version 3 exists")
-    content_type = str(pfx["authSafe"]["contentType"])
+    if version != 3:
+        raise InputError(f"{source} is PKCS#12 version {version}; only version 3 exists")
     if content_type == _ID_SIGNED_DATA:
         raise InputError(f"{source} uses PKCS#12 public-key integrity mode (signedData), which certkit does not read")
     if content_type != _ID_DATA:
         raise InputError(f"{source} is corrupted: its authSafe has content type {content_type}")
     try:
-        auth_safe_content = bytes(_decode(bytes(pfx["authSafe"]["content"]), univ.OctetString(), "authSafe"))
+        auth_safe = _fields(pfx[1], "authSafe", 2)[1].expect(0xA0, "authSafe content").only_child("authSafe content")
+        auth_safe_content = _octets(auth_safe, "authSafe")
         safes = tuple(
             _read_safe(content_info)
-            for content_info in _decode(auth_safe_content, rfc7292.AuthenticatedSafe(), "AuthenticatedSafe")
+            for content_info in der.parse_exactly(auth_safe_content, "AuthenticatedSafe")
+            .expect(der.SEQUENCE, "AuthenticatedSafe").children()
         )
         mac = None
-        if pfx["macData"].isValue:
-            mac_data = pfx["macData"]
-            digest_oid = str(mac_data["mac"]["digestAlgorithm"]["algorithm"])
+        if len(pfx) > 2:
+            mac_fields = _fields(pfx[2], "MacData", 2)
+            digest_info = _fields(mac_fields[0], "MAC DigestInfo", 2)
+            digest_oid = _algorithm(digest_info[0], "MAC digest algorithm")[0]
             mac = Mac(
                 _DIGESTS.get(digest_oid, digest_oid),
-                int(mac_data["iterations"]),
-                bytes(mac_data["macSalt"]),
-                bytes(mac_data["mac"]["digest"]),
+                mac_fields[2].integer() if len(mac_fields) > 2 else 1,  # iterations DEFAULT 1
+                _octets(mac_fields[1], "MAC salt"),
+                _octets(digest_info[1], "MAC digest"),
             )
-    except PyAsn1Error:
+    except DerError:
         raise InputError(f"{source} is a corrupted PKCS#12 file (its inner structure does not decode)") from None
     return Pkcs12Diagnosis(mac, safes, auth_safe_content)
 

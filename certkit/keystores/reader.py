@@ -2,9 +2,11 @@
 
 Reading (:func:`load_pkcs12`): the file's own ASN.1 is diagnosed first
 (:mod:`certkit.keystores.diagnosis`), so that a wrong password, a cipher the installed
-OpenSSL lacks and a damaged file are told apart; the safes are decrypted with
-cryptography's primitives where certkit can (PBES2, PKCS#12 3DES: the JDK's trusted-entry
-attribute stays visible), and by cryptography's own PKCS#12 loader otherwise (RC2-40).
+OpenSSL lacks and a damaged file are told apart; iteration counts above
+:data:`MAX_ITERATIONS` are refused before any key is derived; the safes are decrypted here
+(cryptography's primitives, :mod:`certkit.keystores.rc2` for RC2-40) so that every bag
+attribute stays visible and the JDK's view of the file (:mod:`certkit.keystores.jdk_view`)
+can be computed; keys and certificates come from cryptography's PKCS#12 loader.
 
 Writing is :mod:`certkit.keystores.writer` (:func:`serialize_keystore`, re-exported here), which
 needs no ASN.1 library.
@@ -12,22 +14,20 @@ needs no ASN.1 library.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, TripleDES
 from cryptography.hazmat.primitives import hashes, padding, serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-from pyasn1.codec.der import decoder as der_decoder
-from pyasn1.error import PyAsn1Error
-from pyasn1.type import univ
-from pyasn1_modules import rfc7292, rfc8018
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certkit.errors import InputError, PasswordError
-from certkit.keystores.writer import DEFAULT_ITERATIONS, JDK_TRUSTED_KEY_USAGE, PrivateKey, serialize_keystore
+from certkit.keystores import rc2
+from certkit.keystores.der import DerError
 from certkit.keystores.diagnosis import (
     Bag,
     Pkcs12Diagnosis,
@@ -37,11 +37,19 @@ from certkit.keystores.diagnosis import (
     legacy_unavailable_reason,
     read_safe_contents,
 )
+from certkit.keystores.jdk_view import JDK_MAX_ITERATIONS, JdkEntry, jdk_entries
 from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive
+from certkit.keystores.writer import (
+    DEFAULT_ITERATIONS,
+    JDK_TRUSTED_KEY_USAGE,
+    PrivateKey,
+    serialize_keystore,
+)
 
 __all__ = [
     "DEFAULT_ITERATIONS",
     "JDK_TRUSTED_KEY_USAGE",
+    "MAX_ITERATIONS",
     "LoadedPkcs12",
     "Pkcs12Certificate",
     "Pkcs12Diagnosis",
@@ -51,6 +59,12 @@ __all__ = [
 ]
 
 # =========================================================================== reading
+
+#: The highest MAC, safe or key iteration count certkit derives a key for. Real tools write
+#: 2048 (OpenSSL 3, cryptography) to 100,000 (keytool's legacy MAC); the JDK itself refuses
+#: more than 5,000,000 (JDK_MAX_ITERATIONS). Above this ceiling a file is refused before any
+#: derivation: a count of 2^31-1 would otherwise keep certkit busy for hours, per file.
+MAX_ITERATIONS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,10 @@ class LoadedPkcs12:
     certificate: Pkcs12Certificate | None
     others: tuple[Pkcs12Certificate, ...]
     diagnosis: Pkcs12Diagnosis
+    #: What the JDK's KeyStore lists (jdk_view); None when a safe could not be read here.
+    jdk_entries: tuple[JdkEntry, ...] | None = None
+    #: Why ``key`` is None though the file holds a key (None: no such problem).
+    key_problem: str | None = None
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -96,13 +114,19 @@ class LoadedPkcs12:
         document = self.diagnosis.to_json()
         document["keys"] = 0 if self.key is None else max(1, document["keys"] or 0)
         document["certificates"] = len(self.chain)
-        document["entries"] = ([{"alias": self.alias, "type": "PrivateKeyEntry"}] if self.key is not None else []) + [
-            {"alias": other.friendly_name, "type": "trustedCertEntry"} for other in self.trusted
-        ]
+        document["entries"] = None if self.jdk_entries is None else [entry.to_json() for entry in self.jdk_entries]
         return document
 
 
-_ID_PBE_SHA1_3DES_TEXT = "1.2.840.113549.1.12.1.3"  # pbeWithSHAAnd3-KeyTripleDES-CBC
+# PKCS#12 PBE (RFC 7292 appendix C): OID -> (cipher, key bytes, effective bits / IV bytes)
+_PKCS12_PBE_CIPHERS = {
+    "1.2.840.113549.1.12.1.1": ("RC4", 16, 0),
+    "1.2.840.113549.1.12.1.2": ("RC4", 5, 0),
+    "1.2.840.113549.1.12.1.3": ("3DES", 24, 8),
+    "1.2.840.113549.1.12.1.4": ("3DES", 16, 8),
+    "1.2.840.113549.1.12.1.5": ("RC2", 16, 128),
+    "1.2.840.113549.1.12.1.6": ("RC2", 5, 40),
+}
 _PBES2_KEY_SIZES = {"AES-128-CBC": 16, "AES-192-CBC": 24, "AES-256-CBC": 32, "DES-EDE3-CBC": 24}
 _PRF_HASHES = {
     "hmacWithSHA1": hashes.SHA1,
@@ -113,56 +137,72 @@ _PRF_HASHES = {
 }
 
 
-def _decrypt(protection: Protection, ciphertext: bytes, password: str | None) -> bytes | None:
-    """Decrypt with cryptography's primitives: PBES2 (AES / 3DES) and PKCS#12 3DES.
-
-    Returns None for the ciphers cryptography offers only through its PKCS#12 loader
-    (RC2-40 has no primitive there) and raises ValueError when the padding is wrong.
-    """
-    if protection.oid == _ID_PBE_SHA1_3DES_TEXT:
-        params = der_decoder.decode(protection.parameters, asn1Spec=rfc7292.Pkcs_12PbeParams())[0]
-        salt, rounds = bytes(params["salt"]), int(params["iterations"])
-        key = derive(password, salt, rounds, KEY_MATERIAL, 24, "sha1")
-        iv = derive(password, salt, rounds, IV_MATERIAL, 8, "sha1")
-        cipher, block_bits = Cipher(TripleDES(key), modes.CBC(iv)), 64
-    elif protection.algorithm == "PBES2" and protection.cipher in _PBES2_KEY_SIZES and protection.prf in _PRF_HASHES:
-        params = der_decoder.decode(protection.parameters, asn1Spec=rfc8018.PBES2_params())[0]
-        kdf = der_decoder.decode(bytes(params["keyDerivationFunc"]["parameters"]), asn1Spec=rfc8018.PBKDF2_params())[0]
-        iv = bytes(der_decoder.decode(bytes(params["encryptionScheme"]["parameters"]), asn1Spec=univ.OctetString())[0])
-        key_size = _PBES2_KEY_SIZES[protection.cipher]
-        # PBES2 hashes the password's UTF-8 bytes; "no password" and "" are both empty.
-        key = PBKDF2HMAC(_PRF_HASHES[protection.prf](), key_size, bytes(kdf["salt"]["specified"]),
-                         int(kdf["iterationCount"])).derive((password or "").encode("utf-8"))
-        if protection.cipher == "DES-EDE3-CBC":
-            cipher, block_bits = Cipher(TripleDES(key), modes.CBC(iv)), 64
-        else:
-            cipher, block_bits = Cipher(algorithms.AES(key), modes.CBC(iv)), 128
-    else:
-        return None
-    decryptor = cipher.decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
+def _unpad(padded: bytes, block_bits: int) -> bytes:
     unpadder = padding.PKCS7(block_bits).unpadder()
     return unpadder.update(padded) + unpadder.finalize()
 
 
-def _readable_bags(diagnosis: Pkcs12Diagnosis, password: str | None) -> list[Bag]:
-    """Every bag that can be read: plain safes, and the safes certkit decrypts itself."""
-    bags: list[Bag] = []
+def _cbc(cipher: Cipher, ciphertext: bytes, block_bits: int) -> bytes:
+    decryptor = cipher.decryptor()
+    return _unpad(decryptor.update(ciphertext) + decryptor.finalize(), block_bits)
+
+
+def _decrypt(protection: Protection, ciphertext: bytes, password: str | None) -> bytes | None:
+    """Decrypt a safe: PBES2 (AES / 3DES) and the PKCS#12 PBE ciphers (3DES, RC2, RC4).
+
+    Returns None for an algorithm certkit does not decrypt and raises ValueError when the
+    padding is wrong (a wrong password). The caller bounds ``protection.iterations``.
+    """
+    rounds = protection.iterations or 1
+    if protection.oid in _PKCS12_PBE_CIPHERS:
+        name, key_size, extra = _PKCS12_PBE_CIPHERS[protection.oid]
+        key = derive(password, protection.salt, rounds, KEY_MATERIAL, key_size, "sha1")
+        if name == "RC4":
+            return Cipher(ARC4(key), None).decryptor().update(ciphertext)
+        iv = derive(password, protection.salt, rounds, IV_MATERIAL, 8, "sha1")
+        if name == "RC2":
+            return _unpad(rc2.decrypt_cbc(key, extra, iv, ciphertext), 64)
+        return _cbc(Cipher(TripleDES(key), modes.CBC(iv)), ciphertext, 64)
+    if protection.algorithm == "PBES2" and protection.cipher in _PBES2_KEY_SIZES and protection.prf in _PRF_HASHES:
+        # PBES2 hashes the password's UTF-8 bytes; "no password" and "" are both empty.
+        key = PBKDF2HMAC(_PRF_HASHES[protection.prf](), _PBES2_KEY_SIZES[protection.cipher], protection.salt,
+                         rounds).derive((password or "").encode("utf-8"))
+        if protection.cipher == "DES-EDE3-CBC":
+            return _cbc(Cipher(TripleDES(key), modes.CBC(protection.iv)), ciphertext, 64)
+        return _cbc(Cipher(algorithms.AES(key), modes.CBC(protection.iv)), ciphertext, 128)
+    return None
+
+
+def _readable_safes(diagnosis: Pkcs12Diagnosis, password: str | None) -> list[tuple[Bag, ...] | None]:
+    """The bags of every safe (None: a safe certkit could not decrypt), in file order."""
+    safes: list[tuple[Bag, ...] | None] = []
     for safe in diagnosis.safes:
         if safe.bags is not None:
-            bags.extend(safe.bags)
+            safes.append(safe.bags)
             continue
         try:
             plaintext = _decrypt(safe.protection, safe.ciphertext, password)
-        except (ValueError, PyAsn1Error):
-            plaintext = None
-        if plaintext is None:
-            continue
-        try:
-            bags.extend(read_safe_contents(plaintext))
-        except PyAsn1Error:
-            continue
-    return bags
+            safes.append(None if plaintext is None else read_safe_contents(plaintext))
+        except (ValueError, DerError):  # wrong padding or garbage: not readable with this password
+            safes.append(None)
+    return safes
+
+
+def _refuse_endless_work(iterations: int | None, what: str, source: str) -> None:
+    if iterations is not None and iterations > MAX_ITERATIONS:
+        raise InputError(
+            f"{source}: its {what} asks for {iterations:,} iterations, above certkit's ceiling of "
+            f"{MAX_ITERATIONS:,} (tools write 2,048 to 100,000; the JDK refuses more than {JDK_MAX_ITERATIONS:,})",
+            hint="a file like this is hostile or broken; re-export it with a normal iteration count",
+        )
+
+
+def check_work(diagnosis: Pkcs12Diagnosis, source: str) -> None:
+    """Refuse a file whose MAC or visible encryption needs more than MAX_ITERATIONS rounds."""
+    if diagnosis.mac is not None:
+        _refuse_endless_work(diagnosis.mac.iterations, "MAC", source)
+    for protection in diagnosis.protections:
+        _refuse_endless_work(protection.iterations, f"{protection.short_name} encryption", source)
 
 
 def _order_chain(leaf: x509.Certificate | None, others: list[x509.Certificate]) -> list[x509.Certificate]:
@@ -190,6 +230,7 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
     from an algorithm the installed cryptography cannot decrypt, from a damaged file.
     """
     diagnosis = diagnose(data, source=source)
+    check_work(diagnosis, source)
     algorithms_text = diagnosis.describe_algorithms()
     legacy_missing = diagnosis.needs_legacy_provider and not legacy_provider_available()
     legacy_names = " and ".join(
@@ -219,11 +260,26 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
             hint="unset CRYPTOGRAPHY_OPENSSL_NO_LEGACY, or re-export the file with a modern algorithm",
         )
 
-    candidates = [opened_with] if opened_with is not False else _password_candidates(password)
+    candidates: list[str | None] = (
+        [opened_with] if isinstance(opened_with, str) or opened_with is None else _password_candidates(password)
+    )
+    key_problem = None
+    # The safes are decrypted here first: the shrouded keys inside them show their iteration
+    # counts only now, and they must be bounded before cryptography's loader derives them.
+    safes = _readable_safes(diagnosis, candidates[0])
+    for safe_bags in safes:
+        for bag in safe_bags or ():
+            if bag.protection is not None:
+                _refuse_endless_work(bag.protection.iterations, f"{bag.protection.short_name} key encryption", source)
     loaded = None
     for candidate in candidates:
         try:
-            loaded = pkcs12.load_pkcs12(data, None if candidate is None else candidate.encode("utf-8"))
+            with warnings.catch_warnings():
+                # cryptography warns when it falls back to BER (files some JDKs wrote) or meets
+                # a certificate RFC 5280 disallows (serial 0): certkit has its own diagnosis,
+                # and a library must not print.
+                warnings.simplefilter("ignore", UserWarning)
+                loaded = pkcs12.load_pkcs12(data, None if candidate is None else candidate.encode("utf-8"))
             opened_with = candidate
             break
         except ValueError:
@@ -239,12 +295,22 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         if opened_with is False:  # a MAC certkit cannot compute (e.g. PBMAC1)
             raise PasswordError(f"cannot open {source}: wrong password, or a MAC algorithm certkit cannot check "
                                 f"({diagnosis.mac.algorithm})")
-        raise InputError(
-            f"{source} is corrupted: the password is right (the MAC verifies) but its {algorithms_text} "
-            "content does not decrypt"
-        )
+        if opened_with != candidates[0]:
+            safes = _readable_safes(diagnosis, opened_with if isinstance(opened_with, str) else None)
+        loaded = None if any(safe is None for safe in safes) else _certificates_only(safes, source)
+        if loaded is None:
+            raise InputError(
+                f"{source} is corrupted: the password is right (the MAC verifies) but its {algorithms_text} "
+                "content does not decrypt"
+            )
+        # Every safe decrypts: what cryptography refused is the key itself (e.g. a DSA key
+        # whose parameters are inherited from its CA). The JDK lists such an entry, so the
+        # file is read; only a caller that needs the key learns why it cannot have it.
+        key_problem = "cryptography cannot read its private key (an unsupported key encoding)"
 
-    bags = _readable_bags(diagnosis, opened_with if opened_with is not False else password)
+    if opened_with != candidates[0]:
+        safes = _readable_safes(diagnosis, opened_with if isinstance(opened_with, str) else None)
+    bags = [bag for safe in safes for bag in safe or ()]
     bag_by_certificate = {bag.certificate_der: bag for bag in bags if bag.certificate_der is not None}
     key_bags = [bag for bag in bags if bag.kind in ("key", "shrouded key")]
     if len(key_bags) > 1:
@@ -256,14 +322,21 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         name = friendly_name.decode("utf-8", "replace") if friendly_name is not None else None
         return Pkcs12Certificate(certificate, name, None if bag is None else bag.jdk_trusted)
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cryptography's deprecation notes (e.g. serial 0)
+        try:
+            view = None if any(safe is None for safe in safes) else jdk_entries([safe or () for safe in safes])
+        except ValueError:  # a certificate bag cryptography cannot parse: the JDK fails on it too
+            view = None
     key_certificate = None
     if loaded.cert is not None:
         key_certificate = describe(loaded.cert.certificate, loaded.cert.friendly_name)
     names = {extra.certificate: extra.friendly_name for extra in loaded.additional_certs}
     ordered = _order_chain(key_certificate.certificate if key_certificate else None, list(names))
-    alias = key_certificate.friendly_name if key_certificate else None
-    if alias is None and key_bags:
-        alias = key_bags[0].friendly_name
+    # The alias is the JDK's: the key bag's friendlyName (or the JDK's stand-in "1"), never
+    # the certificate bag's; a key the JDK does not see (an unencrypted keyBag) has none.
+    jdk_keys = [entry for entry in view or () if entry.kind == "PrivateKeyEntry"]
+    alias = jdk_keys[0].alias if jdk_keys else None
     return LoadedPkcs12(
         source=source,
         key=loaded.key,
@@ -271,4 +344,29 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         certificate=key_certificate,
         others=tuple(describe(certificate, names[certificate]) for certificate in ordered),
         diagnosis=diagnosis,
+        jdk_entries=view,
+        key_problem=key_problem,
     )
+
+
+def _certificates_only(safes: list[tuple[Bag, ...] | None], source: str) -> pkcs12.PKCS12KeyAndCertificates:
+    """The certificates of decrypted safes, the one paired with a key bag first (no key)."""
+    bags = [bag for safe in safes for bag in safe or ()]
+    key_ids = {bag.local_key_id for bag in bags if bag.kind in ("key", "shrouded key") and bag.local_key_id}
+    bound, others = None, []
+    for bag in bags:
+        if bag.certificate_der is None:
+            continue
+        name = None if bag.friendly_name is None else bag.friendly_name.encode("utf-8")
+        try:
+            certificate = x509.load_der_x509_certificate(bag.certificate_der)
+        except ValueError as exc:
+            reason = " ".join(str(exc).split())[:160]
+            raise InputError(f"{source}: cryptography cannot parse a certificate in it ({reason}), "
+                             "so certkit cannot read the file (the JDK may)") from None
+        entry = pkcs12.PKCS12Certificate(certificate, name)
+        if bound is None and bag.local_key_id in key_ids:
+            bound = entry
+        else:
+            others.append(entry)
+    return pkcs12.PKCS12KeyAndCertificates(None, bound, others)

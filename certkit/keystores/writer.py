@@ -38,8 +38,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from certkit.keystores import der
 from certkit.errors import InputError, UsageError
+from certkit.keystores import der
+from certkit.keystores.jdk_view import UTF8_PASSWORDS_SINCE, password_problem
 from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
 
 __all__ = ["DEFAULT_ITERATIONS", "JDK_TRUSTED_KEY_USAGE", "serialize_keystore"]
@@ -155,28 +156,27 @@ def _check_alias(alias: str, what: str) -> None:
         raise UsageError(f"{what} {alias!r} contains control characters")
 
 
-def _check_jdk_password(password: str | None) -> str:
-    """The password, if the JDK can open a keystore protected by it.
+def _check_jdk_password(password: str | None, jdk: int | None, legacy: bool) -> str:
+    """The password, if the JDK (``jdk``: its feature release; None: every one Elasticsearch
+    bundles) can open a keystore protected by it.
 
     ``None`` is refused: keys in a JDK PKCS#12 are always encrypted (the JDK skips an
-    unencrypted key bag). Characters other than printable ASCII are refused too: the JDK's
-    PBE keys take nothing else (``PBEKey``: "Password is not ASCII"), so such a file is
-    valid PKCS#12 that OpenSSL reads but that the JDK, and so Elasticsearch, reports as
-    "keystore password was incorrect". The empty password is fine.
+    unencrypted key bag). Until JDK 24 only printable ASCII opens a PKCS#12 (``PBEKey``:
+    "Password is not ASCII"; OpenSSL reads such a file, the JDK, so Elasticsearch, reports
+    "keystore password was incorrect"); JDK 25 takes any password for PBES2 files, not for
+    the legacy 3DES ones (:func:`certkit.keystores.jdk_view.password_problem`). The empty
+    password is fine.
     """
     if password is None:
         raise UsageError(
             "a PKCS#12 keystore needs a password: the JDK ignores unencrypted private keys",
             hint="give one with --pass-file or CERTKIT_PASS (an empty password is allowed)",
         )
-    for position, character in enumerate(password, start=1):
-        if not " " <= character <= "~":
-            raise UsageError(
-                f"the keystore password has a character the JDK cannot use "
-                f"(U+{ord(character):04X} at position {position}): "
-                "Java reads PKCS#12 passwords as printable ASCII only",
-                hint="choose a password of printable ASCII characters",
-            )
+    problem = password_problem(password, jdk, legacy_ciphers=legacy)
+    if problem is not None:
+        raise UsageError(problem, hint="choose a password of printable ASCII characters"
+                         + ("" if jdk is not None and jdk >= UTF8_PASSWORDS_SINCE else ", or target an Elasticsearch "
+                            "that bundles JDK 25 or later"))
     return password
 
 
@@ -192,6 +192,7 @@ def serialize_keystore(
     password: str | None,
     legacy: bool = False,
     iterations: int | None = None,
+    jdk: int | None = None,
 ) -> bytes:
     """A PKCS#12 keystore (DER) as the JDK's ``KeyStore.getInstance("PKCS12")`` sees it.
 
@@ -203,12 +204,13 @@ def serialize_keystore(
     completes a key entry's chain from every certificate of the file by issuer name (that
     is what ``getCertificateChain`` returns), OpenSSL and cryptography list it among the CA
     certificates, and the file holds no duplicate. ``password`` must be one the JDK can use
-    (see :func:`_check_jdk_password`; ``""`` is allowed). Aliases compare
+    (see :func:`_check_jdk_password`; ``""`` is allowed) on ``jdk``, the feature release of
+    the JDK the target Elasticsearch bundles (None: every one). Aliases compare
     case-insensitively, as in the JDK, and must be distinct. ``iterations`` defaults to
     :data:`DEFAULT_ITERATIONS` and applies to the key, the certificates and the MAC alike.
     Raises :class:`UsageError` / :class:`InputError` for anything the caller can fix.
     """
-    password = _check_jdk_password(password)
+    password = _check_jdk_password(password, jdk, legacy)
     if not chain:
         raise UsageError("a key entry needs its certificate (the chain is empty)")
     rounds = DEFAULT_ITERATIONS if iterations is None else iterations

@@ -376,6 +376,8 @@ class _Recipe:
     """What a worker started without fork needs to rebuild the parent's judge."""
 
     restrictions: tuple[str, tuple[str, ...], tuple[str, ...], bool]
+    #: The Lucene version the parent compiled the patterns for (--es-version).
+    lucene: tuple[int, int]
     fields: tuple[str, ...]
     anchors_der: tuple[bytes, ...]
     record_matches: bool
@@ -390,10 +392,11 @@ def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
     if _WORKER_JUDGE is None:
         from cryptography import x509
 
-        from certkit.patterns.language import PatternSet
+        from certkit.patterns import PatternSet
 
         path, patterns, ignored, has_subject_name = recipe.restrictions
-        restrictions = TrustRestrictions(path, patterns, PatternSet(patterns), ignored, has_subject_name)
+        restrictions = TrustRestrictions(path, patterns, PatternSet(patterns, lucene=recipe.lucene), ignored,
+                                         has_subject_name)
         checker = RestrictionChecker(
             restrictions, recipe.fields, anchors=[x509.load_der_x509_certificate(d) for d in recipe.anchors_der],
             record_matches=recipe.record_matches, now=recipe.now,
@@ -599,7 +602,7 @@ class Audit:
         restrictions = checker.restrictions
         recipe = _Recipe(
             (restrictions.path, restrictions.patterns, restrictions.ignored_keys, restrictions.has_subject_name),
-            checker.fields, tuple(a.public_bytes(Encoding.DER) for a in checker.anchors),
+            restrictions.compiled.lucene, checker.fields, tuple(a.public_bytes(Encoding.DER) for a in checker.anchors),
             checker.record_matches, checker.now, self.renderer,
         )
         # Forked workers inherit the compiled patterns instead of compiling them again.

@@ -16,22 +16,11 @@ import pytest
 
 from tests.conftest import assert_one_line_error
 from tests.issue_support import CLUSTER_CN, files_in, openssl_ca, openssl_text
+# The instances test_issue.py issues certificates for: the requests must ask for the same.
+from tests.test_issue import INSTANCES
 
 pytestmark = [pytest.mark.openssl]
 
-INSTANCES = f"""\
-instances:
-  - name: "es01"
-    cn: ["{CLUSTER_CN.format('es01')}"]
-    dns: ["es01.example.internal", "localhost"]
-    ip: ["127.0.0.1", "::1"]
-  - name: "es02"
-    cn: ["{CLUSTER_CN.format('es02')}"]
-    dns: ["es02.example.internal"]
-  - name: "CN=es03,OU=search"
-    filename: "es03"
-    cn: ["{CLUSTER_CN.format('es03')}", "es03-alias.node.other.cluster.1.account"]
-"""
 NODES = ("es01", "es02", "es03")
 
 

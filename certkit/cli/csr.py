@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
 
 from certkit.cli._common import info, is_terminal, warn
-
-if TYPE_CHECKING:
-    from certkit.model import Instance
 
 CSR_HELP = """\
 Make each node's private key and certificate signing request (PKCS#10, PEM) for a CA that
@@ -48,20 +45,6 @@ def _names_text(cns, dns, ips) -> str:
     return ", ".join(parts) if parts else "(no SAN)"
 
 
-def _nodes(in_file: Path | None, name: str | None, filename: str | None,
-           dns: list[str], ip: list[str], cn: list[str]) -> list[Instance]:
-    from certkit.errors import UsageError
-    from certkit.plan.instances import load_instances, make_instance
-
-    if (in_file is None) == (name is None):
-        raise UsageError("give the nodes with exactly one of --in instances.yaml or --name NAME")
-    if in_file is not None:
-        if dns or ip or cn or filename:
-            raise UsageError("--dns, --ip, --cn and --filename describe a --name node; with --in they come from the file")
-        return load_instances(in_file)
-    return [make_instance(name, filename=filename, dns=dns, ip=ip, cn=cn, where=f"--name {name}")]
-
-
 def csr(
     in_file: Optional[Path] = typer.Option(None, "--in", metavar="instances.yaml", help="The instances file."),
     name: Optional[str] = typer.Option(None, "--name", metavar="N", help="One node: its name (subject CN=N)."),
@@ -77,6 +60,7 @@ def csr(
     jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="Processes generating keys (default: CPUs)."),
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
 ) -> None:
+    from certkit.cli.issue import _instances_from_options  # the same --in / --name rules as cert
     from certkit.errors import UsageError
     from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle
     from certkit.io.secrets import PASS, resolve_secret
@@ -87,7 +71,7 @@ def csr(
     check_key_parameters(key_type, keysize)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
-    instances = _nodes(in_file, name, filename, list(dns or []), list(ip or []), list(cn or []))
+    instances = _instances_from_options(in_file, name, filename, list(dns or []), list(ip or []), list(cn or []))
     target = out or Path(DEFAULT_CSR_BUNDLE)
     ensure_absent(target, force)
     check_secret_target(target)  # it holds every node's key

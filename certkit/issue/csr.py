@@ -17,6 +17,9 @@ kept key (public key equality), checks it against the plan the request beside th
 still holds, and hands back what :mod:`certkit.issue.bundle` writes as the usual PEM or
 PKCS#12 bundle. Many CAs drop the otherName: a certificate without it is accepted with a
 warning, because Elasticsearch's trust restrictions would not see the node name.
+
+(A little over 400 lines: both halves of the round trip stay together, since the check of
+a returned certificate reads back exactly the plan the request was built with.)
 """
 
 from __future__ import annotations

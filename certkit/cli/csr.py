@@ -63,7 +63,7 @@ def csr(
     from certkit.cli.issue import _instances_from_options  # the same --in / --name rules as cert
     from certkit.errors import UsageError
     from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.issue.ca import check_key_parameters, curve_for_size
     from certkit.issue.csr import DEFAULT_CSR_BUNDLE, csr_files, csr_paths
 
@@ -121,10 +121,10 @@ def bundle(
     from certkit.errors import UsageError
     from certkit.io.inputs import read_bounded
     from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle
-    from certkit.io.secrets import PASS, resolve_secret
+    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.io.sources import read_certificates, require_sources
     from certkit.issue.bundle import DEFAULT_BUNDLE
-    from certkit.issue.ca import load_certificates
+    from certkit.io.certificates import load_certificates
     from certkit.issue.csr import assemble, bundle_files, is_ca_certificate, read_kept_nodes
     from certkit.jdk.names import read_names
 

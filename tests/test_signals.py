@@ -77,7 +77,8 @@ def _interrupted_interpreter_start(code: int, stderr: str) -> bool:
     """CPython was interrupted while it initialised (importing ``site``), before it ran any
     of certkit: it reports a fatal error and exits 1. On a loaded machine start-up is slow
     enough for a signal sent at a fixed moment to land there."""
-    return code == 1 and "Fatal Python error: init_import_site" in stderr and "KeyboardInterrupt" in stderr
+    # "init_import_site", "init_sys_streams", ...: whichever start-up step the signal hit.
+    return code == 1 and "Fatal Python error: init_" in stderr and "KeyboardInterrupt" in stderr
 
 
 def _interrupt(folder: Path, out: Path, pem: bool, signum: int, when: float | str) -> tuple[int, str, list[int]]:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from pathlib import Path
 
 import cryptography_vectors
 import pytest
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +53,9 @@ def _pkits_cases(folder: Path) -> tuple[list[ChainCase], dict[str, list[x509.Cer
     certificates = {}
     for path in sorted(PKITS.glob("*.crt")):
         try:
-            certificates[path.stem] = x509.load_der_x509_certificate(path.read_bytes())
+            with warnings.catch_warnings():  # PKITS has serial numbers RFC 5280 disallows; the JDK reads them
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                certificates[path.stem] = x509.load_der_x509_certificate(path.read_bytes())
         except ValueError:
             continue  # DSA parameter inheritance: cryptography cannot load it, certkit cannot judge it
     anchor = certificates.pop("TrustAnchorRootCertificate")
@@ -137,3 +141,77 @@ def test_mutated_extensions_never_valid_where_the_jdk_refuses(tmp_path_factory, 
         if ours is None and not verdicts[case.label].valid:
             fail_open.append(f"{case.label}: JDK {java.feature} says {verdicts[case.label]}, certkit says valid")
     assert not fail_open, "\n".join(fail_open)
+
+
+# ----------------------------------------------------------------------------- the CLI
+
+
+def _cli_chain(tmp_path: Path):
+    top = root("CLI Root")
+    inter = issue("CLI Inter", top, extensions=ca_extensions())
+    node = issue("n.node", inter, extensions=leaf_extensions(["n.node.c.cluster.s.account"]),
+                 not_before=NOW - dt.timedelta(days=10), not_after=NOW + dt.timedelta(days=10))
+    (tmp_path / "root.pem").write_bytes(pem(top.certificate))
+    (tmp_path / "node.pem").write_bytes(pem(node.certificate, inter.certificate))
+    trust = tmp_path / "trust.yml"
+    trust.write_text('trust.subject_name: ["*.node.c.cluster.s.account"]\n')
+    return trust
+
+
+DNS_FIELDS = ("--fields", "subjectAltName.dnsName")
+
+
+def _chain_entry(cli, *args):
+    result = cli("restrictions", "check", *args, "--json")
+    (entry,) = json.loads(result.stdout)["certificates"]
+    return result.exit_code, entry
+
+
+def test_at_sets_the_validation_time(cli, tmp_path):
+    trust = _cli_chain(tmp_path)
+    common = (trust, tmp_path / "node.pem", "--ca", tmp_path / "root.pem", *DNS_FIELDS)
+    code, entry = _chain_entry(cli, *common, "--at", (NOW).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert (code, entry["chain"]) == (0, "valid")
+    code, entry = _chain_entry(cli, *common, "--at", (NOW + dt.timedelta(days=11)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert (code, entry["chain"]) == (1, "invalid")
+    assert "expired on" in entry["reason"] and "validity check failed" in entry["reason"]
+    code, entry = _chain_entry(cli, *common, "--at", (NOW - dt.timedelta(days=11)).date().isoformat())
+    assert entry["chain"] == "invalid" and "not valid before" in entry["reason"]
+
+
+def test_at_must_be_iso_8601(cli, tmp_path):
+    from tests.conftest import assert_one_line_error
+
+    trust = _cli_chain(tmp_path)
+    result = cli("restrictions", "check", trust, tmp_path / "node.pem", "--ca", tmp_path / "root.pem", "--at", "next tuesday")
+    assert_one_line_error(result, "--at")
+    result = cli("inspect", tmp_path / "node.pem", "--at", "soon")
+    assert_one_line_error(result, "--at")
+
+
+def test_inspect_at_says_expired_as_of_that_time(cli, tmp_path):
+    _cli_chain(tmp_path)
+    later = (NOW + dt.timedelta(days=11)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first = cli("inspect", tmp_path / "node.pem", "--at", later).stdout.split("\n\n")[0]
+    assert "(EXPIRED)" in first
+    earlier = cli("inspect", tmp_path / "node.pem", "--at", NOW.strftime("%Y-%m-%dT%H:%M:%SZ")).stdout.split("\n\n")[0]
+    assert "EXPIRED" not in earlier and "not yet valid" not in earlier
+
+
+def test_a_ca_that_did_not_issue_the_leaf_is_not_its_chain(cli, tmp_path):
+    """A CA certificate with names that follows a leaf it did not issue is judged itself."""
+    top = root("Skip Root")
+    unrelated = issue("unrelated", root("Other Root"), extensions=ca_extensions() + [
+        (x509.SubjectAlternativeName([x509.DNSName("x.node.c.cluster.s.account")]), False)])
+    node = issue("n.node", top, extensions=leaf_extensions(["n.node.c.cluster.s.account"]))
+    issuer_below = issue("Skip Inter", top, extensions=ca_extensions() + [
+        (x509.SubjectAlternativeName([x509.DNSName("y.node.c.cluster.s.account")]), False)])
+    node_below = issue("m.node", issuer_below, extensions=leaf_extensions(["m.node.c.cluster.s.account"]))
+    (tmp_path / "bundle.pem").write_bytes(pem(node.certificate, unrelated.certificate, node_below.certificate,
+                                               issuer_below.certificate))
+    trust = tmp_path / "trust.yml"
+    trust.write_text('trust.subject_name: ["*.node.c.cluster.s.account"]\n')
+    report = json.loads(cli("restrictions", "check", trust, tmp_path / "bundle.pem", "--json", *DNS_FIELDS).stdout)
+    judged = [entry["source"].rsplit("#", 1)[1] for entry in report["certificates"]]
+    assert judged == ["1", "2", "3"]  # #2 did not issue #1, so it is a certificate of its own; #4 issued #3
+    assert report["summary"]["skipped"] == 1

@@ -514,6 +514,14 @@ class RestrictionChecker:
         return Verdict(item.source, located.subject, _NO_NAMES, [], False, [], "unchecked", None, skipped=why)
 
 
+def _issued_pending(item: CertificateItem, pending) -> bool:
+    """Whether CA certificate ``item`` issued the waiting leaf or a certificate of its chain so
+    far: only then is it that leaf's chain (the JDK's path builder takes them in any order)."""
+    from certkit.jdk.pkix import issued_any
+
+    return issued_any(item.certificate, [pending[0].certificate, *(c.certificate for c in pending[2])])
+
+
 class ChainTracker:
     """:meth:`RestrictionChecker.check_items`, one certificate at a time.
 
@@ -542,7 +550,8 @@ class ChainTracker:
         checker = self.checker
         is_ca = bool(located and located.is_ca)  # type: ignore[union-attr]
         pending = self.pending
-        if pending is not None and pending[0].container == item.container and (item.chain or is_ca):
+        if pending is not None and pending[0].container == item.container and (
+                item.chain or (is_ca and _issued_pending(item, pending))):
             pending[2].append(item)
             return [checker._skipped(item, located, "CA certificate of the preceding certificate's chain")]  # type: ignore[arg-type]
         verdicts: list[Verdict] = []

@@ -123,6 +123,9 @@ def check(
     ca: Optional[list[Path]] = typer.Option(
         None, "--ca", metavar="CA.pem", help="Verify chains against these CA certificates first (the node's "
         "certificate_authorities). Repeatable."),
+    at: Optional[str] = typer.Option(
+        None, "--at", metavar="TIME", help="Verify --ca chains as of this ISO 8601 time (e.g. "
+        "2027-01-15T00:00:00Z) instead of now."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
     jobs: Optional[int] = typer.Option(
@@ -141,8 +144,10 @@ def check(
     from certkit.io.sources import require_sources
     from certkit.io.sources import read_certificates
     from certkit.jdk.names import parse_fields
+    from certkit.jdk.pkix import parse_validation_time
 
     chosen_fields = parse_fields(fields)
+    validation_time = parse_validation_time(at)
     restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
     source_kwargs = opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout)
@@ -150,7 +155,7 @@ def check(
     if ca:
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
-                                 record_matches=as_json or show_all)
+                                 record_matches=as_json or show_all, now=validation_time)
     renderer = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
     with _AuditProgress(sources) as progress:
         audit = Audit(checker, sources, renderer, jobs=jobs, on_progress=progress.update, **source_kwargs)

@@ -247,6 +247,14 @@ def _issued_name_match(certificate: x509.Certificate, issuer: x509.Certificate) 
     return cf.read_fields(certificate).issuer == cf.read_fields(issuer).subject
 
 
+def issued_any(issuer: x509.Certificate, certificates: Sequence[x509.Certificate]) -> bool:
+    """Whether ``issuer`` issued one of ``certificates`` (its name is their issuer's and its key signed them)."""
+    try:
+        return any(_issued_name_match(c, issuer) and signature_valid(c, issuer.public_key()) for c in certificates)
+    except (cf.Malformed, ValueError, IndexError):
+        return False
+
+
 def _same_name_and_key(certificate: x509.Certificate, anchor: x509.Certificate) -> bool:
     return certificate == anchor or (cf.read_fields(certificate).subject == cf.read_fields(anchor).subject
                                      and _key_bytes(certificate) == _key_bytes(anchor))
@@ -343,6 +351,20 @@ def verify_chain(leaf: x509.Certificate, intermediates: Sequence[x509.Certificat
     except Refusal as refusal:
         return str(refusal)
     return None
+
+
+def parse_validation_time(text: str | None) -> dt.datetime | None:
+    """``--at TIME``: an ISO 8601 instant (``2027-01-15T00:00:00Z``; a date alone is midnight UTC,
+    a time without offset is UTC). None stays None (now)."""
+    if text is None:
+        return None
+    from certkit.errors import InputError
+
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--at {text!r} is not an ISO 8601 time", hint="e.g. --at 2027-01-15T00:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def anchors_problem(anchors: Sequence[x509.Certificate]) -> str | None:

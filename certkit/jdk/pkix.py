@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from certkit.jdk import cert_fields as cf
@@ -350,6 +351,10 @@ def verify_chain(leaf: x509.Certificate, intermediates: Sequence[x509.Certificat
         check_chain(leaf, intermediates, anchors, now, jdk)
     except Refusal as refusal:
         return str(refusal)
+    except (ValueError, KeyError, TypeError, UnsupportedAlgorithm) as exc:
+        # cryptography decodes keys and names lazily: what it cannot decode, the JDK refuses too
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return f"the certificate cannot be decoded as a verifier would ({reason})"
     return None
 
 

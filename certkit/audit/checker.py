@@ -130,12 +130,16 @@ class RestrictionChecker:
         anchors: Sequence[Any] = (),
         record_matches: bool = True,
         now: datetime.datetime | None = None,
+        jdk: int | None = None,
     ) -> None:
         self.restrictions = restrictions
         self.fields = tuple(fields)
         self.anchors = tuple(anchors)
         self.record_matches = record_matches
         self.now = now
+        #: The JDK feature version whose trust manager judges chains (the --es-version's
+        #: bundled JDK); None: the newest target's.
+        self.jdk = jdk
         self._patterns = restrictions.compiled
         self._fields_text = _list_text(self.fields)
         self._trusted_text = _list_text(restrictions.patterns, REASON_PATTERN_LIMIT)
@@ -184,7 +188,8 @@ class RestrictionChecker:
         if self.anchors:
             from certkit.jdk.pkix import verify_chain
 
-            chain_problem = verify_chain(item.certificate, [c.certificate for c in chain], self.anchors, self.now)
+            chain_problem = verify_chain(item.certificate, [c.certificate for c in chain], self.anchors, self.now,
+                                         self.jdk)
             chain_state = "invalid" if chain_problem else "valid"
         if chain_problem:
             return Verdict.reject(item.source, subject, names, values, matched, chain_state,
@@ -213,6 +218,14 @@ class RestrictionChecker:
         if located is None:
             return Verdict.skip(item.source, why, subject=item.certificate.subject.rfc4514_string())
         return Verdict.skip(item.source, why, subject_der=located.subject)
+
+
+def _issued_pending(item: CertificateItem, pending: tuple[CertificateItem, object, list[CertificateItem]]) -> bool:
+    """Whether CA certificate ``item`` issued the waiting leaf or a certificate of its chain so
+    far: only then is it that leaf's chain (the JDK's path builder takes them in any order)."""
+    from certkit.jdk.pkix import issued_any
+
+    return issued_any(item.certificate, [pending[0].certificate, *(c.certificate for c in pending[2])])
 
 
 class ChainTracker:
@@ -245,7 +258,8 @@ class ChainTracker:
         checker = self.checker
         is_ca = bool(located and located.is_ca)
         pending = self.pending
-        if pending is not None and pending[0].container == item.container and (item.chain or is_ca):
+        if pending is not None and pending[0].container == item.container and (
+                item.chain or (is_ca and _issued_pending(item, pending))):
             pending[2].append(item)
             return [checker._skipped(item, located, "CA certificate of the preceding certificate's chain")]
         verdicts: list[Verdict] = []

@@ -382,6 +382,7 @@ class _Recipe:
     anchors_der: tuple[bytes, ...]
     record_matches: bool
     now: Any
+    jdk: int | None
     renderer: Any
 
 
@@ -399,7 +400,7 @@ def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
                                          has_subject_name)
         checker = RestrictionChecker(
             restrictions, recipe.fields, anchors=[x509.load_der_x509_certificate(d) for d in recipe.anchors_der],
-            record_matches=recipe.record_matches, now=recipe.now,
+            record_matches=recipe.record_matches, now=recipe.now, jdk=recipe.jdk,
         )
         _WORKER_JUDGE = _Judge(checker, recipe.renderer)
 
@@ -603,7 +604,7 @@ class Audit:
         recipe = _Recipe(
             (restrictions.path, restrictions.patterns, restrictions.ignored_keys, restrictions.has_subject_name),
             restrictions.compiled.lucene, checker.fields, tuple(a.public_bytes(Encoding.DER) for a in checker.anchors),
-            checker.record_matches, checker.now, self.renderer,
+            checker.record_matches, checker.now, checker.jdk, self.renderer,
         )
         # Forked workers inherit the compiled patterns instead of compiling them again.
         _WORKER_JUDGE = self._judge if _workers.uses_fork(context) else None

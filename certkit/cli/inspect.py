@@ -34,6 +34,8 @@ def register(app: typer.Typer) -> None:
 def inspect(
     sources: list[str] = typer.Argument(..., metavar="SOURCE...", help="Where to read certificates."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of certificates on stdout."),
+    at: Optional[str] = typer.Option(
+        None, "--at", metavar="TIME", help="Say EXPIRED / not yet valid as of this ISO 8601 time instead of now."),
     pass_file: Optional[Path] = opts.PASS_FILE,
     pass_literal: Optional[str] = opts.PASS_LITERAL,
     client_cert: Optional[Path] = opts.CLIENT_CERT,
@@ -42,11 +44,13 @@ def inspect(
 ) -> None:
     from certkit.io import iter_certificates, require_sources
     from certkit.jdk.names import describe_certificate
+    from certkit.jdk.pkix import parse_validation_time
 
+    moment = parse_validation_time(at)
     require_sources(sources)
     items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))
     try:
-        _show(items, as_json, describe_certificate)
+        _show(items, as_json, describe_certificate, moment)
     finally:
         opts.NOTES.flush()
 
@@ -68,7 +72,7 @@ def _described(item, describe_certificate) -> dict:
         raise InputError(f"{item.source}: the certificate cannot be decoded ({reason})") from None
 
 
-def _show(items, as_json: bool, describe_certificate) -> None:
+def _show(items, as_json: bool, describe_certificate, moment=None) -> None:
     write = sys.stdout.write
     if as_json:
         write("[")
@@ -86,13 +90,13 @@ def _show(items, as_json: bool, describe_certificate) -> None:
         if not first:
             write("\n")
         first = False
-        write(_render(item.source, _described(item, describe_certificate), item.pkcs12))
+        write(_render(item.source, _described(item, describe_certificate), item.pkcs12, moment))
 
 
-def _render(source: str, document: dict, pkcs12: dict | None) -> str:
+def _render(source: str, document: dict, pkcs12: dict | None, moment=None) -> str:
     import datetime as dt
 
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = (moment or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     state = ""
     if document["not_after"] < now:
         state = "  (EXPIRED)"

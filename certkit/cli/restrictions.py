@@ -126,6 +126,9 @@ def check(
     ca: Optional[list[Path]] = typer.Option(
         None, "--ca", metavar="CA.pem", help="Verify chains against these CA certificates first (the node's "
         "certificate_authorities). Repeatable."),
+    at: Optional[str] = typer.Option(
+        None, "--at", metavar="TIME", help="Verify --ca chains as of this ISO 8601 time (e.g. "
+        "2027-01-15T00:00:00Z) instead of now."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
     jobs: Optional[int] = typer.Option(
@@ -147,9 +150,11 @@ def check(
     from certkit.io import require_sources
     from certkit.io import read_certificates
     from certkit.jdk.names import parse_fields
+    from certkit.jdk.pkix import parse_validation_time
 
     chosen_fields = parse_fields(fields)
     target = es_target_option(es_version)
+    validation_time = parse_validation_time(at)
     with compiling_for(target.lucene):  # the target's Lucene decides which patterns load
         restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
@@ -158,7 +163,8 @@ def check(
     if ca:
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
-                                 record_matches=as_json or show_all)
+                                 record_matches=as_json or show_all, now=validation_time,
+                                 jdk=target.jdk)
     renderer = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
     with _AuditProgress(sources) as progress:
         audit = Audit(checker, sources, renderer, jobs=jobs, on_progress=progress.update, **source_kwargs)

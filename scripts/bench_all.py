@@ -77,7 +77,7 @@ def replace_block(path: Path, text: str) -> None:
 
 def results_table(result_lines: list[str]) -> str:
     """A Markdown table, one row per ``;``-separated item of every ``RESULT area: …`` line."""
-    rows = [f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine_description()} "
+    rows = [f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine_description()} "
             "by `python scripts/bench_all.py`:", "", "| Area | Result (ratio to a baseline measured in the same run) |",
             "|---|---|"]
     for line in result_lines:
@@ -100,7 +100,7 @@ def main() -> int:
     summary = [text.strip().splitlines()[-1] for _, _, text, _ in outputs]
 
     if not args.no_write and not args.quick:
-        blocks = [f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on: {machine_description()}.", ""]
+        blocks = [f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on: {machine_description()}.", ""]
         for name, argv, text, seconds in outputs:
             blocks += [f"#### {name} (`python scripts/{' '.join(argv)}`, {seconds:.0f} s)", "", "```",
                        text.rstrip(), "```", ""]

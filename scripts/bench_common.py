@@ -162,10 +162,10 @@ def audit_inputs(count: int, patterns: int = 1000, *, folder: bool = True) -> Au
           file=sys.stderr, flush=True)
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from certkit.audit.trust_file import render_restrictions
     from certkit.issue.ca import create_ca, generate_private_key
     from certkit.issue.leaf import Validity, build_certificate
     from certkit.model import Instance
-    from certkit.audit.trust_file import render_restrictions
 
     rng = random.Random(20261128)
     clusters: list[tuple[str, str]] = []

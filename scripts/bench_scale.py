@@ -89,7 +89,7 @@ def main() -> int:
         trends = []
         for name, figures in columns.items():
             known = [size for size in sizes if size in figures]
-            marginals = [(figures[b] - figures[a]) / (b - a) * 1e3 for a, b in zip(known, known[1:])]
+            marginals = [(figures[b] - figures[a]) / (b - a) * 1e3 for a, b in zip(known, known[1:], strict=False)]
             trends.append(f"{name}: " + " -> ".join(f"{m:.3f}" for m in marginals) + " ms")
         print("RESULT scale: marginal cost per item, size to size (flat = linear): " + "; ".join(trends))
     finally:

@@ -51,8 +51,8 @@ def make_workspace(folder: Path) -> Workspace:
     trust file: the inputs a hostile case replaces one at a time."""
     from certkit.issue.bundle import ca_keystore
     from certkit.issue.ca import certificate_pem, create_ca, private_key_pem
-    from certkit.plan.instances import dump_instances, make_instance
     from certkit.issue.leaf import issue_certificate
+    from certkit.plan.instances import dump_instances, make_instance
 
     folder.mkdir(parents=True, exist_ok=True)
     ca = create_ca("CN=Hostile Test CA", key_type="ec", curve="P-256")

@@ -14,8 +14,21 @@ from pyasn1.codec.der import encoder
 from pyasn1.type import char
 
 from tests.pkix_support import (
-    BOTH_EKU, CA_USAGE, LEAF_USAGE, NOW, RSA_KEY, ChainCase, Issued, as_version_1, ca_extensions, issue,
-    key_usage, leaf_extensions, name, rewrite_tbs, root,
+    BOTH_EKU,
+    CA_USAGE,
+    LEAF_USAGE,
+    NOW,
+    RSA_KEY,
+    ChainCase,
+    Issued,
+    as_version_1,
+    ca_extensions,
+    issue,
+    key_usage,
+    leaf_extensions,
+    name,
+    rewrite_tbs,
+    root,
 )
 
 OID = x509.ObjectIdentifier

@@ -8,12 +8,12 @@ OpenSSL in the tests themselves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 import socket
 import ssl
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -24,7 +24,7 @@ from pyasn1.codec.der import encoder
 from pyasn1.type import char, tag, univ
 
 COMMON_NAME_OID = x509.ObjectIdentifier("2.5.4.3")
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 _KEY = ec.generate_private_key(ec.SECP256R1())  # one key for every test leaf: keygen is not under test
 

@@ -11,18 +11,17 @@ files, a PKCS#12 that needs a password (workers cannot prompt), an empty folder.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certkit.audit import engine as audit_module
+from certkit.audit.checker import RestrictionChecker
 from certkit.audit.engine import Audit
 from certkit.audit.report import HumanReport, JsonReport
-from certkit.errors import CertkitError
-from certkit.audit.checker import RestrictionChecker
 from certkit.audit.trust_file import parse_restrictions
+from certkit.errors import CertkitError
 from certkit.io.sources import iter_certificates
 from certkit.jdk.names import DNS_NAME, OTHERNAME_COMMON_NAME
 from tests.restrictions_support import _KEY, explicit0, key_pem, make_ca, make_leaf, pem, utf8_value

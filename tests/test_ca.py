@@ -8,7 +8,13 @@ import pytest
 
 from tests.conftest import assert_one_line_error
 from tests.issue_support import (
-    CLUSTER_CN, expired_ca, files_in, keytool_ca, modulus_or_pubkey, openssl_ca, openssl_text,
+    CLUSTER_CN,
+    expired_ca,
+    files_in,
+    keytool_ca,
+    modulus_or_pubkey,
+    openssl_ca,
+    openssl_text,
 )
 
 pytestmark = [pytest.mark.openssl]

@@ -436,8 +436,8 @@ def test_merge_file_missing(cli, files, tmp_path):
 
 
 def test_library_refuses_what_the_api_refuses(files):
-    from certkit.wire import cloud
     from certkit.errors import CertkitError
+    from certkit.wire import cloud
 
     cas = cloud.load_ca_certificates([files["old"]])
     entry = cloud.build_direct_trust(name="lib", certificates=cas, scope_id="s1", trust_allowlist=["c1", "c1"])

@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives import serialization
 from tests.conftest import assert_one_line_error, run_certkit
 from tests.pkcs12_support import (  # noqa: F401 - inputs, pki are fixtures
     INPUT_NAMES,
-    inputs,
-    pki,
     der,
+    inputs,
     jdk_entries,
     openssl_extract,
     openssl_key_pkcs8,
     pkcs8,
+    pki,
 )
 
 pytestmark = [pytest.mark.openssl, pytest.mark.jdk]

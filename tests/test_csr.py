@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import assert_one_line_error
 from tests.issue_support import CLUSTER_CN, files_in, openssl_ca, openssl_text
+
 # The instances test_issue.py issues certificates for: the requests must ask for the same.
 from tests.test_issue import INSTANCES
 

@@ -183,8 +183,8 @@ def test_command_line_value_parsers(text):
     from certkit.audit.trust_file import parse_cluster_spec
     from certkit.io.sources import parse_tls_spec
     from certkit.wire.api_key import check_certificate_identity, parse_metadata
-    from certkit.wire.remote import parse_address
     from certkit.wire.http import parse_es_url
+    from certkit.wire.remote import parse_address
 
     for parse in (parse_cluster_spec, parse_address, check_certificate_identity, parse_metadata, parse_es_url):
         only_certkit_errors(parse, text)
@@ -197,8 +197,8 @@ def test_command_line_value_parsers(text):
 @FUZZ
 @given(P12_BYTES, st.sampled_from([None, "", "wrong"]))
 def test_pkcs12_diagnosis_and_loader(data, password):
-    from certkit.keystores.reader import load_pkcs12
     from certkit.keystores.diagnosis import diagnose
+    from certkit.keystores.reader import load_pkcs12
 
     only_certkit_errors(diagnose, data, source="fuzz.p12")
     only_certkit_errors(load_pkcs12, data, password, source="fuzz.p12")
@@ -241,8 +241,8 @@ def test_zip_source_reader(data):
 @given(CERTIFICATE_BYTES, KEY_BYTES)
 def test_ca_readers(certificate_data, key_data):
     from certkit.io.certificates import load_certificates
-    from certkit.issue.ca import load_private_key
     from certkit.io.certificates import load_certificates as parse_certificates
+    from certkit.issue.ca import load_private_key
 
     only_certkit_errors(load_certificates, certificate_data, "ca.crt")
     only_certkit_errors(parse_certificates, certificate_data, "ca.crt")

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from certkit.audit.lint import lint_restrictions, one_label_regex
-from certkit.patterns.language import parse_pattern
 from certkit.audit.trust_file import parse_restrictions
 from certkit.jdk.names import DNS_NAME
+from certkit.patterns.language import parse_pattern
 from tests.conftest import assert_one_line_error
 
 

@@ -155,8 +155,8 @@ def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
     """Forty star-only patterns ending in the same literal would be checked one by one
     for every name with that ending; past MAX_CHECKS_PER_KEY they go to the automaton,
     with the same answers."""
-    from certkit.patterns.matcher import MAX_CHECKS_PER_KEY
     from certkit.patterns.language import _compile
+    from certkit.patterns.matcher import MAX_CHECKS_PER_KEY
 
     patterns = [f"*.n{i}.*.account" for i in range(40)] + ["*.account", "x.*.account"]
     ps = PatternSet(patterns)
@@ -170,8 +170,8 @@ def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
 def test_rare_key_lengths_leave_the_indexes_for_the_automaton() -> None:
     """A hundred suffix patterns of a hundred lengths would cost a hundred lookups per
     name; past MAX_INDEX_LENGTHS the rarest lengths go to the automaton, same answers."""
-    from certkit.patterns.matcher import MAX_INDEX_LENGTHS
     from certkit.patterns.language import _compile
+    from certkit.patterns.matcher import MAX_INDEX_LENGTHS
 
     patterns = ["*." + "a" * length for length in range(1, 101)] + ["*.b", "*.c", "x*", "xy*"]
     ps = PatternSet(patterns)

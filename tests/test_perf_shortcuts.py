@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from certkit.patterns import automaton as fa
 from certkit.patterns import language as patterns
+
 LIMIT = 10 * fa.DEFAULT_DETERMINIZE_WORK_LIMIT
 
 

@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from certkit.jdk.pkix import verify_chain
 from tests.pkix_cases import crafted_cases
 from tests.pkix_support import (
-    NOW, ChainCase, Issued, ca_extensions, issue, jdk_verdicts, leaf_extensions, pem, rewrite_tbs, root,
+    NOW,
+    ChainCase,
+    ca_extensions,
+    issue,
+    jdk_verdicts,
+    leaf_extensions,
+    pem,
+    root,
 )
 
 PKITS = Path(cryptography_vectors.__path__[0]) / "x509" / "PKITS_data" / "certs"

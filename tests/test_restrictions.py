@@ -11,10 +11,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certkit.jdk.pkix import verify_chain
-from certkit.errors import InputError
-from certkit.patterns.language import PatternError, parse_pattern
 from certkit.audit.trust_file import load_restrictions, parse_restrictions, render_restrictions
+from certkit.errors import InputError
+from certkit.jdk.pkix import verify_chain
+from certkit.patterns.language import PatternError, parse_pattern
 from tests.conftest import assert_one_line_error
 from tests.restrictions_support import (
     NOW,

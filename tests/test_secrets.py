@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from certkit.errors import InputError
 from certkit.cli._secrets import CA_PASS, PASS, resolve_secret
+from certkit.errors import InputError
 
 
 def test_file_beats_environment_and_literal(tmp_path):

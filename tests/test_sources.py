@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import io
 import socket
-import ssl
 import zipfile
 
 import pytest
 
 from certkit.errors import InputError, PasswordError, RemoteError
 from certkit.io.sources import TlsOptions, fetch_tls_certificate, iter_certificates, parse_tls_spec, read_certificates
-from tests.restrictions_support import PythonTlsServer, der, key_pem, make_ca, make_leaf, pem, start_openssl_server, write_pem
+from tests.restrictions_support import (
+    PythonTlsServer,
+    der,
+    key_pem,
+    make_ca,
+    make_leaf,
+    pem,
+    start_openssl_server,
+    write_pem,
+)
 
 
 def labels(specs, **options) -> list[str]:

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
-from tests.conftest import known_jdk_difference, assert_one_line_error
+from tests.conftest import assert_one_line_error, known_jdk_difference
 from tests.wiring_support import make_ca, make_leaf, pem, rest_spec
 
 A = x509.NameAttribute
@@ -132,7 +132,7 @@ def test_subject_dn_equals_the_jdks_rfc2253_form(request, java, subject_certific
     labels = list(subject_certificates)
     output = java("WireDn", "dn", *(subject_certificates[label] for label in labels)).stdout.splitlines()
     assert len(output) == len(labels)
-    for label, line in zip(labels, output):
+    for label, line in zip(labels, output, strict=True):
         jdk = json.loads(f'"{line}"')
         (certificate,) = parse_certificates(subject_certificates[label].read_bytes(), label)
         assert subject_rfc2253(certificate) == jdk, label
@@ -201,7 +201,7 @@ def test_identity_checks_agree_with_java(java, tmp_path):
     cases_file.write_text("\n".join(lines) + "\n")
     verdicts = java("WireDn", "regex", cases_file).stdout.splitlines()
     assert len(verdicts) == len(REGEX_CASES)
-    for (pattern, text), java_verdict in zip(REGEX_CASES, verdicts):
+    for (pattern, text), java_verdict in zip(REGEX_CASES, verdicts, strict=True):
         try:
             check = check_certificate_identity(pattern)
         except CertkitError:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-
-from tests.conftest import known_jdk_difference
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 from hypothesis import HealthCheck, given, settings
@@ -28,6 +26,7 @@ from certkit.jdk.names import (
     read_names,
     subject_dn,
 )
+from tests.conftest import known_jdk_difference
 from tests.restrictions_support import der, explicit0, make_ca, make_leaf, utf8_value, write_pem
 
 
@@ -89,7 +88,7 @@ def test_odd_encodings_agree_with_the_jdk(request, tmp_path, java):
     path = write_pem(tmp_path / "odd.pem", *certificates)
     oracle = _oracle_names(java, path)
     assert len(oracle) == len(certificates)
-    for certificate, seen_by_jdk, (label, type_id, _, expected) in zip(certificates, oracle, ODD_VALUES):
+    for certificate, seen_by_jdk, (label, _type_id, _, expected) in zip(certificates, oracle, ODD_VALUES, strict=True):
         names = read_names(der(certificate))
         assert list(names.other_name_cns) == seen_by_jdk["cn"], label
         assert list(names.dns_names) == seen_by_jdk["dns"], label
@@ -197,15 +196,17 @@ def test_subject_dn_matches_x500principal(tmp_path, java):
         builder = (x509.CertificateBuilder().subject_name(x509.Name(attributes)).issuer_name(leaf.issuer)
                    .public_key(leaf.public_key()).serial_number(index + 1)
                    .not_valid_before(leaf.not_valid_before_utc).not_valid_after(leaf.not_valid_after_utc))
-        from tests.restrictions_support import _KEY
         from cryptography.hazmat.primitives import hashes
+
+        from tests.restrictions_support import _KEY
 
         certificates.append(builder.sign(_KEY, hashes.SHA256()))
     multi = x509.Name([x509.RelativeDistinguishedName([
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "b"), x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "a")]),
         x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COMMON_NAME, "multi")])])
-    from tests.restrictions_support import _KEY
     from cryptography.hazmat.primitives import hashes
+
+    from tests.restrictions_support import _KEY
 
     certificates.append(x509.CertificateBuilder().subject_name(multi).issuer_name(multi).public_key(_KEY.public_key())
                         .serial_number(99).not_valid_before(certificates[0].not_valid_before_utc)

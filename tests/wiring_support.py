@@ -44,7 +44,7 @@ def rest_spec(name: str) -> dict[str, Any]:
     return json.loads((REFERENCE_COPY / f"{name}.json").read_text())[name]
 
 
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 def make_ca(common_name: str = "Test CA", *, ca: bool = True, days: int = 30,

@@ -53,9 +53,9 @@ from typing import Any, Protocol
 from cryptography import x509
 
 from certkit import _workers
-from certkit.errors import CertkitError
 from certkit.audit.checker import ChainTracker, RestrictionChecker, Verdict
 from certkit.audit.trust_file import TrustRestrictions
+from certkit.errors import CertkitError
 from certkit.io import (
     CertificateItem,
     NoteFn,

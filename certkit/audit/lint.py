@@ -330,7 +330,7 @@ class _AffixIndex:
     def candidates(self, prefix: str, suffix: str) -> list[int]:
         """Members whose prefix and suffix are both comparable with these, in file order."""
         keys = (prefix, suffix[::-1])  # suffixes are compared reversed, as prefixes
-        found = [self._comparable(side, key) for side, key in zip(self._sides, keys)]
+        found = [self._comparable(side, key) for side, key in zip(self._sides, keys, strict=False)]
         side = min((0, 1), key=lambda k: len(found[k][0]) + found[k][2] - found[k][1])
         shorter, low, high = found[side]
         other, other_key = 1 - side, keys[1 - side]

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from certkit.errors import InputError, UsageError, param
-from certkit.patterns.language import PatternError, PatternSet, escape_wildcard
 from certkit.jdk.names import DEFAULT_FIELDS, DNS_NAME, OTHERNAME_COMMON_NAME
+from certkit.patterns.language import PatternError, PatternSet, escape_wildcard
 
 SUBJECT_NAME_KEY = "trust.subject_name"
 SUPPORTED_SUFFIXES = (".yml", ".yaml", ".json")

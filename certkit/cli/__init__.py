@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from certkit import __version__
+
 # Command modules, in the order they appear in ``certkit --help`` (the pipeline's order).
 COMMAND_MODULES = (
     "demo",

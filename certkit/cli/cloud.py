@@ -61,10 +61,10 @@ def trust(
     out: Optional[Path] = typer.Option(None, "--out", metavar="trust.json", help="Write here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
-    from certkit.wire import cloud
     from certkit.errors import UsageError
-    from certkit.model import Report
     from certkit.io import ensure_absent, write_file
+    from certkit.model import Report
+    from certkit.wire import cloud
 
     if replace_certificates and merge is None:
         raise UsageError("--replace-certificates only makes sense with --merge EXISTING.json")

@@ -55,9 +55,9 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
     """Load a PKCS#12, asking for the password only when the file needs one."""
     import sys
 
+    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.errors import PasswordError
     from certkit.keystores.reader import load_pkcs12
-    from certkit.cli._secrets import PASS, resolve_secret
 
     password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
     try:
@@ -186,10 +186,9 @@ def _pem_to_p12(
     es_version: Optional[str],
 ) -> None:
     from certkit.cli._common import es_target_option
-    from certkit.errors import UsageError
-    from certkit.io import ensure_absent, write_file
     from certkit.cli._secrets import PASS, resolve_secret
-    from certkit.io import order_chain
+    from certkit.errors import UsageError
+    from certkit.io import ensure_absent, order_chain, write_file
     from certkit.keystores.writer import serialize_keystore
 
     if out == "-":

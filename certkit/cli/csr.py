@@ -60,10 +60,10 @@ def csr(
     jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="Processes generating keys (default: CPUs)."),
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
 ) -> None:
+    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.cli.issue import _instances_from_options  # the same --in / --name rules as cert
     from certkit.errors import UsageError
     from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle
-    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.issue.ca import check_key_parameters, curve_for_size
     from certkit.issue.csr import DEFAULT_CSR_BUNDLE, csr_files, csr_paths
 
@@ -118,13 +118,13 @@ def bundle(
 ) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.errors import UsageError
+    from certkit.io.certificates import load_certificates
     from certkit.io.inputs import read_bounded
     from certkit.io.outputs import check_secret_target, ensure_absent, write_bundle
-    from certkit.cli._secrets import PASS, resolve_secret
     from certkit.io.sources import read_certificates, require_sources
     from certkit.issue.bundle import DEFAULT_BUNDLE
-    from certkit.io.certificates import load_certificates
     from certkit.issue.csr import assemble, bundle_files, is_ca_certificate, read_kept_nodes
     from certkit.jdk.names import read_names
 

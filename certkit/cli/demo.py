@@ -58,9 +58,8 @@ class DemoContext:
 
 def step_ca(context: DemoContext) -> None:
     """Create a CA and keep it as PEM (ca/ca.crt + ca/ca.key), as users who bring their own have it."""
-    from certkit.issue import ca_pem_files
-    from certkit.issue import create_ca
     from certkit.io import write_tree
+    from certkit.issue import ca_pem_files, create_ca
 
     context.ca = create_ca("CN=certkit demo CA")
     folder = context.path("ca")
@@ -73,8 +72,8 @@ def step_ca(context: DemoContext) -> None:
 
 def step_instances(context: DemoContext) -> None:
     """Plan three nodes of the example cluster, named as Elastic Cloud names its nodes."""
-    from certkit.plan import dump_instances, generate_instances
     from certkit.io import write_file
+    from certkit.plan import dump_instances, generate_instances
 
     context.instances = generate_instances(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID, list(EXAMPLE_NODES),
                                            dns_domain=EXAMPLE_DNS_DOMAIN)
@@ -89,9 +88,8 @@ def step_instances(context: DemoContext) -> None:
 
 def step_bundle(context: DemoContext) -> None:
     """Issue the node certificates into a bundle folder of PKCS#12 keystores."""
-    from certkit.issue import bundle_files, packaging_for
-    from certkit.issue import issue_all
     from certkit.io import write_bundle
+    from certkit.issue import bundle_files, issue_all, packaging_for
 
     packaging = packaging_for(context.ca, pem=False, password="")
     issued = issue_all(context.ca, context.instances, package=packaging)
@@ -116,10 +114,9 @@ def step_restrictions(context: DemoContext) -> None:
 
 def step_outsider(context: DemoContext) -> None:
     """Issue one certificate for a node of another cluster, from the same CA."""
-    from certkit.plan import make_instance
-    from certkit.issue import issue_certificate
-    from certkit.plan import format_node_name
     from certkit.io import write_file
+    from certkit.issue import issue_certificate
+    from certkit.plan import format_node_name, make_instance
 
     name = format_node_name(OUTSIDER_NODE, OUTSIDER_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     outsider = issue_certificate(context.ca, make_instance(OUTSIDER_NODE, cn=[name]), key_type="ec")
@@ -137,8 +134,7 @@ def _pem_encoding():
 
 def step_audit(context: DemoContext) -> None:
     """Judge the bundle and the outsider as a node would: chain first, then the restrictions."""
-    from certkit.audit import RestrictionChecker
-    from certkit.audit import load_restrictions
+    from certkit.audit import RestrictionChecker, load_restrictions
     from certkit.io import iter_certificates, read_certificates
 
     anchors = [item.certificate for item in read_certificates([str(context.path("ca/ca.crt"))])]

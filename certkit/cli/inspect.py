@@ -96,7 +96,7 @@ def _show(items, as_json: bool, describe_certificate, moment=None) -> None:
 def _render(source: str, document: dict, pkcs12: dict | None, moment=None) -> str:
     import datetime as dt
 
-    now = (moment or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = (moment or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     state = ""
     if document["not_after"] < now:
         state = "  (EXPIRED)"

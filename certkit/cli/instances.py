@@ -54,8 +54,8 @@ def generate(
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     from certkit.errors import UsageError
-    from certkit.plan import InventoryRow, dump_instances, generate_instances, lint_instances, read_inventory_csv
     from certkit.io import ensure_absent, write_file
+    from certkit.plan import InventoryRow, dump_instances, generate_instances, lint_instances, read_inventory_csv
 
     sources = sum(x is not None and x != [] for x in (node, nodes, from_csv))
     if sources != 1:

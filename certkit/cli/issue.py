@@ -98,10 +98,9 @@ def ca(
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Describe what was written as JSON."),
 ) -> None:
-    from certkit.issue import bundle
-    from certkit.issue import check_days, check_key_parameters, create_ca, curve_for_size, is_zip
     from certkit.errors import UsageError
     from certkit.io import check_secret_target, ensure_absent, write_bundle, write_file
+    from certkit.issue import bundle, check_days, check_key_parameters, create_ca, curve_for_size, is_zip
 
     key_type = _normalise_key_type(key_type)
     check_key_parameters(key_type, keysize)
@@ -274,11 +273,17 @@ def cert(
         False, "--allow-weak-ca",
         help="Sign even with a weak CA (RSA under 2048 bits, a curve under 256 bits, a SHA-1/MD5 signed CA certificate)."),
 ) -> None:
-    from certkit.issue import bundle
-    from certkit.issue import check_fit_to_sign, check_key_parameters
     from certkit.errors import UsageError
-    from certkit.issue import Validity, is_keystore_file, issue_all, plan_document
     from certkit.io import OutputFile, check_secret_target, ensure_absent, write_bundle, write_file
+    from certkit.issue import (
+        Validity,
+        bundle,
+        check_fit_to_sign,
+        check_key_parameters,
+        is_keystore_file,
+        issue_all,
+        plan_document,
+    )
 
     # 1. Everything about the command line and the plan, before any file is read.
     key_type = _normalise_key_type(key_type)
@@ -342,7 +347,7 @@ def cert(
                f"valid until {validity.not_after:%Y-%m-%d}")
     for entry in document["files"]:
         typer.echo(f"  {entry}")
-    for instance, entry in zip(instances, document["certificates"]):
+    for instance, entry in zip(instances, document["certificates"], strict=False):
         typer.echo(f"  {', '.join(entry['files'])}  {visible(_san_text(instance))}")
     if pem and not secret:
         info("note: the .key files are not encrypted (mode 0600); pass --pass-file to encrypt them")

@@ -56,10 +56,6 @@ def generate(
     slip through a '*' that spans dots; --from-instances writes the exact names.
     """
     from certkit import __version__
-    from certkit.cli._common import info, warn
-    from certkit.errors import UsageError
-    from certkit.io import ensure_absent
-    from certkit.patterns import parse_pattern
     from certkit.audit import (
         GeneratedPattern,
         cluster_pattern,
@@ -71,7 +67,11 @@ def generate(
         scope_pattern,
         write_restrictions,
     )
+    from certkit.cli._common import info, warn
+    from certkit.errors import UsageError
+    from certkit.io import ensure_absent
     from certkit.jdk.names import parse_fields
+    from certkit.patterns import parse_pattern
 
     to_stdout = out == "-"
     if not to_stdout:
@@ -141,16 +141,13 @@ def check(
     timeout: float = opts.TIMEOUT,
     es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
 ) -> None:
-    from certkit.audit import Audit, HumanReport, JsonReport
+    from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
     from certkit.cli._common import es_target_option, warn
-    from certkit.patterns import compiling_for
     from certkit.errors import InputError
-    from certkit.audit import RestrictionChecker
-    from certkit.audit import load_restrictions
-    from certkit.io import require_sources
-    from certkit.io import read_certificates
+    from certkit.io import read_certificates, require_sources
     from certkit.jdk.names import parse_fields
     from certkit.jdk.pkix import parse_validation_time
+    from certkit.patterns import compiling_for
 
     chosen_fields = parse_fields(fields)
     target = es_target_option(es_version)
@@ -241,7 +238,7 @@ class _AuditProgress:
         if is_terminal():
             self.update = self._update
 
-    def __enter__(self) -> "_AuditProgress":
+    def __enter__(self) -> _AuditProgress:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -302,10 +299,9 @@ def lint(
 
     Exit status: 0 (1 with --strict when there are warnings); 2 when the file would not load.
     """
+    from certkit.audit import lint_restrictions, load_restrictions
     from certkit.cli._common import emit_json, es_target_option
     from certkit.errors import CertkitError
-    from certkit.audit import lint_restrictions
-    from certkit.audit import load_restrictions
     from certkit.jdk.names import parse_fields
     from certkit.patterns import compiling_for
 

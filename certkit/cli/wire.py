@@ -73,8 +73,8 @@ def yml(
     """Print the elasticsearch.yml lines that make a cluster trust the other one."""
     from certkit import wire as wiring
     from certkit.errors import UsageError
-    from certkit.model import Report
     from certkit.io import ensure_absent
+    from certkit.model import Report
 
     if out is not None:
         ensure_absent(out, force)
@@ -182,8 +182,8 @@ def remote(
 def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[Path],
            api_key_file: Optional[Path], timeout: float) -> None:
     from certkit.cli import _secrets as secrets
-    from certkit.wire import http as wiring_http
     from certkit.errors import UsageError
+    from certkit.wire import http as wiring_http
 
     if es_url is None:
         raise UsageError("--apply needs --es-url https://HOST:9200")
@@ -250,9 +250,9 @@ def api_key(
 
 
 def _check_identity_against(check, certificate_path: Path) -> None:
-    from certkit.io import load_certificates, read_certificate_file
     from certkit import wire as wiring
     from certkit.cli._common import warn
+    from certkit.io import load_certificates, read_certificate_file
     from certkit.jdk.x500 import subject_rfc2253
 
     certificates = load_certificates(read_certificate_file(certificate_path), str(certificate_path))

@@ -420,7 +420,7 @@ def _refuse_overlapping_members(data: bytes, archive: zipfile.ZipFile, source: s
         extra_length = int.from_bytes(header[28:30], "little")
         extents.append((start, start + 30 + name_length + extra_length + member.compress_size, member.filename))
     extents.sort()
-    for (_, end, name), (next_start, _, next_name) in zip(extents, extents[1:]):
+    for (_, end, name), (next_start, _, next_name) in zip(extents, extents[1:], strict=False):
         if next_start < end:
             raise InputError(f"{source}: the zip entries {name} and {next_name} overlap (the same bytes listed "
                              "twice): refusing the zip (zip bomb?)")

@@ -149,11 +149,11 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
                     der = _handshake_certificate(bytes(received))
                     if der:
                         return der
-                    raise RemoteError(f"{where} closed the connection during the TLS handshake")
+                    raise RemoteError(f"{where} closed the connection during the TLS handshake") from None
                 received += data
                 if len(received) > MAX_TLS_HANDSHAKE_BYTES:
                     raise RemoteError(f"{where} sent more than {MAX_TLS_HANDSHAKE_BYTES // 1024} KiB without "
-                                      "completing the TLS handshake: not a certificate")
+                                      "completing the TLS handshake: not a certificate") from None
                 incoming.write(data)
             except ssl.SSLError as exc:
                 der = _handshake_certificate(bytes(received))

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from certkit.io import OutputFile
 from certkit.issue.ca import CertificateAuthority, ca_private_key_pem, certificate_pem, private_key_pem
 from certkit.issue.leaf import IssuedCertificate
-from certkit.io import OutputFile
 
 CA_CERT_PATH = "ca/ca.crt"
 CA_KEY_PATH = "ca/ca.key"

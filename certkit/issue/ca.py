@@ -147,7 +147,7 @@ def _check_supported_key(key: object, source: str) -> PrivateKey:
 
 
 def _utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
 
 
 def check_days(days: int) -> int:

@@ -355,7 +355,7 @@ def assemble(
     another key with a node's subject, names that are not the planned ones, a certificate
     the given CA did not sign or that has expired at ``at`` (default: now): one error each.
     """
-    at = at or _dt.datetime.now(_dt.timezone.utc)
+    at = at or _dt.datetime.now(_dt.UTC)
     authorities = list(dict.fromkeys([*ca_certificates, *(item.certificate for item in signed if is_ca_certificate(item.certificate))]))
     leaves = list({item.der: item for item in signed if not is_ca_certificate(item.certificate)}.values())
     by_key: dict[bytes, list] = {}

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,7 @@ class Validity:
     @classmethod
     def starting_now(cls, days: int = DEFAULT_DAYS) -> Validity:
         check_days(days)
-        now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
         return cls(now - BACKDATE, now + _dt.timedelta(days=days))
 
 

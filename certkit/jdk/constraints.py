@@ -182,7 +182,7 @@ class PolicyProcessing:
                 if parents:
                     level[policy] = {policy}
             if ANY_POLICY in policies and (self.inhibit_any > 0 or (not last and self_issued)):
-                for parent, expected in self.level.items():
+                for _parent, expected in self.level.items():
                     for policy in expected:
                         level.setdefault(policy, {policy})
                 if ANY_POLICY in self.level:

@@ -64,7 +64,7 @@ def _fields(certificate: x509.Certificate) -> cf.CertFields:
     try:
         fields = cf.read_fields(certificate)
     except (cf.Malformed, ValueError, IndexError) as exc:
-        raise Refusal(str(exc), f"{_subject(certificate)} cannot be parsed as the JDK parses certificates ({exc})")
+        raise Refusal(str(exc), f"{_subject(certificate)} cannot be parsed as the JDK parses certificates ({exc})") from None
     # X509CertImpl decodes every extension it knows while parsing; a critical one that does
     # not decode makes the whole certificate unparseable.
     for oid, decode in _DECODERS.items():
@@ -85,7 +85,7 @@ def _decoded(fields: cf.CertFields, oid: str, decode, certificate: x509.Certific
         if extension.critical or strict:
             raise Refusal(f"java.io.IOException: {exc}",
                           f"{_subject(certificate)} has a malformed {'critical ' if extension.critical else ''}"
-                          f"extension {oid}, which the JDK cannot parse")
+                          f"extension {oid}, which the JDK cannot parse") from None
         return None
 
 
@@ -159,7 +159,7 @@ def validate_path(path: Sequence[x509.Certificate], anchor: x509.Certificate, no
                     allowed = all(name_allowed(name, permitted, excluded) for permitted, excluded in name_constraints)
                 except UncomparableNames as exc:
                     raise Refusal(str(exc), f"a name constraint of an issuing CA cannot be compared with "
-                                            f"the {name.kind} name of {subject}; the JDK fails such a chain")
+                                            f"the {name.kind} name of {subject}; the JDK fails such a chain") from None
                 if not allowed:
                     raise Refusal("name constraints check failed",
                                   f"the {name.kind} name {name.value!r} of {subject} is outside the name "
@@ -318,7 +318,7 @@ def _build(leaf: x509.Certificate, others: Sequence[x509.Certificate], anchors: 
 def check_chain(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],
                 anchors: Sequence[x509.Certificate], now: dt.datetime | None = None, jdk: int | None = None) -> None:
     """Raise :class:`Refusal` unless the JDK's trust manager accepts ``leaf`` sent with ``intermediates``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     jdk = jdk or NEWEST.jdk
     if not anchors:
         raise Refusal("the trustAnchors parameter must be non-empty", "--ca holds no certificate")
@@ -370,4 +370,4 @@ def parse_validation_time(text: str | None) -> dt.datetime | None:
     except ValueError:
         raise InputError(f"{param('at')} {text!r} is not an ISO 8601 time",
                          hint=f"e.g. {param('at')} 2027-01-15T00:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

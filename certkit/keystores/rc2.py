@@ -68,6 +68,6 @@ def decrypt_cbc(key: bytes, effective_bits: int, iv: bytes, ciphertext: bytes) -
     plain, previous = bytearray(), iv
     for start in range(0, len(ciphertext), 8):
         block = ciphertext[start : start + 8]
-        plain += bytes(a ^ b for a, b in zip(_decrypt_block(subkeys, block), previous))
+        plain += bytes(a ^ b for a, b in zip(_decrypt_block(subkeys, block), previous, strict=False))
         previous = block
     return bytes(plain)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from certkit.errors import InputError, param
+from certkit.io import load_yaml
 from certkit.model import Finding, Instance
 from certkit.plan.naming import (
     check_cluster_id,
@@ -41,7 +42,6 @@ from certkit.plan.naming import (
     parse_node_name,
     subject_for,
 )
-from certkit.io import load_yaml
 
 # certutil's CertificateTool.isValidFilename, verbatim character class and length.
 FILENAME_PATTERN = re.compile(r"[a-zA-Z0-9!@#$%^&{}\[\]()_+\-=,.~'` ]{1,251}")
@@ -430,7 +430,7 @@ def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
                 continue
         if len(cells) > len(columns):
             raise InputError(f"{file_path}, line {line}: {len(cells)} columns, expected at most {len(columns)} ({','.join(columns)})")
-        record = dict(zip(columns, cells))
+        record = dict(zip(columns, cells, strict=False))
         name = record.get("name", "")
         if not name:
             raise InputError(f"{file_path}, line {line}: the name column is empty")

@@ -128,7 +128,7 @@ def load_ca_certificates(cas: Sequence[str | os.PathLike[str]], report: Report |
     is never copied (Cloud: "should not contain the private key"); it is reported.
     """
     report = report if report is not None else Report()
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or _dt.datetime.now(_dt.UTC)
     if not cas:
         raise UsageError(f"at least one CA certificate is needed ({param('cas')} CA.pem)")
     seen: dict[str, TrustedCA] = {}

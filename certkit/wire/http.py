@@ -221,7 +221,7 @@ def send_json(method: str, url: str, path: str, body: Any, *, api_key: str, es_c
         raw = answer.read(MAX_RESPONSE_BYTES + 1)
         if deadline.expired.is_set():  # the shut-down socket may read as a short answer
             raise timed_out
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise timed_out from None
     except (ssl.SSLError, OSError, http.client.HTTPException) as exc:
         if deadline.expired.is_set():

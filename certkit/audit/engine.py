@@ -377,6 +377,7 @@ class _Recipe:
     record_matches: bool
     now: Any
     renderer: Any
+    jdk: int  # the targeted Elasticsearch line's JDK release: how names are read
 
 
 def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
@@ -392,7 +393,7 @@ def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
         restrictions = TrustRestrictions(path, patterns, PatternSet(patterns), ignored, has_subject_name)
         checker = RestrictionChecker(
             restrictions, recipe.fields, anchors=[x509.load_der_x509_certificate(d) for d in recipe.anchors_der],
-            record_matches=recipe.record_matches, now=recipe.now,
+            record_matches=recipe.record_matches, now=recipe.now, jdk=recipe.jdk,
         )
         _WORKER_JUDGE = _Judge(checker, recipe.renderer)
 
@@ -593,7 +594,7 @@ class Audit:
         recipe = _Recipe(
             (restrictions.path, restrictions.patterns, restrictions.ignored_keys, restrictions.has_subject_name),
             checker.fields, tuple(a.public_bytes(Encoding.DER) for a in checker.anchors),
-            checker.record_matches, checker.now, self.renderer,
+            checker.record_matches, checker.now, self.renderer, checker.jdk,
         )
         # Forked workers inherit the compiled patterns instead of compiling them again.
         _WORKER_JUDGE = self._judge if _workers.uses_fork(context) else None

@@ -28,16 +28,17 @@ from typing import Any
 from certkit.errors import InputError, UsageError
 from certkit.patterns.language import PatternError, PatternSet, escape_wildcard
 from certkit.io.sources import CertificateItem
-from certkit.jdk.names import (
+from certkit.jdk import (
     DEFAULT_FIELDS,
+    DEFAULT_JDK,
     DNS_NAME,
     OTHERNAME_COMMON_NAME,
     CertificateFields,
     MalformedCertificate,
     SubjectAltNames,
-    decode_general_names,
     jdk_dn,
     locate_fields,
+    names_of,
 )
 
 SUBJECT_NAME_KEY = "trust.subject_name"
@@ -427,8 +428,11 @@ class RestrictionChecker:
         anchors: Sequence[Any] = (),
         record_matches: bool = True,
         now=None,
+        jdk: int = DEFAULT_JDK,
     ) -> None:
         self.restrictions = restrictions
+        #: The JDK release of the targeted Elasticsearch line: how names are read.
+        self.jdk = jdk
         self.fields = tuple(fields)
         self.anchors = tuple(anchors)
         self.record_matches = record_matches
@@ -458,7 +462,7 @@ class RestrictionChecker:
         """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
         try:
             located = fields_of_item or locate_fields(item.der)
-            names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else _NO_NAMES
+            names = names_of(located, self.jdk)
         except MalformedCertificate as exc:
             return Verdict(item.source, None, _NO_NAMES, [], False, [], "unchecked",
                            f"the certificate cannot be parsed as the JDK would ({exc})",
@@ -480,7 +484,7 @@ class RestrictionChecker:
         chain_state = "unchecked"
         chain_problem = None
         if self.anchors:
-            from certkit.jdk.pkix import verify_chain
+            from certkit.jdk import verify_chain
 
             chain_problem = verify_chain(item.certificate, [c.certificate for c in chain], self.anchors, self.now)
             chain_state = "invalid" if chain_problem else "valid"

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from certkit.cli import _sources as opts
+from certkit.cli._common import ES_VERSION_HELP
 
 INSPECT_HELP = f"""\
 Show every certificate found: subject and issuer (as Elasticsearch prints them), serial,
@@ -34,6 +35,7 @@ def register(app: typer.Typer) -> None:
 def inspect(
     sources: list[str] = typer.Argument(..., metavar="SOURCE...", help="Where to read certificates."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of certificates on stdout."),
+    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
     pass_file: Optional[Path] = opts.PASS_FILE,
     pass_literal: Optional[str] = opts.PASS_LITERAL,
     client_cert: Optional[Path] = opts.CLIENT_CERT,
@@ -41,8 +43,13 @@ def inspect(
     timeout: float = opts.TIMEOUT,
 ) -> None:
     from certkit.io.sources import iter_certificates, require_sources
-    from certkit.jdk.names import describe_certificate
+    from functools import partial
 
+    from certkit.cli._common import es_target_option
+    from certkit.jdk import describe_certificate
+
+    target = es_target_option(es_version)
+    describe_certificate = partial(describe_certificate, jdk=target.jdk)
     require_sources(sources)
     items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))
     try:

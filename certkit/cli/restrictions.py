@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from certkit.cli import _sources as opts
+from certkit.cli._common import ES_VERSION_HELP
 
 FIELDS_OPTION_HELP = (
     "x509 field Elasticsearch reads names from: subjectAltName.otherName.commonName (default) "
@@ -70,7 +71,7 @@ def generate(
         scope_pattern,
         write_restrictions,
     )
-    from certkit.jdk.names import parse_fields
+    from certkit.jdk import parse_fields
 
     to_stdout = out == "-"
     if not to_stdout:
@@ -125,6 +126,7 @@ def check(
         "certificate_authorities). Repeatable."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
+    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", min=1, metavar="N",
         help="Worker processes for big inputs (default: the number of CPUs; 1: all in this process)."),
@@ -135,13 +137,14 @@ def check(
     timeout: float = opts.TIMEOUT,
 ) -> None:
     from certkit.audit.engine import Audit
-    from certkit.cli._common import warn
+    from certkit.cli._common import es_target_option, warn
     from certkit.errors import InputError
     from certkit.audit.trust_file import RestrictionChecker, load_restrictions
     from certkit.io.sources import require_sources
     from certkit.io.sources import read_certificates
-    from certkit.jdk.names import parse_fields
+    from certkit.jdk import parse_fields
 
+    target = es_target_option(es_version)
     chosen_fields = parse_fields(fields)
     restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
@@ -150,7 +153,7 @@ def check(
     if ca:
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
-                                 record_matches=as_json or show_all)
+                                 record_matches=as_json or show_all, jdk=target.jdk)
     renderer = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
     with _AuditProgress(sources) as progress:
         audit = Audit(checker, sources, renderer, jobs=jobs, on_progress=progress.update, **source_kwargs)
@@ -372,7 +375,7 @@ def lint(
     from certkit.errors import CertkitError
     from certkit.audit.lint import lint_restrictions
     from certkit.audit.trust_file import load_restrictions
-    from certkit.jdk.names import parse_fields
+    from certkit.jdk import parse_fields
 
     chosen_fields = parse_fields(fields)
     try:

@@ -88,9 +88,10 @@ def certificate(extensions: Iterable[bytes] = (), subject: bytes = _SUBJECT, ser
     return seq(tbs, _ECDSA_SHA256, tlv(0x03, b"\0" + signature))
 
 
-def san_certificate(general_names: bytes | Sequence[bytes], critical: bool = False, raw: bool = False) -> bytes:
+def san_certificate(general_names: bytes | Sequence[bytes], critical: bool = False, raw: bool = False,
+                    serial: int = 1) -> bytes:
     """A certificate whose subjectAltName holds these GeneralName elements (or, ``raw``, these exact bytes)."""
-    value = general_names if raw else seq(*general_names)
-    return certificate([extension("2.5.29.17", value, critical)])
+    value = general_names if raw else seq(*general_names)  # type: ignore[arg-type]
+    return certificate([extension("2.5.29.17", value, critical)], serial=serial)
 
 

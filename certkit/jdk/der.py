@@ -9,7 +9,8 @@ exactly as each does:
   value (``new DerValue(byte[])`` allows BER): long-form lengths need not be minimal, the
   indefinite length is accepted on constructed values (``DerIndefLenConverter`` rewrites
   it, nested ones included), a length of more than four octets or a negative one is an
-  error, a primitive value with an indefinite length is an error.
+  error, a primitive value with an indefinite length is an error, and so (in effect) is
+  a non-minimal length directly inside an indefinite-length value.
 * ``es``: Elasticsearch's ``libs/ssl-config`` ``DerParser.readAsn1Object()``, which reads
   the bytes the JDK hands over for an otherName. Its length is a signed 32-bit number
   (a negative one makes Java throw ``NegativeArraySizeException``, which no caller
@@ -120,9 +121,17 @@ class BerValue(NamedTuple):
         return encode(self.tag, self.contents)
 
 
-def read_ber(data: bytes, offset: int, end: int) -> BerValue:
-    """The element at ``offset`` as the JDK's ``DerInputStream.getDerValue()`` reads it (BER allowed)."""
-    tag, _, length, start = _header(data, offset, end)
+def read_ber(data: bytes, offset: int, end: int, in_indefinite: bool = False) -> BerValue:
+    """The element at ``offset`` as the JDK's ``DerInputStream.getDerValue()`` reads it (BER allowed).
+
+    ``in_indefinite``: the element sits directly inside an indefinite-length one, which
+    ``DerIndefLenConverter`` rewrites; it shortens a non-minimal long-form length there
+    but counts the original octets, and the JDK then fails on the misaligned result:
+    certkit refuses such an element outright.
+    """
+    tag, count, length, start = _header(data, offset, end)
+    if in_indefinite and count and (length < 0x80 or data[offset + 2] == 0):
+        raise MalformedCertificate("a non-minimal length inside an indefinite-length encoding")
     if length == INDEFINITE:
         if not tag & _CONSTRUCTED:
             raise MalformedCertificate("Indefinite length encoding not supported with non-constructed data")
@@ -144,7 +153,7 @@ def _indefinite_contents(data: bytes, offset: int, end: int) -> tuple[bytes, int
             raise MalformedCertificate("not enough data to resolve indef len BER")
         if data[offset] == 0 and data[offset + 1] == 0:
             return b"".join(parts), offset + 2
-        value = read_ber(data, offset, end)
+        value = read_ber(data, offset, end, in_indefinite=True)
         parts.append(value.encoded())
         offset = value.next
 

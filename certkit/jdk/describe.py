@@ -43,7 +43,7 @@ def describe_certificate(der: bytes, certificate, jdk: int = DEFAULT_JDK) -> dic
     located = locate_fields(der)
     names = names_of(located, jdk)
     key_type, key_size, curve = describe_key(certificate.public_key())
-    issuer_der = _issuer_der(der)
+    issuer_der = issuer_name_der(der)
     document = {
         "subject": jdk_dn(located.subject, jdk),
         "issuer": jdk_dn(issuer_der, jdk) if issuer_der else certificate.issuer.rfc4514_string(),
@@ -74,7 +74,7 @@ def describe_certificate(der: bytes, certificate, jdk: int = DEFAULT_JDK) -> dic
     return document
 
 
-def _issuer_der(der: bytes) -> bytes | None:
+def issuer_name_der(der: bytes) -> bytes | None:
     """The DER of the issuer Name (the element before validity in the TBSCertificate)."""
     try:
         _, start, cert_end = read_strict(der, 0, len(der))

@@ -130,9 +130,16 @@ def _other_name(data: bytes, jdk: int) -> Entry:
 def _ip_text(data: bytes) -> str:
     if len(data) in (4, 16):
         return str(ipaddress.ip_address(data))
-    if len(data) in (8, 32):  # an address and a mask (name constraints' form)
-        half = len(data) // 2
-        return f"{ipaddress.ip_address(data[:half])}/{ipaddress.ip_address(data[half:])}"
+    if len(data) == 8:  # an address and a mask (name constraints' form)
+        return f"{ipaddress.ip_address(data[:4])}/{ipaddress.ip_address(data[4:])}"
+    if len(data) == 32:
+        # IPAddressName.getName() prints an IPv6 mask as a prefix length and throws (so
+        # getSubjectAlternativeNames() throws) when its one bits are not contiguous.
+        mask = int.from_bytes(data[16:], "big")
+        prefix = 128 - (~mask & ((1 << 128) - 1)).bit_length()
+        if mask != ((1 << prefix) - 1) << (128 - prefix):
+            raise SanRefused(f"IPAddress cannot be parsed: set bit {prefix} not contiguous")
+        return f"{ipaddress.ip_address(data[:16])}/{prefix}"
     raise SanRefused("Invalid IPAddressName")
 
 

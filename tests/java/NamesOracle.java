@@ -30,7 +30,8 @@ import javax.net.ssl.X509TrustManager;
  *                 reported as "CERT", then "REFUSED <hex reason>" when CertificateFactory
  *                 refuses it, "SAN-REFUSED <hex reason>" when getSubjectAlternativeNames()
  *                 throws (Elasticsearch then sees no names), otherwise "SUBJECT", "ISSUER"
- *                 and the names as in "names".
+ *                 and the names as in "names" ("NO-SAN" when getSubjectAlternativeNames()
+ *                 returns null), plus "ISSUER" and "RFC2253" (the subject's getName()).
  * decode FILE     Java's string decoders: FILE lines "CHARSET HEX" (UTF-8, UTF-16BE,
  *                 US-ASCII, ISO-8859-1); prints the decoded String as hex of its UTF-16BE
  *                 code units, one line each.
@@ -105,7 +106,9 @@ public class NamesOracle {
         out.append("SUBJECT ").append(hex(certificate.getSubjectX500Principal().toString())).append('\n');
         out.append("ISSUER ").append(hex(certificate.getIssuerX500Principal().toString())).append('\n');
         out.append("RFC2253 ").append(hex(certificate.getSubjectX500Principal().getName())).append('\n');
-        if (sans != null) {
+        if (sans == null) {
+            out.append("NO-SAN\n");
+        } else {
             for (List<?> san : sans) {
                 int type = (Integer) san.get(0);
                 if (type == 2) {

@@ -54,7 +54,7 @@ def test_the_issue_examples():
     assert DECODERS["UTF-8"](b"\xed\xa0\xbd\xed\xb8\x80") == "\ufffd\ufffd"
 
 
-_PEM_CERTIFICATE = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)-----END", re.S)
+_PEM_CERTIFICATE = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)-----END", re.DOTALL)
 
 
 def _vector_certificates() -> list[bytes]:

@@ -34,7 +34,14 @@ import re
 from typing import NamedTuple
 
 from certkit.jdk.charsets import decode_ascii, der_string
-from certkit.jdk.der import BerValue, MalformedCertificate, encode, jdk_oid, read_ber, read_ber_all
+from certkit.jdk.der import (
+    BerValue,
+    MalformedCertificate,
+    encode,
+    jdk_oid,
+    read_ber,
+    read_ber_all,
+)
 
 #: The JDK release from which the otherName value must be [0] and is unwrapped (JDK-8277976).
 OTHER_NAME_UNWRAPPED_SINCE = 19

@@ -21,7 +21,9 @@ the JDK refuses the subjectAltName (one malformed entry is enough) Elasticsearch
 names at all; :attr:`SubjectAltNames.refused` says why. tests/java/NamesOracle.java
 replays Elasticsearch on the real JDKs (tests/test_jdk_names.py).
 
-Speed matters (an audit reads 100,000 certificates): the certificate's DER is walked with
+Over 400 lines because the hot-path certificate walk and the fast SAN path must sit beside
+the general decoder they are checked to agree with. Speed matters (an audit reads 100,000
+certificates): the certificate's DER is walked with
 the minimal step of :mod:`certkit.jdk.der`, and a subjectAltName made only of the usual
 entries is read without building the JDK's model of it.
 """
@@ -34,7 +36,14 @@ from typing import NamedTuple
 from certkit.errors import InputError
 from certkit.jdk import general_names as gn
 from certkit.jdk.charsets import decode_latin1, decode_utf8, decode_utf16be
-from certkit.jdk.der import EsFailure, MalformedCertificate, es_oid, read_es, read_strict, span
+from certkit.jdk.der import (
+    EsFailure,
+    MalformedCertificate,
+    es_oid,
+    read_es,
+    read_strict,
+    span,
+)
 from certkit.targets import NEWEST
 
 OTHERNAME_COMMON_NAME = "subjectAltName.otherName.commonName"

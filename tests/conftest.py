@@ -251,13 +251,6 @@ class JavaRunner:
         return proc
 
 
-def known_jdk_difference(request, java: JavaRunner, reason: str, since: int = 19) -> None:
-    """Mark this test strict-xfail on JDKs from ``since`` on: certkit still models the older
-    JDK there. Strict, so the mark must go the moment certkit follows the newer JDK."""
-    if java.feature >= since:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 @pytest.fixture(scope="session")
 def java(java_runtime, java_classes) -> JavaRunner:
     """Run a compiled test program on the runtime this test is parametrized with."""

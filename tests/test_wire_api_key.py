@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
-from tests.conftest import assert_one_line_error, known_jdk_difference
+from tests.conftest import assert_one_line_error
 from tests.wiring_support import make_ca, make_leaf, pem, rest_spec
 
 A = x509.NameAttribute
@@ -124,10 +124,10 @@ def subject_certificates(tmp_path_factory):
 
 
 @pytest.mark.jdk
-def test_subject_dn_equals_the_jdks_rfc2253_form(request, java, subject_certificates):
-    known_jdk_difference(request, java, 'JDK 19+ renders a BMPString attribute differently in RFC 2253: fidelity issue')
+def test_subject_dn_equals_the_jdks_rfc2253_form(java, subject_certificates):
+    """certkit renders the DN as the JDK of the runtime does (a BMPString differs from JDK 21 on)."""
     from certkit.io.certificates import load_certificates as parse_certificates
-    from certkit.jdk.x500 import subject_rfc2253
+    from certkit.jdk import subject_rfc2253
 
     labels = list(subject_certificates)
     output = java("WireDn", "dn", *(subject_certificates[label] for label in labels)).stdout.splitlines()
@@ -135,7 +135,7 @@ def test_subject_dn_equals_the_jdks_rfc2253_form(request, java, subject_certific
     for label, line in zip(labels, output, strict=True):
         jdk = json.loads(f'"{line}"')
         (certificate,) = parse_certificates(subject_certificates[label].read_bytes(), label)
-        assert subject_rfc2253(certificate) == jdk, label
+        assert subject_rfc2253(certificate, java.feature) == jdk, label
 
 
 def test_cryptography_rfc4514_is_not_the_jdk_form(subject_certificates):

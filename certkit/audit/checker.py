@@ -18,16 +18,17 @@ from typing import Any
 
 from certkit.audit.trust_file import TrustRestrictions
 from certkit.io import CertificateItem
-from certkit.jdk.names import (
+from certkit.jdk import (
     DEFAULT_FIELDS,
+    DEFAULT_JDK,
     DNS_NAME,
     OTHERNAME_COMMON_NAME,
     CertificateFields,
     MalformedCertificate,
     SubjectAltNames,
-    decode_general_names,
     jdk_dn,
     locate_fields,
+    names_of,
 )
 
 #: Rejection messages list the trusted names as Elasticsearch does; beyond this many the
@@ -165,7 +166,7 @@ class RestrictionChecker:
         """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
         try:
             located = fields_of_item or locate_fields(item.der)
-            names = decode_general_names(located.subject_alt_names) if located.subject_alt_names else _NO_NAMES
+            names = names_of(located, DEFAULT_JDK if self.jdk is None else self.jdk)
         except MalformedCertificate as exc:
             return Verdict.unreadable(item.source, item.certificate.subject.rfc4514_string(),
                                       f"the certificate cannot be parsed as the JDK would ({exc})")

@@ -382,6 +382,8 @@ class _Recipe:
     anchors_der: tuple[bytes, ...]
     record_matches: bool
     now: Any
+    #: The targeted Elasticsearch line's JDK feature version: how names are read and
+    #: chains judged (None: the newest target's).
     jdk: int | None
     renderer: Any
 

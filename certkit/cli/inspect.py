@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from certkit.cli import _sources as opts
+from certkit.cli._common import ES_VERSION_HELP
 
 INSPECT_HELP = f"""\
 Show every certificate found: subject and issuer (as Elasticsearch prints them), serial,
@@ -36,17 +37,23 @@ def inspect(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of certificates on stdout."),
     at: Optional[str] = typer.Option(
         None, "--at", metavar="TIME", help="Say EXPIRED / not yet valid as of this ISO 8601 time instead of now."),
+    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
     pass_file: Optional[Path] = opts.PASS_FILE,
     pass_literal: Optional[str] = opts.PASS_LITERAL,
     client_cert: Optional[Path] = opts.CLIENT_CERT,
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
+    from functools import partial
+
+    from certkit.cli._common import es_target_option
     from certkit.io import iter_certificates, require_sources
-    from certkit.jdk.names import describe_certificate
+    from certkit.jdk import describe_certificate
     from certkit.jdk.pkix import parse_validation_time
 
     moment = parse_validation_time(at)
+    target = es_target_option(es_version)
+    describe_certificate = partial(describe_certificate, jdk=target.jdk)
     require_sources(sources)
     items = iter_certificates(sources, **opts.source_options(pass_file, pass_literal, client_cert, client_key, timeout))
     try:

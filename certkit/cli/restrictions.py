@@ -70,7 +70,7 @@ def generate(
     from certkit.cli._common import info, warn
     from certkit.errors import UsageError
     from certkit.io import ensure_absent
-    from certkit.jdk.names import parse_fields
+    from certkit.jdk import parse_fields
     from certkit.patterns import parse_pattern
 
     to_stdout = out == "-"
@@ -131,6 +131,7 @@ def check(
         "2027-01-15T00:00:00Z) instead of now."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
+    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", min=1, metavar="N",
         help="Worker processes for big inputs (default: the number of CPUs; 1: all in this process)."),
@@ -145,10 +146,11 @@ def check(
     from certkit.cli._common import es_target_option, warn
     from certkit.errors import InputError
     from certkit.io import read_certificates, require_sources
-    from certkit.jdk.names import parse_fields
+    from certkit.jdk import parse_fields
     from certkit.jdk.pkix import parse_validation_time
     from certkit.patterns import compiling_for
 
+    target = es_target_option(es_version)
     chosen_fields = parse_fields(fields)
     target = es_target_option(es_version)
     validation_time = parse_validation_time(at)
@@ -302,7 +304,7 @@ def lint(
     from certkit.audit import lint_restrictions, load_restrictions
     from certkit.cli._common import emit_json, es_target_option
     from certkit.errors import CertkitError
-    from certkit.jdk.names import parse_fields
+    from certkit.jdk import parse_fields
     from certkit.patterns import compiling_for
 
     chosen_fields = parse_fields(fields)

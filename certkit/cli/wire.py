@@ -253,7 +253,7 @@ def _check_identity_against(check, certificate_path: Path) -> None:
     from certkit import wire as wiring
     from certkit.cli._common import warn
     from certkit.io import load_certificates, read_certificate_file
-    from certkit.jdk.x500 import subject_rfc2253
+    from certkit.jdk import subject_rfc2253
 
     certificates = load_certificates(read_certificate_file(certificate_path), str(certificate_path))
     if len(certificates) > 1:
@@ -275,7 +275,7 @@ def _mismatch_hint(check, subject: str, certificate) -> str:
     """Say why: a partial match, or a node name that sits in the SAN but not in the subject."""
     from cryptography.hazmat.primitives import serialization
 
-    from certkit.jdk.names import read_names
+    from certkit.jdk import read_names
 
     if check.compiled.search(subject) is not None:
         return "it matches part of the DN; the whole DN must match (add .* where the rest may vary)"

@@ -45,6 +45,7 @@ from certkit.io.tls import (  # noqa: F401 - TlsOptions and the TLS reader are p
     parse_tls_spec,
 )
 from certkit.io.tls import short_error as _short
+from certkit.jdk import element_length, first_inner_tag
 
 NoteFn = Callable[[str], None]
 PasswordProvider = Callable[[], "str | None"]
@@ -116,15 +117,6 @@ class _PasswordCache:
 # ----------------------------------------------------------------------------- PEM
 
 
-def _der_length(der: bytes) -> int:
-    """Length of the first DER element (for TRUSTED CERTIFICATE, which appends aux data)."""
-    if len(der) < 2:
-        return len(der)
-    first = der[1]
-    if not first & 0x80:
-        return 2 + first
-    count = first & 0x7F
-    return 2 + count + int.from_bytes(der[2:2 + count], "big")
 
 
 def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, int, int]]:
@@ -221,7 +213,7 @@ def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator
         try:
             der = binascii.a2b_base64(body)
             if label == b"TRUSTED CERTIFICATE":
-                der = der[:_der_length(der)]
+                der = der[:element_length(der)]
             certificate = certificate_from_der(der)
         except (binascii.Error, ValueError) as exc:
             raise InputError(
@@ -292,14 +284,11 @@ def _sniff(head: bytes) -> str:
         return "zip"
     if _PEM_BEGIN in head:
         return "pem"
-    if len(head) >= 4 and head[0] == 0x30:
-        first = head[1]
-        offset = 2 + (first & 0x7F if first & 0x80 else 0)
-        if offset < len(head):
-            if head[offset] == 0x30:
-                return "der"
-            if head[offset] == 0x02:
-                return "pkcs12"
+    inner = first_inner_tag(head)
+    if inner == 0x30:
+        return "der"
+    if inner == 0x02:
+        return "pkcs12"
     return "unknown"
 
 

@@ -25,6 +25,16 @@ import javax.net.ssl.X509TrustManager;
  *                 2.5.4.3, one constructed element unwrapped, DerParser.getString()).
  *                 Output lines: "CERT", "SUBJECT <dn>", "CN <hex utf-8>", "CN-IGNORED",
  *                 "DNS <hex utf-8>". Values are hex so that no console encoding gets between.
+ * batch FILE      the same for many certificates in one JVM start: FILE holds one DER
+ *                 certificate per line, in hex. Each certificate is parsed on its own and
+ *                 reported as "CERT", then "REFUSED <hex reason>" when CertificateFactory
+ *                 refuses it, "SAN-REFUSED <hex reason>" when getSubjectAlternativeNames()
+ *                 throws (Elasticsearch then sees no names), otherwise "SUBJECT", "ISSUER"
+ *                 and the names as in "names" ("NO-SAN" when getSubjectAlternativeNames()
+ *                 returns null), plus "ISSUER" and "RFC2253" (the subject's getName()).
+ * decode FILE     Java's string decoders: FILE lines "CHARSET HEX" (UTF-8, UTF-16BE,
+ *                 US-ASCII, ISO-8859-1); prints the decoded String as hex of its UTF-16BE
+ *                 code units, one line each.
  * trust CAS CHAIN  validates CHAIN (PEM, leaf first) with the default PKIX trust manager of
  *                 a KeyStore holding the certificates of CAS, both as a client certificate
  *                 and as a server certificate: prints "valid" or "invalid: <reason>".
@@ -34,6 +44,14 @@ public class NamesOracle {
         if (args[0].equals("names")) {
             for (java.security.cert.Certificate c : readAll(args[1])) {
                 names((X509Certificate) c);
+            }
+        } else if (args[0].equals("batch")) {
+            batch(args[1]);
+        } else if (args[0].equals("decode")) {
+            for (String line : Files.readAllLines(Paths.get(args[1]))) {
+                String[] parts = line.split(" ", -1);
+                String text = new String(HexFormat.of().parseHex(parts[1]), parts[0]);
+                System.out.println(HexFormat.of().formatHex(text.getBytes(StandardCharsets.UTF_16BE)));
             }
         } else if (args[0].equals("trust")) {
             trust(args[1], args[2]);
@@ -52,22 +70,56 @@ public class NamesOracle {
         return HexFormat.of().formatHex(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    static void names(X509Certificate certificate) throws Exception {
-        System.out.println("CERT");
-        System.out.println("SUBJECT " + hex(certificate.getSubjectX500Principal().toString()));
-        Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
-        if (sans == null) {
-            return;
-        }
-        for (List<?> san : sans) {
-            int type = (Integer) san.get(0);
-            if (type == 2) {
-                System.out.println("DNS " + hex(san.get(1).toString()));
-            } else if (type == 0) {
-                String cn = decodeLikeElasticsearch((byte[]) san.get(1));
-                System.out.println(cn == null ? "CN-IGNORED" : "CN " + hex(cn));
+    static void batch(String path) throws Exception {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        StringBuilder out = new StringBuilder();
+        for (String line : Files.readAllLines(Paths.get(path))) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            X509Certificate certificate;
+            try {
+                certificate = (X509Certificate) factory.generateCertificate(
+                        new ByteArrayInputStream(HexFormat.of().parseHex(line)));
+            } catch (java.security.cert.CertificateException | RuntimeException e) {
+                out.append("CERT\nREFUSED ").append(hex(String.valueOf(e.getMessage()))).append('\n');
+                continue;
+            }
+            try {
+                out.append(report(certificate));
+            } catch (java.security.cert.CertificateParsingException | RuntimeException e) {
+                // Elasticsearch's trust manager fails the same way: the certificate is rejected.
+                out.append("CERT\nSAN-REFUSED ").append(hex(String.valueOf(e.getMessage()))).append('\n');
             }
         }
+        System.out.print(out);
+    }
+
+    static void names(X509Certificate certificate) throws Exception {
+        System.out.print(report(certificate));
+    }
+
+    static String report(X509Certificate certificate) throws Exception {
+        StringBuilder out = new StringBuilder();
+        Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+        out.append("CERT\n");
+        out.append("SUBJECT ").append(hex(certificate.getSubjectX500Principal().toString())).append('\n');
+        out.append("ISSUER ").append(hex(certificate.getIssuerX500Principal().toString())).append('\n');
+        out.append("RFC2253 ").append(hex(certificate.getSubjectX500Principal().getName())).append('\n');
+        if (sans == null) {
+            out.append("NO-SAN\n");
+        } else {
+            for (List<?> san : sans) {
+                int type = (Integer) san.get(0);
+                if (type == 2) {
+                    out.append("DNS ").append(hex(san.get(1).toString())).append('\n');
+                } else if (type == 0) {
+                    String cn = decodeLikeElasticsearch((byte[]) san.get(1));
+                    out.append(cn == null ? "CN-IGNORED" : "CN " + hex(cn)).append('\n');
+                }
+            }
+        }
+        return out.toString();
     }
 
     // RestrictedTrustManager.decodeDerValue, on the JDK's bytes.

@@ -140,7 +140,6 @@ def check(
     client_cert: Optional[Path] = opts.CLIENT_CERT,
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
-    es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
 ) -> None:
     from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
     from certkit.cli._common import es_target_option, warn
@@ -150,7 +149,6 @@ def check(
     from certkit.jdk.pkix import parse_validation_time
     from certkit.patterns import compiling_for
 
-    target = es_target_option(es_version)
     chosen_fields = parse_fields(fields)
     target = es_target_option(es_version)
     validation_time = parse_validation_time(at)

@@ -193,7 +193,7 @@ def certkit_view(der: bytes, jdk: int) -> tuple:
 def test_every_case_reads_as_elasticsearch_on_the_jdk(tmp_path, java):
     oracle = oracle_batch(java, tmp_path, [der for _, der in ALL_CASES])
     mismatches = [(label, certkit_view(der, java.feature), seen)
-                  for (label, der), seen in zip(ALL_CASES, oracle) if certkit_view(der, java.feature) != seen]
+                  for (label, der), seen in zip(ALL_CASES, oracle, strict=True) if certkit_view(der, java.feature) != seen]
     assert mismatches == []
 
 
@@ -289,6 +289,6 @@ def test_random_san_encodings_agree_with_the_jdk(tmp_path, java, values):
                     for index, (value, critical) in enumerate(values)]
     oracle = oracle_batch(java, tmp_path, certificates)
     mismatches = [(value.hex(), certkit_view(der, java.feature), seen)
-                  for (value, _), der, seen in zip(values, certificates, oracle)
+                  for (value, _), der, seen in zip(values, certificates, oracle, strict=True)
                   if certkit_view(der, java.feature) != seen]
     assert mismatches == []

@@ -43,7 +43,7 @@ def test_java_decoders_replace_exactly_as_java(tmp_path, java, seed):
     lines = java("NamesOracle", "decode", requests).stdout.splitlines()
     assert len(lines) == len(samples)
     mismatches = [(charset, data.hex(), DECODERS[charset](data), bytes.fromhex(line).decode("utf-16-be"))
-                  for (charset, data), line in zip(samples, lines)
+                  for (charset, data), line in zip(samples, lines, strict=True)
                   if DECODERS[charset](data) != bytes.fromhex(line).decode("utf-16-be")]
     assert mismatches == []
 
@@ -86,7 +86,7 @@ def test_dn_renderings_match_x500principal_over_cryptography_vectors(tmp_path, j
     reports = oracle_lines(java, tmp_path, certificates)
     compared = 0
     mismatches = []
-    for der, report in zip(certificates, reports):
+    for der, report in zip(certificates, reports, strict=True):
         if "REFUSED" in report:
             continue  # the JDK does not parse it: nothing to compare
         compared += 1

@@ -43,7 +43,7 @@ import gc
 import os
 from binascii import a2b_base64
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -492,7 +492,7 @@ class Audit:
                 yield index, _FilesUnit(tuple(batch)), size
             yield index, _FolderEnd(spec), 0
 
-    def _slices(self, index: int, spec: str) -> Iterator[Unit] | None:
+    def _slices(self, index: int, spec: str) -> Generator[Unit, None, None] | None:
         """Slices of a big PEM file, or None to read the SOURCE as one unit."""
         try:
             stream = open(spec, "rb")
@@ -512,7 +512,7 @@ class Audit:
         return self._read_slices(spec, stream, head)
 
     @staticmethod
-    def _read_slices(spec: str, stream, head: bytes) -> Iterator[Unit]:
+    def _read_slices(spec: str, stream, head: bytes) -> Generator[Unit, None, None]:
         """Cut before a BEGIN about every SLICE_BYTES; number blocks from the naive count.
 
         A file whose first slice holds fewer than two certificates is read as one unit

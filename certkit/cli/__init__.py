@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any, cast
 
 from certkit import __version__
 
@@ -142,7 +143,7 @@ def main(args: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:  # click's usage errors (typer vendors click)
         if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
-            print(exc.ctx.get_help())
+            print(cast(Any, exc).ctx.get_help())
             return 2
         _print_error(exc.format_message(), _usage_hint(exc))
         return getattr(exc, "exit_code", 2)

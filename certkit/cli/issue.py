@@ -163,6 +163,7 @@ def _instances_from_options(
         if dns or ip or cn or filename:
             raise UsageError("--dns, --ip, --cn and --filename describe a --name node; with --in they come from the file")
         return load_instances(in_file)
+    assert name is not None  # exactly one of in_file and name, checked above
     return [make_instance(name, filename=filename, dns=dns, ip=ip, cn=cn, where=f"--name {name}")]
 
 

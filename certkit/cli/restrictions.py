@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -232,7 +232,7 @@ class _AuditProgress:
         from certkit.cli._common import is_terminal
 
         self._sources = sources
-        self._progress = None
+        self._progress: Any = None
         self._task = None
         self.update = None
         if is_terminal():

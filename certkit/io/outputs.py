@@ -200,7 +200,7 @@ def write_tree(
 
 
 def _directories_of(files: Mapping[str, object]) -> set[str]:
-    directories = set()
+    directories: set[str] = set()
     for relative in files:
         parts = relative.split("/")[:-1]
         directories.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))

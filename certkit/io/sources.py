@@ -24,6 +24,7 @@ the password cache and the limits.
 from __future__ import annotations
 
 import binascii
+import functools
 import io
 import os
 import stat
@@ -31,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from cryptography import x509
 
@@ -187,8 +188,8 @@ def _pem_blocks(stream: BinaryIO, source: str) -> Iterator[tuple[bytes, bytes, i
             if begin >= 0:
                 line = offset_line + buffer.count(b"\n", 0, begin)
                 label_end = buffer.find(_PEM_DASHES, begin + len(_PEM_BEGIN))
-                label = buffer[begin + len(_PEM_BEGIN):label_end].decode("ascii", "replace") if label_end > 0 else "?"
-                raise InputError(f"{source}: the PEM block '{label}' at line {line} has no END line (truncated file?)")
+                name = buffer[begin + len(_PEM_BEGIN):label_end].decode("ascii", "replace") if label_end > 0 else "?"
+                raise InputError(f"{source}: the PEM block '{name}' at line {line} has no END line (truncated file?)")
             return
 
 
@@ -300,7 +301,7 @@ def _file_certificates(
         head = stream.read(64 * 1024)
         kind = _sniff(head)
         if kind == "pem":
-            yield from _pem_certificates(_Rewound(head, stream), source, source)
+            yield from _pem_certificates(cast(BinaryIO, _Rewound(head, stream)), source, source)
             return
         if kind == "unknown":
             raise _NotCertificates("not a certificate file (PEM, DER, PKCS#12 or zip)")
@@ -339,7 +340,7 @@ class _Rewound(io.RawIOBase):
         self._head = head
         self._rest = rest
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         if self._head:
             head, self._head = self._head, b""
             return head
@@ -380,7 +381,7 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
         if total > MAX_ZIP_TOTAL_BYTES:
             raise InputError(f"{source} expands beyond {MAX_ZIP_TOTAL_BYTES // 2**30} GiB: refusing it (zip bomb?)")
         try:
-            for item in _file_certificates(lambda c=content: io.BytesIO(c), label, passwords, on_note, nested=True):
+            for item in _file_certificates(functools.partial(io.BytesIO, content), label, passwords, on_note, nested=True):
                 found = True
                 yield item
         except _NotCertificates as skipped:

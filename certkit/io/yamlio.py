@@ -146,7 +146,7 @@ def load_yaml(data: bytes | str, source: str) -> Any:
         finally:
             loader._certkit_depth = depth
 
-    _Loader.compose_node = compose_node  # type: ignore[method-assign]
+    _Loader.compose_node = compose_node
 
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -138,7 +138,7 @@ def build_certificate(
             ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
             aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
         except x509.ExtensionNotFound:
-            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.certificate.public_key())
+            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(cast(Any, ca.certificate.public_key()))
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

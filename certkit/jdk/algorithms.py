@@ -14,8 +14,11 @@ The JDK's SunEC provider (JDK 16+) only knows the curves P-256, P-384 and P-521.
 
 from __future__ import annotations
 
+from typing import cast
+
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
 #: Hashes whose signatures the default disabledAlgorithms refuses on every certificate.
@@ -71,7 +74,7 @@ def signature_valid(certificate: x509.Certificate, issuer_public_key) -> bool:
     """Whether ``issuer_public_key`` made ``certificate``'s signature (any hash the JDK accepts, SHA-1 included)."""
     signature, data = certificate.signature, certificate.tbs_certificate_bytes
     try:
-        digest = certificate.signature_hash_algorithm
+        digest = cast(hashes.HashAlgorithm, certificate.signature_hash_algorithm)  # None only for EdDSA (no digest)
         if isinstance(issuer_public_key, rsa.RSAPublicKey):
             scheme = certificate.signature_algorithm_parameters
             if not isinstance(scheme, (padding.PKCS1v15, padding.PSS)):

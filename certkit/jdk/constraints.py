@@ -16,6 +16,7 @@ inhibited, and policy qualifiers in a critical certificatePolicies rejected.
 from __future__ import annotations
 
 import ipaddress
+from typing import cast
 
 from certkit.jdk.cert_fields import GeneralName
 
@@ -87,18 +88,18 @@ def constrains(constraint: GeneralName, name: GeneralName) -> str:
         return DIFF_TYPE
     kind = constraint.kind
     if kind == "dns":
-        return _dns_constrains(constraint.value, name.value)
+        return _dns_constrains(cast(str, constraint.value), cast(str, name.value))
     if kind == "email":
-        return _email_constrains(constraint.value, name.value)
+        return _email_constrains(cast(str, constraint.value), cast(str, name.value))
     if kind == "uri":
-        return _uri_constrains(constraint.value, name.value)
+        return _uri_constrains(cast(str, constraint.value), cast(str, name.value))
     if kind == "ip":
         network, address = constraint.value, name.value
         if isinstance(network, ipaddress._BaseNetwork) and isinstance(address, ipaddress._BaseAddress):
             return NARROWS if address.version == network.version and address in network else SAME_TYPE
         return SAME_TYPE
     if kind == "dn":
-        return _dn_constrains(constraint.value, name.value)
+        return _dn_constrains(cast(tuple, constraint.value), cast(tuple, name.value))
     if kind == "rid":
         return MATCH if constraint.value == name.value else SAME_TYPE
     raise UncomparableNames(f"Narrowing, widening, and matching are not supported for {kind} names")

@@ -187,7 +187,7 @@ def validate_path(path: Sequence[x509.Certificate], anchor: x509.Certificate, no
         # PolicyChecker
         policy_extension = fields.get(cf.CERTIFICATE_POLICIES)
         certificate_policies = _decoded(fields, cf.CERTIFICATE_POLICIES, cf.certificate_policies, certificate)
-        if not last and certificate_policies and policy_extension.critical and any(q for _, q in certificate_policies):
+        if not last and certificate_policies and policy_extension is not None and policy_extension.critical and any(q for _, q in certificate_policies):
             raise Refusal("critical policy qualifiers present in certificate",
                           f"{subject} has policy qualifiers in a critical certificatePolicies, which the JDK rejects")
         require, inhibit_mapping = _decoded(fields, cf.POLICY_CONSTRAINTS, cf.policy_constraints, certificate) or (None, None)

@@ -48,7 +48,7 @@ def set_of(elements: Iterable[bytes]) -> bytes:
     """A SET OF: DER orders the encodings as octet strings, the shorter padded with zeros."""
     items = list(elements)
     width = max(map(len, items), default=0)
-    return tlv(_SET, b"".join(sorted(items, key=lambda item: item.ljust(width, b"\x00"))))
+    return tlv(_SET, b"".join(sorted(items, key=lambda item: bytes(item).ljust(width, b"\x00"))))
 
 
 def explicit(number: int, element: bytes) -> bytes:

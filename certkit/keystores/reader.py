@@ -15,7 +15,9 @@ needs no ASN.1 library.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -128,7 +130,7 @@ _PKCS12_PBE_CIPHERS = {
     "1.2.840.113549.1.12.1.6": ("RC2", 5, 40),
 }
 _PBES2_KEY_SIZES = {"AES-128-CBC": 16, "AES-192-CBC": 24, "AES-256-CBC": 32, "DES-EDE3-CBC": 24}
-_PRF_HASHES = {
+_PRF_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "hmacWithSHA1": hashes.SHA1,
     "hmacWithSHA224": hashes.SHA224,
     "hmacWithSHA256": hashes.SHA256,
@@ -339,7 +341,7 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
     alias = jdk_keys[0].alias if jdk_keys else None
     return LoadedPkcs12(
         source=source,
-        key=loaded.key,
+        key=cast(Any, loaded.key),
         alias=alias if loaded.key is not None else None,
         certificate=key_certificate,
         others=tuple(describe(certificate, names[certificate]) for certificate in ordered),

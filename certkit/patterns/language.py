@@ -390,7 +390,7 @@ def _compile(patterns: Sequence[Pattern], *, index: bool = True) -> _matcher.Mat
     # accepting node.
     wildcards = [(i, p._tokens) for i, p in enumerate(patterns) if p._tokens]
     dfas = [(i, _dfa_of(p)) for i, p in enumerate(patterns) if p.kind == "regex"]
-    return _matcher.build(wildcards, dfas, index=index)  # type: ignore[arg-type]
+    return _matcher.build(wildcards, dfas, index=index)
 
 
 class PatternSet:

@@ -110,6 +110,7 @@ def main(args: Sequence[str] | None = None) -> int:
     try:
         import typer
 
+        from certkit.cli._common import forbid_core_dumps
         from certkit.errors import CertkitError
     except KeyboardInterrupt:  # Ctrl-C / SIGTERM while the modules load: nothing written yet
         _print_error("interrupted; nothing was written")
@@ -119,10 +120,8 @@ def main(args: Sequence[str] | None = None) -> int:
 
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _show_warning_as_one_line
-    from certkit.cli._common import forbid_core_dumps
-
-    forbid_core_dumps(argv)
     try:
+        forbid_core_dumps(argv)
         app = build_app(argv)
         result = app(args=argv, prog_name="certkit", standalone_mode=False)
         if result == EXIT_INTERRUPTED:

@@ -56,6 +56,11 @@ class SanRefused(MalformedCertificate):
     """The JDK refuses the subjectAltName extension: Elasticsearch sees no names."""
 
 
+class NamesUnavailable(SanRefused):
+    """The JDK parses the extension (so a critical one does not refuse the certificate) but
+    ``getSubjectAlternativeNames()`` then fails: Elasticsearch sees no names."""
+
+
 class Entry(NamedTuple):
     """One GeneralName as ``getSubjectAlternativeNames()`` lists it.
 
@@ -112,7 +117,7 @@ def _general_name(element: BerValue, jdk: int) -> Entry:
     elif kind == DIRECTORY:
         parse_x500_name(data)
     elif kind == EDI:
-        _check_edi_party(data)
+        _check_edi_party(data, jdk)
     return Entry(kind, b"")
 
 
@@ -194,7 +199,15 @@ def parse_x500_name(contents: bytes) -> list[list[tuple[str, BerValue]]]:
     return parsed
 
 
-def _check_edi_party(data: bytes) -> None:
+#: From this JDK on an EDIPartyName without a partyName makes the extension unparseable
+#: ("Illegal X400Address and EDIPartyName should not be created", JDK-8296741, JDK 20 as
+#: far as certkit could tell). Before, JDK 17 parses it and only getSubjectAlternativeNames()
+#: fails: a critical SAN then does not refuse the certificate. Both checked on JDK 17 and
+#: 25 (tests/test_jdk_names.py); the releases between are not.
+EDI_PARTY_REQUIRED_SINCE = 20
+
+
+def _check_edi_party(data: bytes, jdk: int) -> None:
     parts = read_ber_all(data)
     if not 1 <= len(parts) <= 2:
         raise SanRefused("Invalid encoding of EDIPartyName")
@@ -213,7 +226,9 @@ def _check_edi_party(data: bytes) -> None:
             part = read_ber(part.contents, 0, len(part.contents))
             party = der_string(part.tag, part.contents)
     if party is None:
-        raise SanRefused("party cannot be missing")
+        if jdk >= EDI_PARTY_REQUIRED_SINCE:
+            raise SanRefused("party cannot be missing")
+        raise NamesUnavailable("an EDIPartyName without a partyName")
 
 
 # java.net.URI (RFC 2396) as far as URIName depends on it. Characters it accepts: the

@@ -371,6 +371,8 @@ def decode_general_names(value: bytes, jdk: int = DEFAULT_JDK) -> SubjectAltName
         return usual
     try:
         entries = gn.parse_general_names(value, jdk)
+    except gn.NamesUnavailable as exc:
+        return SubjectAltNames(refused=f"getSubjectAlternativeNames() fails on this JDK: {exc}")
     except gn.SanRefused as exc:
         return SubjectAltNames(refused=f"the JDK refuses the subjectAltName: {exc}")
     cns: list[str] = []

@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 
+from certkit.targets import NEWEST as NEWEST_TARGET
+
 MIN_CODE_POINT = 0
 MAX_CODE_POINT = 0x10FFFF
 
@@ -51,8 +53,9 @@ MAX_AUTOMATON_TRANSITIONS = 1_000_000
 
 #: The first Lucene version with the simpler union/repeat/optional/concatenate results.
 SIMPLER_CONSTRUCTIONS_SINCE = (10, 2)
-#: The version followed when a caller names none: the newest Elasticsearch line's Lucene.
-NEWEST_LUCENE = (10, 3)
+#: The version followed when a caller names none: the newest Elasticsearch line's Lucene
+#: (one table, certkit.targets, says which that is).
+NEWEST_LUCENE: tuple[int, int] = NEWEST_TARGET.lucene
 
 Lucene = tuple[int, int]
 

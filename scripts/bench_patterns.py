@@ -31,7 +31,7 @@ from certkit.patterns import PatternError, PatternSet, parse_pattern
 
 
 def cloud_patterns(count: int, rng: random.Random) -> list[str]:
-    """Trust patterns as Elastic Cloud users write them (REFERENCE.md 4)."""
+    """Trust patterns as Elastic Cloud users write them (docs/reference.md §4)."""
     patterns = []
     for i in range(count):
         cluster = "".join(rng.choice("0123456789abcdef") for _ in range(16))

@@ -1,4 +1,4 @@
-"""The command-line contract every command shares (CLI.md, "Global")."""
+"""The command-line contract every command shares (docs/cli-contract.md, "Global")."""
 
 from __future__ import annotations
 

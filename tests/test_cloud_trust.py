@@ -461,7 +461,7 @@ def test_merge_result_is_plain_json_and_the_input_is_untouched(files, cas):
 
 
 def test_readme_reference_text_still_names_the_rules():
-    """REFERENCE.md 7 restates the API; if the shipped definitions change these words, re-read it."""
+    """docs/reference.md §7 restates the API; if the shipped definitions change these words, re-read it."""
     definition = json.loads((REFERENCE_COPY / "cloud-trust-definitions.json").read_text())["definitions"]
     direct = definition["DirectTrustRelationship"]
     assert direct["required"] == ["certificates", "name", "trust_all"]

@@ -1,4 +1,4 @@
-"""The trust pattern language, row by row (REFERENCE.md 3, Automatons.java, Lucene RegExp).
+"""The trust pattern language, row by row (docs/reference.md §3, Automatons.java, Lucene RegExp).
 
 Expectations come from reading Elasticsearch's Automatons.java and Lucene 10's RegExp,
 Automata and Operations (the notes next to surprising rows say which line decides it).
@@ -25,7 +25,7 @@ EMOJI = "\U0001f600"  # one code point, two UTF-16 code units
 
 # (pattern, name, matches?)
 MATCH_TABLE: list[tuple[str, str, bool]] = [
-    # --- REFERENCE.md 3: `*` ----------------------------------------------------------
+    # --- docs/reference.md §3: `*` ----------------------------------------------------------
     ("*", "", True),
     ("*", "anything.at.all", True),
     ("*.cluster.1.account", "a.b.c.cluster.1.account", True),  # `*` crosses dots

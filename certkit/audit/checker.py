@@ -1,6 +1,6 @@
 """Whether Elasticsearch admits a certificate under a trust-restriction file.
 
-Checking (REFERENCE.md 1): only the leaf counts; its names in the chosen fields are
+Checking (docs/reference.md §1): only the leaf counts; its names in the chosen fields are
 compared with every pattern; it is admitted when any name matches any pattern. The
 rejection reason is Elasticsearch's own message. With anchors (a CA to verify against)
 the chain is verified first, as the JDK would (:mod:`certkit.jdk.pkix`).

@@ -6,6 +6,8 @@ reason, a tighter alternative where one exists, and, where it helps, an example 
 the pattern admits that its author probably did not mean. Every language question
 (subsumption, "admits everything", examples) is answered on the automata Elasticsearch
 builds (:mod:`certkit.patterns.language`), not by looking at the text.
+
+(Over 400 lines: every check reads the same loaded file and the same pair index; split, each part would import the others.)
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Whether Elasticsearch admits a certificate under such a file is :mod:`certkit.audit.checker`.
 
-Loading (REFERENCE.md 2): the file name must end in ``.yml``, ``.yaml`` or ``.json``; the
+Loading (docs/reference.md §2): the file name must end in ``.yml``, ``.yaml`` or ``.json``; the
 file is read as an Elasticsearch settings file, i.e. flattened into dotted keys, and only
 ``trust.subject_name`` is used (a list, or a single string). Flat and nested spellings are
 the same key; giving it twice is an error, as Elasticsearch's settings loader says

@@ -12,7 +12,7 @@ from typing import Any
 
 from certkit.model import Finding
 
-# Exit statuses of CLI.md.
+# Exit statuses of docs/cli-contract.md.
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2

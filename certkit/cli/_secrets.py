@@ -1,4 +1,4 @@
-"""Where passwords and API keys come from, in the order CLI.md promises.
+"""Where passwords and API keys come from, in the order docs/cli-contract.md promises.
 
 1. ``--pass-file F`` (first line, trailing newline stripped); a world-readable file is
    accepted with a warning;

@@ -65,7 +65,7 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
     except PasswordError:
         if password is not None or sys.stdin is None or not sys.stdin.isatty():
             raise
-    # No password given and the file needs one: ask, as CLI.md promises on a terminal.
+    # No password given and the file needs one: ask, as docs/cli-contract.md promises on a terminal.
     return load_pkcs12(data, resolve_secret(PASS, prompt=True), source=source)
 
 

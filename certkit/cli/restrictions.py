@@ -202,7 +202,7 @@ def _check_human(audit, warn) -> None:
 
 
 def _check_json(restrictions, fields, audit) -> None:
-    """Stream the CLI.md document: certificates as they are judged, never the whole list in memory."""
+    """Stream the docs/cli-contract.md document: certificates as they are judged, never the whole list in memory."""
     dumps = json.dumps
     _write("{\n")
     _write(f'  "restrictions": {dumps(restrictions.path, ensure_ascii=False)},\n')

@@ -1,6 +1,6 @@
 """Where certificates come from: the SOURCE arguments of ``inspect`` and ``restrictions check``.
 
-A SOURCE (CLI.md) is a PEM file (one or many certificates), a DER file, a PKCS#12 file, a
+A SOURCE (docs/cli-contract.md) is a PEM file (one or many certificates), a DER file, a PKCS#12 file, a
 directory (read recursively, in sorted order), a zip bundle (read in memory, never
 extracted), or ``tls://HOST:PORT`` (the certificate a live TLS server presents).
 

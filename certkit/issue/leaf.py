@@ -1,6 +1,6 @@
 """Node certificates: built as elasticsearch-certutil builds them, signed by the user's CA.
 
-A leaf gets (REFERENCE.md 5): subject ``CN=<name>`` (or the DN the name spells), the SANs
+A leaf gets (docs/reference.md §5): subject ``CN=<name>`` (or the DN the name spells), the SANs
 in a fixed order (otherName commonName 2.5.4.3 as a UTF8String, then dNSName, then
 iPAddress; each kind in file order, duplicates dropped), SKI, AKI, basicConstraints
 CA:FALSE, a random serial, SHA-256. On top of certutil, what a careful CA adds today:

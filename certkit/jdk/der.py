@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from certkit.keystores.der import tlv
+
 
 class MalformedCertificate(ValueError):
     """Bytes that the program certkit stands in for would refuse to read."""
@@ -169,13 +171,9 @@ def read_ber_all(data: bytes) -> list[BerValue]:
     return values
 
 
-def encode(tag: int, contents: bytes) -> bytes:
-    """One DER element with a minimal definite length (``DerOutputStream.write``)."""
-    size = len(contents)
-    if size < 0x80:
-        return bytes((tag, size)) + contents
-    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(octets))) + octets + contents
+#: One DER element with a minimal definite length (``DerOutputStream.write``): the same
+#: encoder the keystore writer uses.
+encode = tlv
 
 
 def read_es(data: bytes, offset: int, end: int) -> tuple[int, int, int]:

@@ -31,7 +31,7 @@ def describe_key(public_key) -> tuple[str, int | None, str | None]:
 
 
 def describe_certificate(der: bytes, certificate, jdk: int = DEFAULT_JDK) -> dict:
-    """What a certificate says, in the JSON shape of ``certkit inspect`` (CLI.md).
+    """What a certificate says, in the JSON shape of ``certkit inspect`` (docs/cli-contract.md).
 
     Subject and issuer in the JDK's form (as Elasticsearch prints them), serial in
     lower-case hex, validity in ISO 8601 UTC, names split by kind as Elasticsearch on JDK

@@ -2,7 +2,7 @@
 
 Elasticsearch applies trust restrictions only after the JDK's X509TrustManager (PKIX,
 revocation off) accepted the peer's chain against ``certificate_authorities`` with both
-``checkClientTrusted`` and ``checkServerTrusted`` (REFERENCE.md 1). :func:`verify_chain`
+``checkClientTrusted`` and ``checkServerTrusted`` (docs/reference.md §1). :func:`verify_chain`
 answers that question for ``restrictions check --ca``, for the JDK a target bundles:
 
 * the route is sun.security.validator.PKIXValidator's: a certificate of the chain that is a

@@ -23,6 +23,8 @@ a wildcard pattern is compiled one UTF-16 *code unit* at a time. So ``?`` matche
 emoji, but a wildcard containing a literal emoji (two surrogate units) matches no name at
 all in Elasticsearch; certkit reproduces that (and ``/😀/`` works, as regexes are parsed
 per code point). docs/patterns.md has the details and the compilation strategy.
+
+(Over 400 lines: the public pattern API, wildcards and the per-Lucene-version compilation choices that every caller goes through.)
 """
 
 from __future__ import annotations

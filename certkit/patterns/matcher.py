@@ -28,6 +28,8 @@ answers are the automaton's (property tests compare the two, and both with a bru
 matcher).
 
 Names are stepped per code point, as Lucene's CharacterRunAutomaton does.
+
+(Over 400 lines: the dict indexes and the lazy DFA they fall back to share one tagging scheme and are tested as one matcher.)
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ Grammar (highest number binds tightest)::
     classitem  := '\\' (d|D|s|S|w|W|\\) | '\\' c | c '-' c | c
     simple     := '.' | '#' | '@' | '"' chars '"' | '(' ')' | '(' union ')'
                 | '<' identifier '>' | '<' n '-' m '>' | '\\' (d|D|s|S|w|W) | '\\'? c
+
+(Over 400 lines: Lucene's RegExp grammar is one recursive-descent parser; its productions call each other.)
 """
 
 from __future__ import annotations

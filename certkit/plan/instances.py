@@ -1,6 +1,6 @@
 """The instances file: certutil's ``instances.yml``, read strictly and written safely.
 
-Format (elasticsearch-certutil, REFERENCE.md 5)::
+Format (elasticsearch-certutil, docs/reference.md §5)::
 
     instances:
       - name: "node1"                 # required; subject CN=node1 (a DN if it contains '=')

@@ -1,7 +1,7 @@
 """Names: the Elastic Cloud node-name convention and X.500 distinguished names.
 
 Elastic Cloud and ECE nodes present ``{node}.node.{cluster_id}.cluster.{scope_id}.account``
-as the otherName commonName SAN of their transport certificate (REFERENCE.md 4); trust
+as the otherName commonName SAN of their transport certificate (docs/reference.md §4); trust
 restriction patterns such as ``*.node.<cluster>.cluster.<scope>.account`` are written
 against it. A self-managed cluster that wants Cloud-style patterns to cover its own nodes
 names them the same way; this module formats and recognises such names.
@@ -28,7 +28,7 @@ _COMPONENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
 _NODE_NAME = re.compile(
     r"(?P<node>[^.]+)\.node\.(?P<cluster>[^.]+)\.cluster\.(?P<scope>[^.]+)\.account"
 )
-# What Elastic Cloud's direct-trust API accepts as scope_id (REFERENCE.md 7).
+# What Elastic Cloud's direct-trust API accepts as scope_id (docs/reference.md §7).
 _CLOUD_SCOPE_ID = re.compile(r"[a-z0-9]{1,32}")
 
 

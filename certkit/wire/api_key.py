@@ -1,5 +1,5 @@
 """The cross-cluster API key: the ``POST /_security/cross_cluster/api_key`` body
-(REFERENCE.md 8) and the ``certificate_identity`` that binds the key to the calling
+(docs/reference.md §8) and the ``certificate_identity`` that binds the key to the calling
 cluster's certificate (:func:`check_certificate_identity`, :func:`identity_matches`).
 """
 
@@ -163,7 +163,7 @@ def cross_cluster_api_key_body(
     metadata: dict[str, Any] | None = None,
     certificate_identity: str | None = None,
 ) -> dict[str, Any]:
-    """The ``POST /_security/cross_cluster/api_key`` body (REFERENCE.md 8)."""
+    """The ``POST /_security/cross_cluster/api_key`` body (docs/reference.md §8)."""
     if not name or name != name.strip():
         raise UsageError(f"the API key needs a name ({param('name')}) without leading or trailing spaces")
     search_names = _index_names(search, "search")

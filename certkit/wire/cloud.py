@@ -1,7 +1,7 @@
 """Elastic Cloud / ECE trust payloads: the direct trust relationship and the ``trust`` object.
 
 A deployment's Elasticsearch payload carries ``settings.trust`` with three lists,
-``accounts``, ``external`` and ``direct`` (REFERENCE.md 7). A *direct* trust relationship
+``accounts``, ``external`` and ``direct`` (docs/reference.md §7). A *direct* trust relationship
 bundles the CA certificate(s) of another environment (a self-managed cluster, say) with
 the rules that say which of its nodes are trusted: a ``scope_id`` plus ``trust_all`` or a
 ``trust_allowlist`` of cluster ids (nodes named the Cloud way,
@@ -211,7 +211,7 @@ def build_direct_trust(
 ) -> DirectTrust:
     """A DirectTrustRelationship that follows the Cloud API's rules, or a one-line error.
 
-    The rules (DirectTrustRelationship in the API definitions, REFERENCE.md 7):
+    The rules (DirectTrustRelationship in the API definitions, docs/reference.md §7):
     ``scope_id`` lower-case alphanumeric, at most 32, required when ``trust_all`` is true or
     the allowlist is non-empty; ``additional_node_names`` exact (no wildcards) and mandatory
     without a scope; type ``proxy`` takes none of scope, allowlist, node names, trust_all.

@@ -1,4 +1,4 @@
-"""The ``elasticsearch.yml`` lines that connect two clusters (REFERENCE.md 8).
+"""The ``elasticsearch.yml`` lines that connect two clusters (docs/reference.md §8).
 
 :func:`certificate_model_settings` (transport TLS trust: CAs, trust restrictions, fields,
 verification mode) and :func:`api_key_model_settings` (the remote cluster server on port

@@ -167,7 +167,8 @@ def test_tls_spec(spec, expected):
     assert parse_tls_spec(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["tls://host", "tls://:9300", "tls://host:99999", "tls://[::1]"])
+@pytest.mark.parametrize("spec", ["tls://host", "tls://:9300", "tls://host:99999", "tls://[::1]", "tls://host:\u00b9",
+                                  "tls://host:\u0669\u0663\u0660\u0660"])
 def test_bad_tls_spec(spec):
     with pytest.raises(InputError):
         parse_tls_spec(spec)

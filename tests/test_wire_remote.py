@@ -49,6 +49,8 @@ def test_addresses(cli, given, written):
     ("example.com:0", "from 1 to 65535", None),
     ("example.com:65536", "from 1 to 65535", None),
     ("example.com:94a3", "from 1 to 65535", None),
+    ("example.com:\u00b9", "from 1 to 65535", None),  # superscript one: str.isdigit() says yes
+    ("example.com:\u0669\u0664\u0664\u0663", "from 1 to 65535", None),  # Arabic-Indic 9443: int() takes it
     ("exa mple.com:9443", "is not a host name", None),
     ("-bad.example:9443", "is not a host name", None),
     ("a..b:9443", "is not a host name", None),

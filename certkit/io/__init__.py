@@ -62,7 +62,7 @@ __all__ = [
     "CertificateItem", "EMPTY_DOCUMENT", "MAX_TEXT_INPUT_BYTES", "NoteFn", "OutputFile", "PasswordProvider",
     "TlsOptions", "WarnFn", "certificate_from_der", "check_secret_target", "compose_plain", "directory_files",
     "ensure_absent", "folder_file_certificates", "iter_certificates", "load_certificates", "load_yaml",
-    "no_certificates_in_folder", "order_chain", "pem_text_certificates", "read_bounded",
+    "no_certificates_in_folder", "order_chain", "pem_text_certificates", "port_number", "read_bounded",
     "read_certificate_file", "read_certificates", "read_secret_file", "require_decodable", "require_sources",
     "write_bundle", "write_file", "write_tree",
 ]
@@ -77,7 +77,7 @@ __getattr__ = lazy_exports(__name__, __all__, {
         "read_certificates", "require_sources",
     ),
     "inputs": (
-        "MAX_TEXT_INPUT_BYTES", "read_bounded", "require_decodable",
+        "MAX_TEXT_INPUT_BYTES", "port_number", "read_bounded", "require_decodable",
     ),
     "outputs": (
         "OutputFile", "check_secret_target", "ensure_absent", "write_bundle", "write_file", "write_tree",

@@ -83,3 +83,15 @@ def require_decodable(certificate, source: str, what: str = "the certificate"):
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise InputError(f"{what} in {source} cannot be decoded ({reason})") from None
     return certificate
+
+
+def port_number(text: str) -> int | None:
+    """The TCP port ``text`` names (1-65535), or None.
+
+    Only ASCII digits count: :meth:`str.isdigit` also accepts ``"¹"`` (which :func:`int`
+    then refuses) and :func:`int` accepts ``"٣"``; neither is a port anyone typed on purpose.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    port = int(text)
+    return port if 1 <= port <= 65535 else None

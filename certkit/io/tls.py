@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from certkit.errors import InputError, RemoteError
+from certkit.io.inputs import port_number
 
 DEFAULT_TLS_TIMEOUT = 10.0
 #: What a server may send before its handshake completes. A certificate chain is a few
@@ -54,9 +55,10 @@ def parse_tls_spec(spec: str) -> tuple[str, int]:
     else:
         host, _, port_text = rest.rpartition(":")
     host = host.strip()
-    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536 or "/" in host:
+    port = port_number(port_text)
+    if not host or port is None or "/" in host:
         raise InputError(f"{spec} is not tls://HOST:PORT", hint="e.g. tls://node1.example.internal:9300 or tls://[::1]:9300")
-    return host, int(port_text)
+    return host, port
 
 
 def _handshake_certificate(records: bytes) -> bytes | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from certkit.errors import InputError, UsageError, param
+from certkit.io import port_number
 from certkit.model import Report
 
 _ALIAS = re.compile(r"[A-Za-z0-9_-]+")
@@ -119,9 +120,10 @@ def parse_address(text: str) -> RemoteAddress:
             problem = _hostname_problem(host)
             if problem:
                 raise InputError(f"address {text!r}: {host!r} {problem}") from None
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    port = port_number(port_text)
+    if port is None:
         raise InputError(f"address {text!r}: port {port_text!r} is not a number from 1 to 65535")
-    return RemoteAddress(host, int(port_text))
+    return RemoteAddress(host, port)
 
 
 def check_server_name(name: str) -> str:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certkit.errors import InputError
-from certkit.io.yamlio import load_yaml
+from certkit.io.yamlio import MAX_DEPTH, load_yaml
 
 
 def test_unquoted_star_pattern_is_explained():
@@ -83,3 +83,25 @@ def test_the_same_answer_with_and_without_libyaml(monkeypatch, with_libyaml, tex
     else:
         with pytest.raises(InputError, match=refusal):
             load_yaml(text, "x.yml")
+
+
+@pytest.mark.parametrize("long_comment", [False, True], ids=["libyaml", "pure-python"])
+@pytest.mark.parametrize("nest", [lambda d: "a: " + "[" * d + "]" * d + "\n", lambda d: "- " * d + "x\n"],
+                         ids=["flow", "block"])
+def test_the_depth_limit_is_the_same_on_both_parsers(long_comment, nest):
+    # A 2,000-character line makes the text one that could nest deeply, which sends it
+    # to the pure-Python parser (libyaml's recursion could crash on it).
+    padding = "#" + "x" * 2000 + "\n" if long_comment else ""
+    assert load_yaml(padding + nest(MAX_DEPTH), "f.yml") is not None
+    with pytest.raises(InputError, match=f"f.yml nests deeper than {MAX_DEPTH} levels"):
+        load_yaml(padding + nest(MAX_DEPTH + 1), "f.yml")
+
+
+def test_deep_flow_nesting_is_refused_without_scanning_it_all():
+    # PyYAML's scanner does work proportional to the open flow levels on every token; a
+    # parse that went on to 100,000 levels took seconds and ~10^7 steps.
+    from work_support import python_calls
+
+    text = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    calls = python_calls(lambda: pytest.raises(InputError, load_yaml, text, "f.yml"))
+    assert calls < 20_000, calls  # ~4,500 now; the unbounded parse made ~80,000 (and quadratic loops inside them)

@@ -14,6 +14,7 @@ Plain ``yaml.safe_load`` is not enough for them:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from certkit.errors import InputError
@@ -59,6 +60,41 @@ def may_nest_deeply(text: str) -> bool:
 EMPTY_DOCUMENT = object()
 
 
+class _TooDeep(Exception):
+    """A document nests deeper than :data:`MAX_DEPTH` (raised by the depth-limited composer)."""
+
+
+@functools.cache
+def _depth_limited_loader() -> type:
+    """PyYAML's pure-Python SafeLoader, stopping at :data:`MAX_DEPTH` levels.
+
+    Left to itself, the pure-Python parser goes on to a RecursionError at ~1,000 levels, and
+    its scanner, which reads ahead of the composer, spends time proportional to the open
+    flow levels on every token: refusing "[[[[...]]]]" took seconds. Stopping both the
+    scanner and the composer at the depth certkit refuses anyway takes milliseconds.
+    """
+    import yaml
+
+    class DepthLimitedLoader(yaml.SafeLoader):
+        _depth = 0
+
+        def fetch_flow_collection_start(self, token_class: Any) -> None:
+            super().fetch_flow_collection_start(token_class)
+            if self.flow_level > MAX_DEPTH + 1:  # each flow level is a node level: the composer would refuse it
+                raise _TooDeep
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return DepthLimitedLoader
+
+
 def compose_plain(text: str) -> Any:
     """The YAML node graph of ``text`` (:data:`EMPTY_DOCUMENT` when it holds none), or
     None when it is not certainly plain: a syntax error, an alias (a node reached twice),
@@ -78,11 +114,11 @@ def compose_plain(text: str) -> Any:
         # (Answering "not plain" instead sent every file with a 600-character comment
         # or 1,000 brackets in its patterns to load_yaml, which loads it fine, and the
         # caller was left with no explanation but "invalid YAML".)
-        loader_class = yaml.SafeLoader
+        loader_class = _depth_limited_loader()
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, _TooDeep):
         return None
     finally:
         loader.dispose()
@@ -127,29 +163,20 @@ def load_yaml(data: bytes | str, source: str) -> Any:
         except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError):
             pass  # the pure-Python parse below explains it
 
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    def compose_node(loader, parent, index, _original=yaml.SafeLoader.compose_node):
-        if loader.check_event(yaml.AliasEvent):
-            event = loader.peek_event()
-            raise InputError(
-                f"{_where(source, event.start_mark)}: YAML aliases (*{event.anchor}) are not supported",
-                hint="if this is a pattern starting with '*', put it in double quotes",
-            )
-        depth = getattr(loader, "_certkit_depth", 0)
-        if depth > MAX_DEPTH:
-            raise InputError(f"{source} nests deeper than {MAX_DEPTH} levels; refusing to parse it")
-        loader._certkit_depth = depth + 1
-        try:
-            return _original(loader, parent, index)
-        finally:
-            loader._certkit_depth = depth
-
-    _Loader.compose_node = compose_node
+    class _Loader(_depth_limited_loader()):  # type: ignore[misc]
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise InputError(
+                    f"{_where(source, event.start_mark)}: YAML aliases (*{event.anchor}) are not supported",
+                    hint="if this is a pattern starting with '*', put it in double quotes",
+                )
+            return super().compose_node(parent, index)
 
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except _TooDeep:
+        raise InputError(f"{source} nests deeper than {MAX_DEPTH} levels; refusing to parse it") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if (exc.context or "").startswith("while scanning an alias") or "undefined alias" in (exc.problem or ""):

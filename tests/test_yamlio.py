@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from certkit.errors import InputError
 from certkit.io.yamlio import MAX_DEPTH, load_yaml
+from tests.work_support import python_calls
 
 
 def test_unquoted_star_pattern_is_explained():
@@ -100,7 +101,6 @@ def test_the_depth_limit_is_the_same_on_both_parsers(long_comment, nest):
 def test_deep_flow_nesting_is_refused_without_scanning_it_all():
     # PyYAML's scanner does work proportional to the open flow levels on every token; a
     # parse that went on to 100,000 levels took seconds and ~10^7 steps.
-    from work_support import python_calls
 
     text = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"
     calls = python_calls(lambda: pytest.raises(InputError, load_yaml, text, "f.yml"))

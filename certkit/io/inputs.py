@@ -79,6 +79,13 @@ def require_decodable(certificate, source: str, what: str = "the certificate"):
         for extension in certificate.extensions:
             extension.value  # noqa: B018 - decoding it is the point
         certificate.signature_hash_algorithm  # noqa: B018
+    except x509.UnsupportedGeneralNameType:
+        # The JDK reads these forms, cryptography does not decode them at all; certkit needs
+        # cryptography's view of this certificate (its extensions), so it cannot go on.
+        raise InputError(
+            f"{what} in {source} has an x400Address or EDIPartyName general name in an extension, "
+            "which certkit cannot decode here (cryptography does not support these forms)"
+        ) from None
     except (ValueError, KeyError, TypeError, x509.DuplicateExtension, UnsupportedAlgorithm) as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise InputError(f"{what} in {source} cannot be decoded ({reason})") from None

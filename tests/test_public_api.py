@@ -16,7 +16,7 @@ import certkit
 from certkit.errors import CertkitError, InputError, UsageError, param
 from tests.conftest import assert_one_line_error
 
-STAGE_PACKAGES = ("plan", "issue", "audit", "wire", "io")
+STAGE_PACKAGES = ("plan", "issue", "audit", "wire", "io", "jdk")
 
 
 def test_the_usage_example_of_certkit_runs_as_written(capsys):

@@ -20,38 +20,54 @@ Usage::
     names.other_name_cns, names.dns_names, names.refused
 """
 
-from certkit.jdk.der import MalformedCertificate, element_length, first_inner_tag
-from certkit.jdk.describe import describe_certificate
-from certkit.jdk.names import (
-    DEFAULT_FIELDS,
-    DEFAULT_JDK,
-    DNS_NAME,
-    OTHERNAME_COMMON_NAME,
-    SUPPORTED_FIELDS,
-    CertificateFields,
-    OtherName,
-    SubjectAltNames,
-    decode_general_names,
-    locate_fields,
-    names_of,
-    parse_field,
-    parse_fields,
-    read_names,
-    subject_dn,
-)
-from certkit.jdk.pkix import verify_chain
-from certkit.jdk.x500 import jdk_dn, rfc2253_dn, subject_rfc2253
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from certkit._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from certkit.jdk.der import (
+        MalformedCertificate,
+        Truncated,
+        element_length,
+        first_inner_tag,
+        oid_text,
+        read_strict,
+        tlv,
+    )
+    from certkit.jdk.describe import describe_certificate
+    from certkit.jdk.names import (
+        DEFAULT_FIELDS,
+        DEFAULT_JDK,
+        DNS_NAME,
+        OTHERNAME_COMMON_NAME,
+        SUPPORTED_FIELDS,
+        CertificateFields,
+        OtherName,
+        SubjectAltNames,
+        decode_general_names,
+        locate_fields,
+        names_of,
+        parse_field,
+        parse_fields,
+        read_names,
+        subject_dn,
+    )
+    from certkit.jdk.pkix import verify_chain
+    from certkit.jdk.x500 import jdk_dn, rfc2253_dn, subject_rfc2253
 
 __all__ = [
+    "CertificateFields",
     "DEFAULT_FIELDS",
     "DEFAULT_JDK",
     "DNS_NAME",
-    "OTHERNAME_COMMON_NAME",
-    "SUPPORTED_FIELDS",
-    "CertificateFields",
     "MalformedCertificate",
+    "OTHERNAME_COMMON_NAME",
     "OtherName",
+    "SUPPORTED_FIELDS",
     "SubjectAltNames",
+    "Truncated",
     "decode_general_names",
     "describe_certificate",
     "element_length",
@@ -59,11 +75,35 @@ __all__ = [
     "jdk_dn",
     "locate_fields",
     "names_of",
+    "oid_text",
     "parse_field",
     "parse_fields",
     "read_names",
+    "read_strict",
     "rfc2253_dn",
     "subject_dn",
     "subject_rfc2253",
+    "tlv",
     "verify_chain",
 ]
+
+__getattr__ = lazy_exports(__name__, __all__, {
+    "der": (
+        "MalformedCertificate",
+    "Truncated", "Truncated", "element_length", "first_inner_tag", "oid_text", "read_strict", "tlv",
+    ),
+    "describe": (
+        "describe_certificate",
+    ),
+    "names": (
+        "DEFAULT_FIELDS", "DEFAULT_JDK", "DNS_NAME", "OTHERNAME_COMMON_NAME", "SUPPORTED_FIELDS", "CertificateFields",
+        "OtherName", "SubjectAltNames", "decode_general_names", "locate_fields", "names_of", "parse_field",
+        "parse_fields", "read_names", "subject_dn",
+    ),
+    "pkix": (
+        "verify_chain",
+    ),
+    "x500": (
+        "jdk_dn", "rfc2253_dn", "subject_rfc2253",
+    ),
+})

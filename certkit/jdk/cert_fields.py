@@ -7,7 +7,8 @@ were absent. :func:`read_fields` gives the path checks of :mod:`certkit.jdk.pkix
 per-extension view, so that a malformed extension never turns into "no extensions" (which
 would skip the EKU and keyUsage checks, failing open).
 
-The DER reading here is deliberately small: definite lengths, the tags certificates use.
+The DER is read with :func:`certkit.jdk.der.read_strict` (definite lengths, the tags
+certificates use), the reader every strict walk of certkit shares.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from certkit.jdk.der import MalformedCertificate, read_strict
+from certkit.jdk.der import oid_text as der_oid_text
 
-class Malformed(ValueError):
-    """The bytes are not the DER the JDK expects at this place."""
+#: The bytes are not the DER the JDK expects at this place (the shared reader's error).
+Malformed = MalformedCertificate
 
 
 @dataclass(frozen=True)
@@ -47,23 +50,8 @@ class Tlv:
 
 
 def read_one(data: bytes, offset: int = 0) -> tuple[Tlv, int]:
-    if offset + 2 > len(data):
-        raise Malformed("too short")
-    tag = data[offset]
-    if tag & 0x1F == 0x1F:
-        raise Malformed("high tag numbers are not used in certificates")
-    length = data[offset + 1]
-    position = offset + 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 4 or position + count > len(data):
-            raise Malformed("bad length")
-        length = int.from_bytes(data[position:position + count], "big")
-        position += count
-    end = position + length
-    if end > len(data):
-        raise Malformed("length beyond the data")
-    return Tlv(tag, data[position:end], data[offset:end]), end
+    tag, start, end = read_strict(data, offset, len(data))
+    return Tlv(tag, data[start:end], data[offset:end]), end
 
 
 def read_all(data: bytes) -> list[Tlv]:
@@ -86,14 +74,7 @@ def read_single(data: bytes, tag: int | None = None) -> Tlv:
 def oid_text(content: bytes) -> str:
     if not content or content[-1] & 0x80:
         raise Malformed("bad object identifier")
-    arcs, value = [], 0
-    for byte in content:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
+    return der_oid_text(content)
 
 
 def bits(item: Tlv) -> list[bool]:

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from certkit.keystores.der import tlv
-
 
 class MalformedCertificate(ValueError):
     """Bytes that the program certkit stands in for would refuse to read."""
+
+
+class Truncated(MalformedCertificate):
+    """An element runs past its container (a file cut short, as opposed to one built wrong)."""
 
 
 class EsFailure(Exception):
@@ -48,7 +50,7 @@ def _header(data: bytes, offset: int, end: int) -> tuple[int, int, int, int]:
     program's rules. Raises MalformedCertificate when the octets run out.
     """
     if offset + 2 > end:
-        raise MalformedCertificate("truncated DER element")
+        raise Truncated("truncated DER element")
     tag = data[offset]
     if tag & 0x1F == 0x1F:
         raise MalformedCertificate("tag numbers over 30 are not supported")
@@ -62,7 +64,7 @@ def _header(data: bytes, offset: int, end: int) -> tuple[int, int, int, int]:
         raise MalformedCertificate("a DER length of more than four octets")
     start = offset + 2 + count
     if start > end:
-        raise MalformedCertificate("not enough length octets")
+        raise Truncated("not enough length octets")
     return tag, count, int.from_bytes(data[offset + 2:start], "big"), start
 
 
@@ -73,7 +75,7 @@ def read_strict(data: bytes, offset: int, end: int) -> tuple[int, int, int]:
         raise MalformedCertificate("indefinite length where DER is required")
     content_end = start + length
     if content_end > end:
-        raise MalformedCertificate("DER element longer than its container")
+        raise Truncated("DER element longer than its container")
     return tag, start, content_end
 
 
@@ -171,8 +173,19 @@ def read_ber_all(data: bytes) -> list[BerValue]:
     return values
 
 
-#: One DER element with a minimal definite length (``DerOutputStream.write``): the same
-#: encoder the keystore writer uses.
+def tlv(tag: int, content: bytes) -> bytes:
+    """One DER element: tag, minimal definite length (short or long form), content.
+
+    The one encoder: the keystore writer's and ``DerOutputStream.write``'s rule alike.
+    """
+    size = len(content)
+    if size < 0x80:
+        return bytes((tag, size)) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(length))) + length + content
+
+
+#: ``DerValue.toByteArray()``'s encoding of an element read.
 encode = tlv
 
 

@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from certkit.jdk import MalformedCertificate, Truncated, read_strict, tlv
+from certkit.jdk import oid_text as _oid_text
+
 _SEQUENCE = 0x30
 _SET = 0x31
 _INTEGER = 0x02
@@ -29,15 +32,6 @@ _BMP_STRING = 0x1E
 SEQUENCE, SET, INTEGER, OCTET_STRING, NULL_TAG, OBJECT_IDENTIFIER, BMP_STRING = (
     _SEQUENCE, _SET, _INTEGER, _OCTET_STRING, _NULL, _OBJECT_IDENTIFIER, _BMP_STRING
 )
-
-
-def tlv(tag: int, content: bytes) -> bytes:
-    """One element: tag, definite length (short or long form), content."""
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(length))) + length + content
 
 
 def sequence(*elements: bytes) -> bytes:
@@ -163,27 +157,14 @@ class Element(NamedTuple):
 
 
 def _read(data: bytes, offset: int, end: int) -> Element:
-    if offset + 2 > end:
-        raise DerError("an element header runs past its container", truncated=True)
-    tag = data[offset]
-    if tag & 0x1F == 0x1F:
-        raise DerError(f"a multi-byte tag at offset {offset}")
-    first = data[offset + 1]
-    position = offset + 2
-    if first < 0x80:
-        size = first
-    else:
-        count = first & 0x7F
-        if count == 0:
-            raise DerError(f"an indefinite length (BER, not DER) at offset {offset}")
-        if count > 4 or position + count > end:
-            raise DerError(f"a length field at offset {offset} runs past its container", truncated=True)
-        size = int.from_bytes(data[position : position + count], "big")
-        position += count
-    if position + size > end:
-        raise DerError(f"an element at offset {offset} announces {size} bytes, more than its container holds",
-                       truncated=True)
-    return Element(tag, data, position, position + size, offset)
+    """The element at ``offset``, by the strict rules of :func:`certkit.jdk.der.read_strict`."""
+    try:
+        tag, start, content_end = read_strict(data, offset, end)
+    except Truncated as exc:
+        raise DerError(f"{exc} at offset {offset}", truncated=True) from None
+    except MalformedCertificate as exc:
+        raise DerError(f"{exc} at offset {offset}") from None
+    return Element(tag, data, start, content_end, offset)
 
 
 def parse(data: bytes) -> tuple[Element, bytes]:
@@ -204,11 +185,4 @@ def oid_text(body: bytes) -> str:
     """The dotted form of an OBJECT IDENTIFIER's content octets."""
     if not body or body[-1] & 0x80:
         raise DerError("a malformed OBJECT IDENTIFIER")
-    arcs, number = [], 0
-    for byte in body:
-        number = (number << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(number)
-            number = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(arc) for arc in (first, arcs[0] - 40 * first, *arcs[1:]))
+    return _oid_text(body)

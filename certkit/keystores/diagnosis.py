@@ -14,12 +14,14 @@ uses it to say which failure it is; ``certkit inspect --json`` shows it (``to_js
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 
 from cryptography import x509
 
 from certkit.errors import InputError
+from certkit.jdk import MalformedCertificate, read_strict
 from certkit.keystores import der
 from certkit.keystores.der import DerError
 from certkit.keystores.kdf import pfx_mac
@@ -374,13 +376,11 @@ def _declared_length(data: bytes) -> int | None:
     """The total length the outer DER SEQUENCE header announces, or None if it is not one."""
     if len(data) < 2 or data[0] != 0x30:
         return None
-    first = data[1]
-    if first < 0x80:
-        return 2 + first
-    count = first & 0x7F
-    if count == 0 or count > 4 or len(data) < 2 + count:
+    try:
+        _, start, end = read_strict(data, 0, sys.maxsize)  # the header alone: the length may lie
+    except MalformedCertificate:
         return None
-    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
+    return end if start <= len(data) else None
 
 
 def diagnose(data: bytes, *, source: str = "the input") -> Pkcs12Diagnosis:

@@ -56,3 +56,20 @@ def test_unreadable_secret_files(tmp_path, kind):
         path.chmod(0o600)
     with pytest.raises(InputError, match="password"):
         resolve_secret(PASS, file=path, environ={})
+
+
+@pytest.mark.parametrize("kind", ["endless device", "huge file", "folder", "missing"])
+def test_a_secret_file_that_cannot_hold_a_secret_is_one_error(tmp_path, kind):
+    from certkit.io.secrets import MAX_SECRET_FILE_BYTES, read_secret_file
+
+    path = {"endless device": "/dev/zero", "folder": str(tmp_path), "missing": str(tmp_path / "nope")}.get(kind)
+    if kind == "huge file":
+        huge = tmp_path / "pw"
+        with open(huge, "wb") as stream:
+            stream.truncate(MAX_SECRET_FILE_BYTES + 1)  # sparse: costs nothing to make
+        path = str(huge)
+    with pytest.raises(InputError) as caught:
+        read_secret_file(path, "the CA password", warn=lambda _: None)
+    message = str(caught.value)
+    assert "the file for the CA password" in message and path in message
+    assert "\n" not in message

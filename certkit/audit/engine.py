@@ -58,7 +58,9 @@ from certkit.audit.trust_file import TrustRestrictions
 from certkit.errors import CertkitError
 from certkit.io import (
     CertificateItem,
+    NotCertificates,
     NoteFn,
+    PasswordCache,
     PasswordProvider,
     TlsOptions,
     directory_files,
@@ -67,7 +69,6 @@ from certkit.io import (
     no_certificates_in_folder,
     pem_text_certificates,
 )
-from certkit.io.sources import _NotCertificates, _PasswordCache
 
 #: A PEM bundle is cut into slices of about this size (~1,400 certutil-style certificates).
 SLICE_BYTES = 1024 * 1024
@@ -265,7 +266,7 @@ def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
             item.source = f"{source}#{number}"
             item.position = number - 1
             items.append(item)
-    except _NotCertificates:
+    except NotCertificates:
         pass  # other blocks only: fine when no certificate was counted either
     except CertkitError:
         raise _SliceAnomaly from None
@@ -360,7 +361,7 @@ class _Judge:
                 if item.position >= unit.skip_before:
                     yield item
         elif isinstance(unit, _FilesUnit):
-            passwords = _PasswordCache(password)
+            passwords = PasswordCache(password)
             for path in unit.paths:
                 for item in folder_file_certificates(path, passwords, on_note):
                     result.found = True

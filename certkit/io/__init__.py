@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from certkit.io.inputs import (
         MAX_TEXT_INPUT_BYTES,
+        port_number,
         read_bounded,
         require_decodable,
     )
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
     )
     from certkit.io.sources import (
         CertificateItem,
+        NotCertificates,
         NoteFn,
+        PasswordCache,
         PasswordProvider,
         TlsOptions,
         directory_files,
@@ -59,12 +62,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "CertificateItem", "EMPTY_DOCUMENT", "MAX_TEXT_INPUT_BYTES", "NoteFn", "OutputFile", "PasswordProvider",
-    "TlsOptions", "WarnFn", "certificate_from_der", "check_secret_target", "compose_plain", "directory_files",
-    "ensure_absent", "folder_file_certificates", "iter_certificates", "load_certificates", "load_yaml",
-    "no_certificates_in_folder", "order_chain", "pem_text_certificates", "port_number", "read_bounded",
-    "read_certificate_file", "read_certificates", "read_secret_file", "require_decodable", "require_sources",
-    "write_bundle", "write_file", "write_tree",
+    "CertificateItem", "EMPTY_DOCUMENT", "MAX_TEXT_INPUT_BYTES", "NotCertificates", "NoteFn", "OutputFile",
+    "PasswordCache", "PasswordProvider", "TlsOptions", "WarnFn", "certificate_from_der",
+    "check_secret_target", "compose_plain", "directory_files", "ensure_absent", "folder_file_certificates",
+    "iter_certificates", "load_certificates", "load_yaml", "no_certificates_in_folder", "order_chain",
+    "pem_text_certificates", "port_number", "read_bounded", "read_certificate_file", "read_certificates",
+    "read_secret_file", "require_decodable", "require_sources", "write_bundle", "write_file", "write_tree",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
@@ -72,7 +75,8 @@ __getattr__ = lazy_exports(__name__, __all__, {
         "certificate_from_der", "load_certificates", "order_chain", "read_certificate_file",
     ),
     "sources": (
-        "CertificateItem", "NoteFn", "PasswordProvider", "TlsOptions", "directory_files",
+        "CertificateItem", "NoteFn", "NotCertificates", "PasswordCache", "PasswordProvider", "TlsOptions",
+        "directory_files",
         "folder_file_certificates", "iter_certificates", "no_certificates_in_folder", "pem_text_certificates",
         "read_certificates", "require_sources",
     ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from certkit.errors import InputError
@@ -32,16 +33,21 @@ def _size_text(size: int) -> str:
     return f"{size // 1024} KiB"
 
 
-def read_bounded(path: str | os.PathLike[str], what: str, limit: int = MAX_CERTIFICATE_INPUT_BYTES) -> bytes:
+def read_bounded(path: str | os.PathLike[str], what: str, limit: int = MAX_CERTIFICATE_INPUT_BYTES, *,
+                 on_open: Callable[[os.stat_result], None] | None = None) -> bytes:
     """The bytes of ``path`` (``what`` names it in errors: "the CA key"), at most ``limit``.
 
     Raises :class:`InputError` when the file is missing, a folder, unreadable, or larger
     than ``limit`` (a regular file is refused from its size, before anything is read).
+    ``on_open`` is shown the open file's status (its mode, owner), e.g. to warn that a
+    secret is readable by others: the file read, not whatever the path names later.
     """
     file_path = Path(path)
     try:
         with open(file_path, "rb") as stream:
             info = os.fstat(stream.fileno())
+            if on_open is not None:
+                on_open(info)
             if stat.S_ISREG(info.st_mode) and info.st_size > limit:
                 raise InputError(
                     f"{what} {file_path} is {_size_text(info.st_size)}, larger than such a file can be "

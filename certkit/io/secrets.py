@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from certkit.errors import InputError
+from certkit.io.inputs import read_bounded
 
 WarnFn = Callable[[str], None]
 
@@ -25,20 +26,13 @@ MAX_SECRET_FILE_BYTES = 64 * 1024
 def read_secret_file(path: str | os.PathLike[str], what: str, warn: WarnFn) -> str:
     """The first line of ``path``, which holds ``what`` ("the CA password")."""
     file_path = Path(path)
-    try:
-        with open(file_path, "rb") as stream:
-            st = os.fstat(stream.fileno())
-            # Only the first line is used: never read more than a secret can be (the file
-            # may be huge or endless, e.g. a device).
-            raw = stream.read(MAX_SECRET_FILE_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"the file for {what} does not exist: {file_path}") from None
-    except IsADirectoryError:
-        raise InputError(f"the file for {what} is a folder: {file_path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file for {what}: {file_path}: {exc.strerror}") from None
-    if st.st_mode & (stat.S_IROTH | stat.S_IWOTH):
-        warn(f"{file_path} holds {what} and is readable by other users (chmod 600 it)")
+
+    def warn_if_shared(info: os.stat_result) -> None:
+        if info.st_mode & (stat.S_IROTH | stat.S_IWOTH):
+            warn(f"{file_path} holds {what} and is readable by other users (chmod 600 it)")
+
+    # Never read more than a secret can be: the file may be huge or endless (a device).
+    raw = read_bounded(file_path, f"the file for {what}", MAX_SECRET_FILE_BYTES, on_open=warn_if_shared)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -96,11 +96,11 @@ class CertificateItem:
     pkcs12: dict[str, Any] | None = None
 
 
-class _NotCertificates(Exception):
+class NotCertificates(Exception):
     """A file inside a directory or zip that holds no certificate (skipped with a note)."""
 
 
-class _PasswordCache:
+class PasswordCache:
     """Asks the provider (which may prompt) at most once, and only when a file needs it."""
 
     def __init__(self, provider: PasswordProvider | None) -> None:
@@ -231,7 +231,7 @@ def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator
         yield pending
     elif count == 0:
         holds = f" (it holds {', '.join(dict.fromkeys(other_labels))})" if other_labels else ""
-        raise _NotCertificates(f"no certificate in PEM file{holds}")
+        raise NotCertificates(f"no certificate in PEM file{holds}")
 
 
 def pem_text_certificates(data: bytes, source: str) -> Iterator[CertificateItem]:
@@ -245,7 +245,7 @@ def pem_text_certificates(data: bytes, source: str) -> Iterator[CertificateItem]
 # ----------------------------------------------------------------------------- PKCS#12
 
 
-def _pkcs12_certificates(data: bytes, source: str, passwords: _PasswordCache) -> Iterator[CertificateItem]:
+def _pkcs12_certificates(data: bytes, source: str, passwords: PasswordCache) -> Iterator[CertificateItem]:
     """The certificates of a PKCS#12 file: the key's certificate first, then the others.
 
     certkit.keystores.reader opens it (no password and the empty one are tried first; a wrong
@@ -265,7 +265,7 @@ def _pkcs12_certificates(data: bytes, source: str, passwords: _PasswordCache) ->
         loaded = load_pkcs12(data, password, source=source)
     certificates = loaded.chain
     if not certificates:
-        raise _NotCertificates("the PKCS#12 file holds no certificate")
+        raise NotCertificates("the PKCS#12 file holds no certificate")
     has_key_certificate = loaded.certificate is not None
     description = loaded.to_json()
     for index, certificate in enumerate(certificates):
@@ -294,7 +294,7 @@ def _sniff(head: bytes) -> str:
 
 
 def _file_certificates(
-    opener: Callable[[], BinaryIO], source: str, passwords: _PasswordCache, on_note: NoteFn, *, nested: bool
+    opener: Callable[[], BinaryIO], source: str, passwords: PasswordCache, on_note: NoteFn, *, nested: bool
 ) -> Iterator[CertificateItem]:
     """The certificates of one file (or zip member) whatever its format."""
     with opener() as stream:
@@ -304,7 +304,7 @@ def _file_certificates(
             yield from _pem_certificates(cast(BinaryIO, _Rewound(head, stream)), source, source)
             return
         if kind == "unknown":
-            raise _NotCertificates("not a certificate file (PEM, DER, PKCS#12 or zip)")
+            raise NotCertificates("not a certificate file (PEM, DER, PKCS#12 or zip)")
         if _file_size(stream) > MAX_BINARY_FILE_BYTES:  # refused before it is read
             raise InputError(f"{source} is larger than {MAX_BINARY_FILE_BYTES // 2**20} MiB: not a certificate file")
         data = head + stream.read(MAX_BINARY_FILE_BYTES)
@@ -312,7 +312,7 @@ def _file_certificates(
             raise InputError(f"{source} is larger than {MAX_BINARY_FILE_BYTES // 2**20} MiB: not a certificate file")
     if kind == "zip":
         if nested:
-            raise _NotCertificates("a zip inside a zip is not read")
+            raise NotCertificates("a zip inside a zip is not read")
         yield from _zip_certificates(data, source, passwords, on_note)
     elif kind == "der":
         try:
@@ -347,7 +347,7 @@ class _Rewound(io.RawIOBase):
         return self._rest.read(size)
 
 
-def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
+def _zip_certificates(data: bytes, source: str, passwords: PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
@@ -384,7 +384,7 @@ def _zip_certificates(data: bytes, source: str, passwords: _PasswordCache, on_no
             for item in _file_certificates(functools.partial(io.BytesIO, content), label, passwords, on_note, nested=True):
                 found = True
                 yield item
-        except _NotCertificates as skipped:
+        except NotCertificates as skipped:
             on_note(f"{label}: skipped ({skipped})")
     if not found:
         raise InputError(f"no certificates found in the zip file {source}")
@@ -433,13 +433,13 @@ def directory_files(root: str | os.PathLike[str]) -> Iterator[str]:
             yield join(directory, name)
 
 
-def folder_file_certificates(path: str | os.PathLike[str], passwords: _PasswordCache,
+def folder_file_certificates(path: str | os.PathLike[str], passwords: PasswordCache,
                              on_note: NoteFn) -> Iterator[CertificateItem]:
     """The certificates of one file of a folder SOURCE; a file without any is skipped with a note."""
     label = os.fspath(path)
     try:
         yield from _file_certificates(lambda: open(label, "rb"), label, passwords, on_note, nested=False)
-    except _NotCertificates as skipped:
+    except NotCertificates as skipped:
         on_note(f"{label}: skipped ({skipped})")
     except PermissionError:
         on_note(f"{label}: skipped (permission denied)")
@@ -451,7 +451,7 @@ def no_certificates_in_folder(root: Path) -> InputError:
     return InputError(f"no certificates found in the folder {root}")
 
 
-def _directory_certificates(root: Path, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
+def _directory_certificates(root: Path, passwords: PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
     found = False
     for path in directory_files(root):
         for item in folder_file_certificates(path, passwords, on_note):
@@ -461,7 +461,7 @@ def _directory_certificates(root: Path, passwords: _PasswordCache, on_note: Note
         raise no_certificates_in_folder(root)
 
 
-def _path_certificates(spec: str, passwords: _PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
+def _path_certificates(spec: str, passwords: PasswordCache, on_note: NoteFn) -> Iterator[CertificateItem]:
     path = Path(spec)
     if path.is_dir():
         yield from _directory_certificates(path, passwords, on_note)
@@ -470,7 +470,7 @@ def _path_certificates(spec: str, passwords: _PasswordCache, on_note: NoteFn) ->
         raise InputError(f"{spec} does not exist")
     try:
         yield from _file_certificates(lambda: open(path, "rb"), spec, passwords, on_note, nested=False)
-    except _NotCertificates as problem:
+    except NotCertificates as problem:
         raise InputError(f"{spec}: {problem}") from None
     except PermissionError:
         raise InputError(f"{spec}: permission denied") from None
@@ -518,7 +518,7 @@ def iter_certificates(
     password nor with the empty one. ``on_note`` receives one-line notes about skipped
     files and suspicious zip member names.
     """
-    passwords = _PasswordCache(password)
+    passwords = PasswordCache(password)
     for spec in specs:
         if spec.startswith("tls://"):
             yield from _tls_certificates(spec, tls)

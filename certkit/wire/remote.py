@@ -120,10 +120,10 @@ def parse_address(text: str) -> RemoteAddress:
             problem = _hostname_problem(host)
             if problem:
                 raise InputError(f"address {text!r}: {host!r} {problem}") from None
-    port = port_number(port_text)
-    if port is None:
+    port_value = port_number(port_text)
+    if port_value is None:
         raise InputError(f"address {text!r}: port {port_text!r} is not a number from 1 to 65535")
-    return RemoteAddress(host, port)
+    return RemoteAddress(host, port_value)
 
 
 def check_server_name(name: str) -> str:

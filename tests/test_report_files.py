@@ -17,9 +17,10 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from certkit.audit import CertificateRecord, ReportContext, render_junit
 from certkit.audit import engine as audit_module
 from certkit.audit.checker import Verdict
-from certkit.audit.report_files import ERROR, CertificateRecord, ReportContext, neutralise, render_junit
+from certkit.audit.report_files import ERROR, neutralise
 from certkit.io.terminal import visible
 from certkit.targets import es_target
 from tests.conftest import assert_one_line_error

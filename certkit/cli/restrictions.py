@@ -151,8 +151,15 @@ def check(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
-    from certkit.audit.report_files import RecordingReport, ReportOutputs
+    from certkit.audit import (
+        Audit,
+        HumanReport,
+        JsonReport,
+        RecordingReport,
+        ReportOutputs,
+        RestrictionChecker,
+        load_restrictions,
+    )
     from certkit.cli._common import es_target_option, warn
     from certkit.errors import InputError
     from certkit.io import read_certificates, require_sources
@@ -202,8 +209,7 @@ def check(
 def _write_reports(reports, force, restrictions, fields, target, anchors, validation_time, records) -> None:
     """The --report/--junit/--csv files, from the records the audit collected (nothing is read again)."""
     from certkit import __version__
-    from certkit.audit import lint_restrictions
-    from certkit.audit.report_files import ReportContext
+    from certkit.audit import ReportContext, lint_restrictions
     from certkit.cli._common import info
     from certkit.jdk import jdk_dn
     from certkit.patterns import compiling_for

@@ -152,6 +152,9 @@ def test_reports_refuse_an_existing_file_and_write_nothing_on_bad_input(cli, sce
     assert report.read_text().startswith("<!DOCTYPE html>") and junit.exists()
     assert_one_line_error(cli(*scenario.args("--csv", tmp_path / "missing" / "a.csv")), "does not exist")
     assert_one_line_error(cli(*scenario.args("--csv", junit, "--junit", junit, "--force")), "same file")
+    trust_text = scenario.trust.read_bytes()
+    assert_one_line_error(cli(*scenario.args("--csv", scenario.trust, "--force")), "--csv", "inputs")
+    assert scenario.trust.read_bytes() == trust_text
     missing_source = cli("restrictions", "check", str(scenario.trust), str(tmp_path / "nope.pem"),
                          "--csv", tmp_path / "b.csv")
     assert missing_source.exit_code == 2 and not (tmp_path / "b.csv").exists()

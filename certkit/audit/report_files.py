@@ -286,15 +286,19 @@ class ReportOutputs:
     def __bool__(self) -> bool:
         return bool(self.paths())
 
-    def check(self, force: bool) -> None:
+    def check(self, force: bool, inputs: Sequence[str | Path] = ()) -> None:
         """Refuse, before the audit runs, an output that exists (without ``force``), one
-        path given twice, or a folder that is not there."""
+        path given twice, one of the audit's ``inputs`` (``--force`` would replace the trust
+        file or a certificate with a report), or a folder that is not there."""
         from certkit.errors import param
         from certkit.io import ensure_absent
 
+        read = {str(Path(spec).resolve()) for spec in inputs if not str(spec).startswith("tls://")}
         seen: dict[str, str] = {}
         for name, path in self.paths():
             key = str(path.resolve())
+            if key in read:
+                raise OutputError(f"{param(name)} {path} is one of the audit's inputs; refusing to replace it")
             if key in seen:
                 raise OutputError(f"{param(seen[key])} and {param(name)} name the same file {path}")
             seen[key] = name

@@ -171,7 +171,7 @@ def check(
     target = es_target_option(es_version)
     validation_time = parse_validation_time(at)
     reports = ReportOutputs(report, junit, csv_out)
-    reports.check(force)  # before any work: an existing file, a missing folder
+    reports.check(force, [restrictions_file, *sources])  # before any work: an existing file, a missing folder
     with compiling_for(target.lucene):  # the target's Lucene decides which patterns load
         restrictions = load_restrictions(restrictions_file)
     require_sources(sources)

@@ -6,7 +6,9 @@
   following chains through a stream of certificates;
 * :mod:`~certkit.audit.lint`: patterns that load but probably do not mean what was meant;
 * :mod:`~certkit.audit.engine`: the audit of many sources, in parallel, in order;
-* :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict.
+* :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict;
+* :mod:`~certkit.audit.report_files`, :mod:`~certkit.audit.report_html`: the report files
+  of ``check --report/--junit/--csv``, from a record per verdict.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ if TYPE_CHECKING:
         HumanReport,
         JsonReport,
     )
+    from certkit.audit.report_files import (
+        CertificateRecord,
+        RecordingReport,
+        ReportContext,
+        ReportOutputs,
+        render_csv,
+        render_junit,
+    )
+    from certkit.audit.report_html import render_html
     from certkit.audit.trust_file import (
         GeneratedPattern,
         TrustRestrictions,
@@ -50,10 +61,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Audit", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport", "LintReport", "LintWarning",
-    "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict", "cluster_pattern", "content_type",
-    "dedupe", "instance_patterns", "lint_restrictions", "load_restrictions", "parse_cluster_spec",
-    "parse_restrictions", "render_restrictions", "scope_pattern", "write_restrictions",
+    "Audit", "CertificateRecord", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport", "LintReport",
+    "LintWarning", "RecordingReport", "Renderer", "ReportContext", "ReportOutputs", "RestrictionChecker",
+    "TrustRestrictions", "Verdict", "cluster_pattern", "content_type", "dedupe", "instance_patterns",
+    "lint_restrictions", "load_restrictions", "parse_cluster_spec", "parse_restrictions", "render_csv",
+    "render_html", "render_junit", "render_restrictions", "scope_pattern", "write_restrictions",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
@@ -73,5 +85,11 @@ __getattr__ = lazy_exports(__name__, __all__, {
     ),
     "report": (
         "HumanReport", "JsonReport",
+    ),
+    "report_files": (
+        "CertificateRecord", "RecordingReport", "ReportContext", "ReportOutputs", "render_csv", "render_junit",
+    ),
+    "report_html": (
+        "render_html",
     ),
 })

@@ -58,6 +58,9 @@ class Verdict:
     explanation: str | None = None
     skipped: str | None = None
     subject_text: str | None = None
+    #: The judged certificate (cryptography's), for what only some reports need (its
+    #: validity): kept as a reference so that the audit computes nothing more for it.
+    certificate: Any = None
 
     # Named constructors: one per kind of decision, so no caller lines up eleven fields.
 
@@ -164,6 +167,12 @@ class RestrictionChecker:
     def check(self, item: CertificateItem, fields_of_item: CertificateFields | None = None,
               chain: Sequence[CertificateItem] = ()) -> Verdict:
         """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
+        verdict = self._decide(item, fields_of_item, chain)
+        verdict.certificate = item.certificate
+        return verdict
+
+    def _decide(self, item: CertificateItem, fields_of_item: CertificateFields | None,
+                chain: Sequence[CertificateItem]) -> Verdict:
         try:
             located = fields_of_item or locate_fields(item.der)
             names = names_of(located, DEFAULT_JDK if self.jdk is None else self.jdk)

@@ -89,7 +89,7 @@ _MAX_SLICES_WITHOUT_CUT = 8
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 # Events of a unit, replayed in order by the parent.
-_NOTE, _WARN, _OUT, _HEAD, _FLUSH = range(5)
+_NOTE, _WARN, _OUT, _HEAD, _FLUSH, _RECORD = range(6)
 
 
 class Renderer(Protocol):
@@ -98,6 +98,11 @@ class Renderer(Protocol):
     ``render`` returns what goes to stdout for one verdict (possibly ""), ``warnings``
     the lines for stderr. ``separator`` is what ``render`` puts before every piece and the
     report wants only between pieces (JSON's comma): the first piece written loses it.
+
+    A renderer may also have ``record(verdict)``, returning a small picklable summary of
+    the verdict (or None): the audit collects them, in report order, in ``Audit.records``
+    (the report files of ``--report``/``--junit``/``--csv`` are made from them, without
+    reading any certificate again).
     """
 
     separator: str
@@ -298,6 +303,7 @@ class _Judge:
             events.append((_NOTE, message))
 
         render, warnings = self.renderer.render, self.renderer.warnings
+        record = getattr(self.renderer, "record", None)
         tracker = ChainTracker(self.checker)
         # The CA certificates a unit starts with may be the chain of the leaf the previous
         # unit ended with (the next slice of its file), which only the parent holds: they
@@ -339,6 +345,10 @@ class _Judge:
                     text = render(verdict)
                     if text:
                         out.append(text)
+                    if record is not None:
+                        # Out of step with the stdout pieces (they need not interleave),
+                        # in step with the verdicts the parent settles (head, flush).
+                        events.append((_RECORD, record(verdict)))
         except _NeedPassword:
             return _UnitResult(need_password=True)
         except _SliceAnomaly:
@@ -453,6 +463,8 @@ class Audit:
         self.admitted = 0
         self.rejected = 0
         self.skipped: list[tuple[str, str, str]] = []
+        #: What ``renderer.record`` returned for every verdict, in report order.
+        self.records: list[Any] = []
         self.certificates = 0
         self._judge = _Judge(checker, renderer)
         self._tracker = ChainTracker(checker)
@@ -692,6 +704,8 @@ class Audit:
                 self.on_note(payload)
             elif kind == _HEAD:
                 yield from self._verdicts(self._tracker.feed(payload.item()))
+            elif kind == _RECORD:
+                self.records.append(payload)
             else:  # _FLUSH: the unit's first leaf settles the leaf waiting here
                 yield from self._verdicts(self._tracker.finish())
         self.admitted += result.admitted
@@ -707,6 +721,7 @@ class Audit:
 
     def _verdicts(self, verdicts: list[Verdict]) -> Iterator[tuple[str, str]]:
         renderer = self.renderer
+        record = getattr(renderer, "record", None)
         for verdict in verdicts:
             if verdict.skipped:
                 self.skipped.append((verdict.source, verdict.subject, verdict.skipped))
@@ -720,6 +735,8 @@ class Audit:
             text = renderer.render(verdict)
             if text:
                 yield self._out(text)
+            if record is not None:
+                self.records.append(record(verdict))
 
     def _out(self, text: str) -> tuple[str, str]:
         if not self._wrote:

@@ -108,6 +108,10 @@ def render_page(root: Any, version: str, date: dt.date) -> str:
         "Exit status: 0 all good; 1 a check ran and found violations; 2 bad usage or bad input "
         "(one \\fBerror:\\fR line on standard error, maybe one \\fBhint:\\fR line); 130 interrupted "
         "(nothing written).",
+        ".SH OPTIONS",
+        *(entry for entry in map(_option_entry, root.params) if entry),
+        ".TP\n.B \\-h, \\-\\-help\nShow the help of certkit or of any command (\\fBcertkit\\fR \\fICOMMAND\\fR "
+        "\\fB\\-\\-help\\fR) and exit.",
         ".SH COMMANDS",
     ]
     for path, command in _commands(root):
@@ -120,6 +124,10 @@ def render_page(root: Any, version: str, date: dt.date) -> str:
         if entries:
             lines += [".PP", "Arguments and options:", ".RS", *entries, ".RE"]
     lines += [
+        ".SH SHELL COMPLETION",
+        "\\fBcertkit \\-\\-install\\-completion\\fR adds completion of commands, options and files to the "
+        "current shell's start-up file (bash, zsh, fish or PowerShell); \\fBcertkit \\-\\-show\\-completion\\fR "
+        "prints the script instead, e.g. to put it in \\fI/etc/bash_completion.d/certkit\\fR.",
         ".SH ENVIRONMENT",
         ".TP\n.B CERTKIT_PASS, CERTKIT_CA_PASS\nPasswords of keystores and of the CA, when no \\fB\\-\\-pass\\-file\\fR "
         "or \\fB\\-\\-ca\\-pass\\-file\\fR is given.",

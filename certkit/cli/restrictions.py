@@ -135,13 +135,31 @@ def check(
     jobs: Optional[int] = typer.Option(
         None, "--jobs", min=1, metavar="N",
         help="Worker processes for big inputs (default: the number of CPUs; 1: all in this process)."),
+    report: Optional[Path] = typer.Option(
+        None, "--report", metavar="FILE.html", help="Also write the auditor's report: one self-contained HTML "
+        "page (trust file, lint findings, summary, every certificate; readable without scripts)."),
+    junit: Optional[Path] = typer.Option(
+        None, "--junit", metavar="FILE.xml", help="Also write a JUnit XML report: one testcase per certificate, "
+        "a rejected one is a failure with Elasticsearch's reason."),
+    csv_out: Optional[Path] = typer.Option(
+        None, "--csv", metavar="FILE.csv", help="Also write one CSV row per certificate (a header row first; "
+        "cells a spreadsheet would run as formulas start with ')."),
+    force: bool = typer.Option(False, "--force", help="Replace the --report, --junit and --csv files if they exist."),
     pass_file: Optional[Path] = opts.PASS_FILE,
     pass_literal: Optional[str] = opts.PASS_LITERAL,
     client_cert: Optional[Path] = opts.CLIENT_CERT,
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
+    from certkit.audit import (
+        Audit,
+        HumanReport,
+        JsonReport,
+        RecordingReport,
+        ReportOutputs,
+        RestrictionChecker,
+        load_restrictions,
+    )
     from certkit.cli._common import es_target_option, warn
     from certkit.errors import InputError
     from certkit.io import read_certificates, require_sources
@@ -152,6 +170,8 @@ def check(
     chosen_fields = parse_fields(fields)
     target = es_target_option(es_version)
     validation_time = parse_validation_time(at)
+    reports = ReportOutputs(report, junit, csv_out)
+    reports.check(force, [restrictions_file, *sources])  # before any work: an existing file, a missing folder
     with compiling_for(target.lucene):  # the target's Lucene decides which patterns load
         restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
@@ -160,9 +180,11 @@ def check(
     if ca:
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
-                                 record_matches=as_json or show_all, now=validation_time,
+                                 record_matches=as_json or show_all or bool(reports), now=validation_time,
                                  jdk=target.jdk)
-    renderer = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
+    renderer: Any = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
+    if reports:
+        renderer = RecordingReport(renderer, chosen_fields)
     with _AuditProgress(sources) as progress:
         audit = Audit(checker, sources, renderer, jobs=jobs, on_progress=progress.update, **source_kwargs)
         try:
@@ -178,8 +200,28 @@ def check(
             f"no node certificate to check in {' '.join(sources)}"
             + (f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)" if skipped else "")
         )
+    if reports:
+        _write_reports(reports, force, restrictions, chosen_fields, target, anchors, validation_time, audit.records)
     if audit.rejected:
         raise typer.Exit(1)
+
+
+def _write_reports(reports, force, restrictions, fields, target, anchors, validation_time, records) -> None:
+    """The --report/--junit/--csv files, from the records the audit collected (nothing is read again)."""
+    from certkit import __version__
+    from certkit.audit import ReportContext, lint_restrictions
+    from certkit.cli._common import info
+    from certkit.jdk import jdk_dn
+    from certkit.patterns import compiling_for
+
+    with compiling_for(target.lucene):
+        lint_report = lint_restrictions(restrictions, fields)
+    context = ReportContext(
+        restrictions.path, tuple(restrictions.patterns), tuple(fields), target, lint_report,
+        tuple(jdk_dn(anchor.subject.public_bytes()) for anchor in anchors), validation_time, version=__version__,
+    )
+    for path in reports.write(context, records, force):
+        info(f"wrote {path}")
 
 
 def _write(text: str) -> None:

@@ -52,7 +52,7 @@ ul.counts li{border:1px solid #ccc;border-radius:6px;padding:.4em .9em}
 table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f4f6}th button{all:unset;cursor:pointer;font-weight:600}
-td{overflow-wrap:anywhere}td.mono{min-width:10em}td.when{white-space:nowrap}
+td{overflow-wrap:anywhere}td.mono{min-width:10em}td.when,td.verdict{white-space:nowrap;overflow-wrap:normal}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
 tr.rejected td:first-child,li.rejected .count{color:#b42318}
 tr.error td:first-child,li.error .count{color:#9a3412}
@@ -231,7 +231,7 @@ def _row(record: CertificateRecord, order: int, context: ReportContext) -> str:
     expiry = expiry_text(record.not_after, context.as_of)
     not_after = iso_time(record.not_after)
     cells = (
-        f'<td data-key="{_RANK[record.outcome]}">{_VERDICT_TEXT[record.outcome]}</td>',
+        f'<td class="verdict" data-key="{_RANK[record.outcome]}">{_VERDICT_TEXT[record.outcome]}</td>',
         f'<td class="mono">{_text(record.source)}</td>',
         f"<td>{_names_cell(record)}</td>",
         f'<td class="mono">{_text(record.subject)}</td>',

@@ -87,6 +87,10 @@ def build_app(argv: Sequence[str] | None = None):  # -> typer.Typer (typer impor
     for module_name in (wanted,) if wanted else COMMAND_MODULES:
         module = importlib.import_module(f"certkit.cli.{module_name}")
         module.register(app)
+    from certkit.cli._vocabulary import ReadableGroup, apply_to
+
+    app.info.cls = ReadableGroup
+    apply_to(app)
     return app
 
 

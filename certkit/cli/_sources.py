@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-import typer.core
+
+from certkit.cli._vocabulary import VocabularyCommand
 
 PASS_FILE = typer.Option(None, "--pass-file", metavar="FILE",
                          help="Password of PKCS#12 sources (first line of FILE); also $CERTKIT_PASS.")
@@ -27,7 +28,7 @@ SOURCES_HELP = (
 )
 
 
-class SourcesCommand(typer.core.TyperCommand):
+class SourcesCommand(VocabularyCommand):
     """A command whose SOURCEs may be files named like its help option.
 
     ``certkit restrictions check trust.yml *`` in a folder holding a file named

@@ -14,7 +14,7 @@ TRUST_HELP = (
     "another environment (a self-managed cluster): its CA certificate(s) and which node names to trust."
     "\n\n"
     "Trust by scope when the nodes are named <node>.node.<cluster>.cluster.<scope>.account (--scope-id "
-    "with --trust-all or --trust-allowlist), or list exact node names (--instances FILE takes every cn "
+    "with --trust-all or --trust-allowlist), or list exact node names (--in FILE takes every cn "
     "value; --node-name NAME). Everything is checked against the Cloud API's rules before any JSON is printed."
     "\n\n"
     '--payload prints the whole {"trust": {accounts, external, direct}} object. --merge EXISTING.json '
@@ -41,7 +41,7 @@ def trust(
         help="CA certificate to trust (PEM or DER; every certificate of the file). Repeat for a rotation."),
     name: str = typer.Option(..., "--name", help="Name of the trust relationship (shown in the Cloud console)."),
     instances: Optional[Path] = typer.Option(
-        None, "--instances", metavar="instances.yaml", help="Trust the cn values of every instance of this file."),
+        None, "--in", metavar="instances.yaml", help="Trust the cn values of every instance of this file."),
     node_name: Optional[list[str]] = typer.Option(
         None, "--node-name", metavar="NAME", help="An exact node name to trust (no wildcards). Repeatable."),
     scope_id: Optional[str] = typer.Option(

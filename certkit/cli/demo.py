@@ -106,7 +106,7 @@ def step_restrictions(context: DemoContext) -> None:
 
     pattern = cluster_pattern(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     path = context.path("trust.yml")
-    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster ...).",
+    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster-id ...).",
                        force=context.force)
     context.made.append(path)
     context.say(f"4. restrictions  {context.relative(path)}   (trust.subject_name: \"{pattern.pattern}\")")

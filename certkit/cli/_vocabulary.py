@@ -175,6 +175,9 @@ class VocabularyCommand(typer.core.TyperCommand):
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, rewrite_arguments(self, ctx, args))
 
+    def get_short_help_str(self, limit: int = 45) -> str:  # noqa: ARG002 - click's signature
+        return first_sentence(self.short_help or self.help or "")
+
 
 class ReadableGroup(typer.core.TyperGroup):
     """A command group whose help is wrapped as the commands' is."""
@@ -184,6 +187,17 @@ class ReadableGroup(typer.core.TyperGroup):
     def __init__(self, *args, **kwargs) -> None:
         kwargs["rich_markup_mode"] = None
         super().__init__(*args, **kwargs)
+
+    def get_short_help_str(self, limit: int = 45) -> str:  # noqa: ARG002 - click's signature
+        return first_sentence(self.short_help or self.help or "")
+
+
+def first_sentence(text: str) -> str:
+    """A command's line in its group's list: its help's first sentence, whole (click cuts it
+    at 45 characters with "...")."""
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[:end + 1]
 
 
 def apply_to(app: typer.Typer) -> None:

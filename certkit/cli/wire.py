@@ -50,17 +50,22 @@ def yml(
     fields: Optional[list[str]] = typer.Option(
         None, "--fields", metavar="FIELD",
         help="x509 fields the restrictions read: othername (default) and/or dns. Repeatable."),
-    verification_mode: Optional[str] = typer.Option(None, "--verification-mode", metavar="certificate|full"),
+    verification_mode: Optional[str] = typer.Option(
+        None, "--verification-mode", metavar="certificate|full",
+        help="Write xpack.security.transport.ssl.verification_mode: certificate (verify the chain, not the "
+             "host name) or full (also the host name). Default: no such line."),
     server_cert: Optional[str] = typer.Option(None, "--server-cert", metavar="PATH",
                                               help="API key model: certificate of the remote cluster server port."),
-    server_key: Optional[str] = typer.Option(None, "--server-key", metavar="PATH"),
+    server_key: Optional[str] = typer.Option(None, "--server-key", metavar="PATH",
+                                             help="API key model: private key of --server-cert (PEM)."),
     server_keystore: Optional[str] = typer.Option(None, "--server-keystore", metavar="PATH",
                                                   help="API key model: PKCS#12 keystore instead of cert + key."),
     port: int = typer.Option(9443, "--port", help="API key model: the remote cluster server port."),
     alias: Optional[str] = typer.Option(None, "--alias", help="API key model: remote cluster the signing is for."),
     signing_cert: Optional[str] = typer.Option(None, "--signing-cert", metavar="PATH",
                                                help="API key model (9.3+): certificate that signs requests."),
-    signing_key: Optional[str] = typer.Option(None, "--signing-key", metavar="PATH"),
+    signing_key: Optional[str] = typer.Option(None, "--signing-key", metavar="PATH",
+                                              help="API key model (9.3+): private key of --signing-cert (PEM)."),
     signing_ca: Optional[list[str]] = typer.Option(
         None, "--signing-ca", metavar="PATH", help="API key model (9.3+): CA of calling clusters' signing certificates."),
     config_dir: Optional[Path] = typer.Option(

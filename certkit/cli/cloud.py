@@ -60,6 +60,10 @@ def trust(
         help="With --merge: drop the certificates the entry had (the CA rotation is over)."),
     out: Optional[Path] = typer.Option(None, "--out", metavar="trust.json", help="Write here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(
+        False, "--json",
+        help="Print only the JSON document on stdout (the direct trust entry, or with --payload / --merge the "
+             "whole trust object), also when --out writes it."),
 ) -> None:
     from certkit.errors import UsageError
     from certkit.io import ensure_absent, write_file
@@ -94,11 +98,11 @@ def trust(
         summary = None
     warn_all(report.warnings)
     text = cloud.dumps(document)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
+    if out is not None:
         write_file(out, text.encode("utf-8"), force=force)
         info(f"wrote {out}")
+    if out is None or as_json:
+        typer.echo(text, nl=False)
     if summary:
         info(summary)
 

@@ -79,7 +79,8 @@ def _p12_to_pem(
     force: bool,
     pass_literal: Optional[str],
     pass_file: Optional[Path],
-) -> None:
+) -> dict | None:
+    """Write the PEM; what was written (for --json), or ``None`` when it went to stdout."""
     from cryptography.hazmat.primitives import serialization
 
     from certkit.errors import InputError, UsageError
@@ -146,12 +147,14 @@ def _p12_to_pem(
         )
     if target is None:
         typer.echo(pem.decode("ascii"), nl=False)
-        return
+        return None
     write_file(target, pem, secret=with_key, force=force)
     parts = [f"{len(certificates)} certificate(s)"]
     if with_key:
         parts.insert(0, "the private key (PKCS#8, unencrypted, mode 0600)")
-    info(f"wrote {target}: {' and '.join(parts)}")
+    return {"out": str(target), "direction": "pkcs12-to-pem", "private_key": with_key,
+            "certificates": [c.subject.rfc4514_string() for c in certificates],
+            "summary": f"wrote {target}: {' and '.join(parts)}"}
 
 
 def _load_certificates(path: Path, what: str):
@@ -184,7 +187,8 @@ def _pem_to_p12(
     pass_literal: Optional[str],
     pass_file: Optional[Path],
     es_version: Optional[str],
-) -> None:
+) -> dict:
+    """Write the keystore; what was written (for --json)."""
     from certkit.cli._common import es_target_option
     from certkit.cli._secrets import PASS, resolve_secret
     from certkit.errors import UsageError
@@ -214,7 +218,12 @@ def _pem_to_p12(
     write_file(target, keystore, secret=True, force=force)
     entries = [f"PrivateKeyEntry '{alias or target.stem}' ({len(chain)} certificate(s))"]
     entries += [f"trustedCertEntry '{name}'" for name, _ in trusted]
-    info(f"wrote {target}: {', '.join(entries)}; {'3DES/SHA-1 (legacy)' if legacy else 'AES-256/HMAC-SHA256'}")
+    encryption = "3DES/SHA-1 (legacy)" if legacy else "AES-256/HMAC-SHA256"
+    return {"out": str(target), "direction": "pem-to-pkcs12", "private_key": True,
+            "certificates": [c.subject.rfc4514_string() for c in chain],
+            "trusted": [{"alias": name, "subject": c.subject.rfc4514_string()} for name, c in trusted],
+            "alias": alias or target.stem, "encryption": encryption, "empty_password": not password,
+            "summary": f"wrote {target}: {', '.join(entries)}; {encryption}"}
 
 
 def register(app) -> None:
@@ -239,17 +248,38 @@ def register(app) -> None:
             None, "--es-version", metavar="X.Y",
             help="PEM->p12: the Elasticsearch line the keystore is for; its bundled JDK decides which passwords "
                  "open it (JDK 25, Elasticsearch 9.3+: any; older: printable ASCII). Default: every line."),
+        as_json: bool = typer.Option(
+            False, "--json",
+            help="Print only a JSON document on stdout: the file written, the direction, the certificates' "
+                 "subjects (and, for a keystore, its entries and encryption)."),
     ) -> None:
         from certkit.errors import UsageError
+
+        if as_json and out == "-":
+            raise UsageError("--out - prints the PEM and --json a JSON document: choose one")
 
         if key is None:
             pem_only = [flag for flag, given in (("--ca", ca), ("--name", name), ("--legacy", legacy),
                                                  ("--es-version", es_version)) if given]
             if pem_only:
                 raise UsageError(f"{pem_only[0]} builds a PKCS#12 from PEM and needs --key KEY.pem")
-            _p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file)
+            _report(_p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file),
+                    as_json)
             return
         p12_only = [f for f, given in (("--clcerts", clcerts), ("--cacerts", cacerts), ("--nokeys", nokeys), ("--legacy-ok", legacy_ok)) if given]
         if p12_only:
             raise UsageError(f"{p12_only[0]} applies to PKCS#12 input, not to building a PKCS#12 with --key")
-        _pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file, es_version)
+        _report(_pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file, es_version),
+                as_json)
+
+
+def _report(written: dict | None, as_json: bool) -> None:
+    if written is None:  # the PEM went to stdout
+        return
+    summary = written.pop("summary")
+    if as_json:
+        from certkit.cli._common import emit_json
+
+        emit_json(written)
+    else:
+        info(summary)

@@ -54,6 +54,9 @@ def generate(
     out: str = typer.Option("trust.yml", "--out", metavar="trust.yml",
                             help="Where to write (.yml, .yaml or .json; '-' for stdout)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print only a JSON document on stdout: the file written and its patterns "
+                              "(pattern, and what it admits)."),
 ) -> None:
     """Write a trust restrictions file: trust.subject_name with every pattern double-quoted.
 
@@ -80,6 +83,8 @@ def generate(
     from certkit.patterns import parse_pattern
 
     to_stdout = out == "-"
+    if to_stdout and as_json:
+        raise UsageError("--out - prints the trust file and --json a JSON document: choose one")
     if not to_stdout:
         content_type(out)  # refuse a name Elasticsearch would not load, before any work
         ensure_absent(Path(out), force)
@@ -115,6 +120,12 @@ def generate(
         sys.stdout.write(visible_lines(render_restrictions(patterns, header=header).decode("utf-8")))
         return
     written = write_restrictions(out, patterns, force=force, header=header)
+    if as_json:
+        from certkit.cli._common import emit_json
+
+        emit_json({"out": str(written),
+                   "patterns": [{"pattern": item.pattern, "admits": item.comment} for item in patterns]})
+        return
     info(f"wrote {written} ({len(patterns)} pattern{'s' if len(patterns) != 1 else ''})")
     info(f"next: certkit restrictions check {written} <node certificates>")
 

@@ -221,6 +221,9 @@ def _check_human(audit, warn) -> None:
     summary = f"{total} certificate{'s' if total != 1 else ''} checked: {audit.admitted} admitted, {audit.rejected} rejected"
     if skipped:
         summary += f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)"
+    files_skipped = opts.NOTES.take_summary()  # a PEM bundle's key files: told once, here
+    if files_skipped:
+        summary += f"; {files_skipped}"
     _write(summary + "\n")
 
 

@@ -62,7 +62,8 @@ def source_options(pass_file: Optional[Path], pass_literal: Optional[str], clien
 
     def password() -> str | None:
         if "value" not in cache:
-            cache["value"] = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, warn=warn)
+            cache["value"] = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, warn=warn,
+                                            protects="the PKCS#12 sources")
         return cache["value"]
 
     tls = TlsOptions(

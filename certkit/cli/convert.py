@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from certkit.cli._common import info, warn
+from certkit.cli._secrets import KEYSTORE_PASSWORD_HELP
 
 _HELP = (
     "Convert PKCS#12 <-> PEM.\n\n"
@@ -22,7 +23,9 @@ _HELP = (
     "certkit convert elastic-stack-ca.p12 --nokeys  (writes elastic-stack-ca.crt.pem)\n\n"
     "PEM to a JDK keystore (a PrivateKeyEntry plus a trustedCertEntry per --ca, as "
     "elasticsearch-certutil writes: one file for keystore.path and truststore.path): "
-    "certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12"
+    "certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12\n\n"
+    "PEM to PKCS#12: " + KEYSTORE_PASSWORD_HELP + " With no password and no terminal, convert stops and says "
+    "how to give one (it never makes a keystore of your key without being told the password)."
 )
 
 
@@ -66,7 +69,7 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
         if password is not None or sys.stdin is None or not sys.stdin.isatty():
             raise
     # No password given and the file needs one: ask, as docs/cli-contract.md promises on a terminal.
-    return load_pkcs12(data, resolve_secret(PASS, prompt=True), source=source)
+    return load_pkcs12(data, resolve_secret(PASS, prompt=True, protects=source), source=source)
 
 
 def _p12_to_pem(
@@ -210,7 +213,14 @@ def _pem_to_p12(
     # Complete the chain with the --ca certificates the leaf's issuers are among.
     chain = certificates[:-1] + order_chain(certificates[-1], [c for c in trusted_certificates if c not in certificates])
 
-    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True)
+    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True,
+                              protects=f"the new keystore {target}", empty_means_none=True)
+    if password is None:
+        raise UsageError(
+            "a PKCS#12 keystore needs a password (the JDK ignores unencrypted private keys), and there is no "
+            "terminal to ask for one",
+            hint="give it with --pass-file FILE or CERTKIT_PASS; for the empty password (certutil's default): "
+                 "--pass '' or CERTKIT_PASS=''")
     keystore = serialize_keystore(
         alias=alias or target.stem, private_key=key, chain=chain, trusted=trusted, password=password, legacy=legacy,
         jdk=jdk,

@@ -174,7 +174,9 @@ def bundle(
     if pem:
         password = given or None
     else:
-        password = given if given is not None else resolve_secret(PASS, prompt=True, confirm=True, warn=warn)
+        password = given if given is not None else resolve_secret(
+            PASS, prompt=True, confirm=True, warn=warn, protects=f"the new keystores in {target}",
+            empty_means_none=True)
         password = password if password is not None else ""
     write_bundle(target, bundle_files(assembly, pem=pem, password=password), force=force)
 

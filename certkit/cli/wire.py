@@ -207,7 +207,7 @@ def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[
     if es_url is None:
         raise UsageError("--apply needs --es-url https://HOST:9200")
     wiring_http.parse_es_url(es_url)  # a bad URL is a usage error before any secret is read
-    api_key = secrets.resolve_secret(secrets.ES_API_KEY, file=api_key_file, prompt=True)
+    api_key = secrets.resolve_secret(secrets.ES_API_KEY, file=api_key_file, prompt=True, protects=es_url)
     if api_key is None:
         raise UsageError("--apply needs an API key: --api-key-file FILE or $CERTKIT_ES_API_KEY",
                          hint="the key needs the cluster privilege 'manage'")

@@ -1,0 +1,98 @@
+"""Password prompts say what they protect and that empty means none; ca, cert and convert
+share the empty-password rule (issue 16). Prompts run on a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import assert_one_line_error, run_certkit
+from tests.hostile_support import make_workspace
+
+pytestmark = [pytest.mark.skipif(not hasattr(pty, "fork"), reason="needs a pseudo-terminal"), pytest.mark.openssl]
+
+
+def run_on_terminal(args: list, answers: list[tuple[str, str]], cwd: Path) -> tuple[int, str]:
+    """Run certkit with a pty as its controlling terminal; answer each (prompt, answer) in order."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: certkit, with the pty as stdin/stdout/stderr and /dev/tty
+        os.chdir(cwd)
+        os.execvpe(sys.executable, [sys.executable, "-m", "certkit", *map(str, args)], dict(os.environ, COLUMNS="200"))
+    seen = b""
+    pending = list(answers)
+    while True:
+        ready, _, _ = select.select([terminal], [], [], 120)  # a hang guard, not a time bound on certkit
+        if not ready:
+            break
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the child closed its side
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if pending and pending[0][0].encode() in seen.rsplit(b"\n", 1)[-1]:  # the prompt is on the last line
+            os.write(terminal, pending.pop(0)[1].encode() + b"\n")
+            seen += b"\n"  # getpass does not echo: end the prompt's line here
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert not pending, (pending, seen)
+    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    return make_workspace(tmp_path_factory.mktemp("prompts"))
+
+
+def test_ca_prompt_says_what_it_protects_and_empty_is_none(tmp_path, openssl):
+    target = tmp_path / "elastic-stack-ca.p12"
+    question = f"Password for the new CA keystore {target} (empty for none): "
+    status, text = run_on_terminal(
+        ["ca", "--key-type", "ec", "--out", target],
+        [(question, ""), (f"Repeat password for the new CA keystore {target} (empty for none): ", "")], tmp_path)
+    assert status == 0, text
+    assert f"note: the CA keystore {target} has an empty password" in text
+    # The empty answer is the empty password: openssl opens it with none.
+    listed = openssl("pkcs12", "-in", target, "-passin", "pass:", "-nokeys").stdout
+    assert b"BEGIN CERTIFICATE" in listed
+
+
+def test_cert_prompt_names_the_keystore(tmp_path, ws, openssl):
+    target = tmp_path / "node1.p12"
+    status, text = run_on_terminal(
+        ["cert", "--ca", ws.ca_p12, "--name", "node1", "--key-type", "ec", "--out", target],
+        [(f"Password for the new keystore {target} (empty for none): ", "s3cret"),
+         (f"Repeat password for the new keystore {target} (empty for none): ", "s3cret")], tmp_path)
+    assert status == 0, text
+    assert b"BEGIN CERTIFICATE" in openssl("pkcs12", "-in", target, "-passin", "pass:s3cret", "-nokeys").stdout
+
+
+def test_convert_without_a_terminal_says_how_to_give_the_empty_password(tmp_path, ws, openssl):
+    target = tmp_path / "node1.p12"
+    refused = run_certkit("convert", ws.node_crt, "--key", ws.node_key, "--out", target)
+    assert_one_line_error(refused, "needs a password", "no terminal")
+    hint = next(line for line in refused.stderr.splitlines() if line.startswith("hint: "))
+    assert "--pass ''" in hint and "CERTKIT_PASS=''" in hint
+    assert not target.exists()
+    # Both ways the hint gives work, without a warning about a password on the command line.
+    by_flag = run_certkit("convert", ws.node_crt, "--key", ws.node_key, "--out", target, "--pass", "")
+    assert by_flag.exit_code == 0, by_flag.stderr
+    assert "warning" not in by_flag.stderr
+    by_env = run_certkit("convert", ws.node_crt, "--key", ws.node_key, "--out", tmp_path / "env.p12",
+                         env={"CERTKIT_PASS": ""})
+    assert by_env.exit_code == 0, by_env.stderr
+    for keystore in (target, tmp_path / "env.p12"):
+        assert b"BEGIN CERTIFICATE" in openssl("pkcs12", "-in", keystore, "-passin", "pass:", "-nokeys").stdout
+
+
+@pytest.mark.parametrize("command", [["ca"], ["cert"], ["convert"]])
+def test_the_empty_password_rule_is_in_the_help(cli, command):
+    text = " ".join(cli(*command, "--help").stdout.split())
+    assert "Empty (--pass '', CERTKIT_PASS='', Enter at the prompt) means no password" in text
+    assert "With no password and no terminal" in text

@@ -96,3 +96,41 @@ def test_the_empty_password_rule_is_in_the_help(cli, command):
     text = " ".join(cli(*command, "--help").stdout.split())
     assert "Empty (--pass '', CERTKIT_PASS='', Enter at the prompt) means no password" in text
     assert "With no password and no terminal" in text
+
+
+# ---------------------------------------------------------------------------- wrong-kind hints
+# (here beside the prompts: the same workspace, the same `cert` CA options)
+
+
+def _hint(result) -> str:
+    return next(line for line in result.stderr.splitlines() if line.startswith("hint: "))
+
+
+@pytest.mark.parametrize("der", [False, True], ids=["pem", "der"])
+def test_cert_ca_given_a_certificate_points_to_ca_cert_and_ca_key(cli, ws, tmp_path, openssl, der):
+    certificate = ws.ca_crt
+    if der:
+        certificate = tmp_path / "ca.der"
+        openssl("x509", "-in", ws.ca_crt, "-outform", "DER", "-out", certificate)
+    result = cli("cert", "--ca", certificate, "--name", "n1", "--out", tmp_path / "out.zip")
+    assert_one_line_error(result, "is a certificate, not a PKCS#12 keystore")
+    assert _hint(result) == f"hint: for a CA kept as PEM files: --ca-cert {certificate} --ca-key CA.key"
+    assert not (tmp_path / "out.zip").exists()
+
+
+def test_cert_ca_given_a_key_points_to_ca_key(cli, ws, tmp_path):
+    result = cli("cert", "--ca", ws.ca_key, "--name", "n1", "--out", tmp_path / "out.zip")
+    assert_one_line_error(result, "is a private key, not a PKCS#12 keystore")
+    assert _hint(result) == f"hint: for a CA kept as PEM files: --ca-cert CA.crt --ca-key {ws.ca_key}"
+
+
+@pytest.mark.parametrize("flag", ["--ca-cert", "--ca-key"])
+def test_cert_ca_cert_or_key_given_a_pkcs12_says_it_is_one_for_ca(cli, ws, tmp_path, flag):
+    halves = {"--ca-cert": ws.ca_crt, "--ca-key": ws.ca_key, flag: ws.ca_p12}
+    result = cli("cert", "--ca-cert", halves["--ca-cert"], "--ca-key", halves["--ca-key"], "--name", "n1",
+                 "--out", tmp_path / "out.zip")
+    assert_one_line_error(result, f"{ws.ca_p12} is a PKCS#12 keystore", "a CA keystore goes to --ca")
+    assert _hint(result) == f"hint: use --ca {ws.ca_p12} alone, without --ca-cert and --ca-key"
+    # and the hint is right: the same keystore given to --ca signs
+    signed = cli("cert", "--ca", ws.ca_p12, "--name", "n1", "--key-type", "ec", "--out", tmp_path / "signed.zip")
+    assert signed.exit_code == 0, signed.stderr

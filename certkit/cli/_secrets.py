@@ -39,14 +39,6 @@ class SecretSpec:
     env_var: str  # "CERTKIT_PASS"
 
 
-#: The password rule of every command that writes a keystore (ca, cert, convert, bundle),
-#: for their help; each adds what it does when there is no password and no terminal.
-KEYSTORE_PASSWORD_HELP = (
-    "Keystore password: --pass-file FILE, $CERTKIT_PASS or --pass VALUE, else asked on a terminal. Empty "
-    "(--pass '', CERTKIT_PASS='', Enter at the prompt) means no password, as elasticsearch-certutil writes "
-    "by default and Elasticsearch opens without keystore.secure_password."
-)
-
 PASS = SecretSpec("the password", "--pass", "--pass-file", "CERTKIT_PASS")
 CA_PASS = SecretSpec("the CA password", "--ca-pass", "--ca-pass-file", "CERTKIT_CA_PASS")
 ES_API_KEY = SecretSpec("the Elasticsearch API key", "--api-key", "--api-key-file", "CERTKIT_ES_API_KEY")

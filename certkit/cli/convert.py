@@ -12,8 +12,7 @@ from typing import Optional
 
 import typer
 
-from certkit.cli._common import info, warn
-from certkit.cli._secrets import KEYSTORE_PASSWORD_HELP
+from certkit.cli._common import KEYSTORE_PASSWORD_HELP, info, warn
 
 _HELP = (
     "Convert PKCS#12 <-> PEM.\n\n"

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from certkit.cli._common import emit_json, info, is_terminal, warn, warn_all
-from certkit.cli._secrets import KEYSTORE_PASSWORD_HELP
+from certkit.cli._common import KEYSTORE_PASSWORD_HELP, emit_json, info, is_terminal, warn, warn_all
 
 if TYPE_CHECKING:
     from certkit.issue import CertificateAuthority

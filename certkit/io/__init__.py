@@ -63,12 +63,13 @@ if TYPE_CHECKING:
 __all__ = [
     "CertificateItem", "EMPTY_DOCUMENT", "MAX_TEXT_INPUT_BYTES", "NoteFn", "OutputFile", "PasswordProvider",
     "TlsOptions", "WarnFn", "certificate_from_der", "check_secret_target", "compose_plain", "directory_files",
-    "ensure_absent", "folder_file_certificates", "input_being_parsed", "iter_certificates", "load_certificates",
-    "load_yaml", "no_certificates_in_folder", "order_chain", "parsing_input", "pem_text_certificates", "port_number",
-    "read_bounded",
+    "ensure_absent", "folder_file_certificates", "iter_certificates", "load_certificates", "load_yaml",
+    "no_certificates_in_folder", "order_chain", "pem_text_certificates", "port_number", "read_bounded",
     "read_certificate_file", "read_certificates", "read_secret_file", "require_decodable", "require_sources",
     "write_bundle", "write_file", "write_tree",
 ]
+# Which input cryptography is parsing, for the warnings that do not say (io.certificates).
+__all__ += ["input_being_parsed", "parsing_input"]
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "certificates": (

@@ -140,3 +140,15 @@ def test_every_certutil_flag_name_is_spelled_as_certutil_does():
     stale = {"--instances", "--from-instances", "--scope", "--cluster"}
     for command, options in options_of.items():
         assert not options & stale, (command, options & stale)
+
+
+def test_shell_completion_survives_a_single_dash_word_and_offers_only_current_names():
+    from tests.conftest import run_certkit
+
+    after_typo = run_certkit(env={"_CERTKIT_COMPLETE": "complete_bash", "COMP_WORDS": "certkit cert -nme x --ca",
+                                  "COMP_CWORD": "4"})
+    assert after_typo.exit_code == 0 and "Traceback" not in after_typo.stderr, after_typo.stderr
+    assert "--ca-cert" in after_typo.stdout.split()
+    old_prefix = run_certkit(env={"_CERTKIT_COMPLETE": "complete_bash", "COMP_WORDS": "certkit cloud trust --inst",
+                                  "COMP_CWORD": "3"})
+    assert old_prefix.exit_code == 0 and old_prefix.stdout.split() == []

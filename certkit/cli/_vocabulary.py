@@ -96,6 +96,8 @@ def _current_flag(name: str, long_options: dict[str, int], short_options: set[st
         renamed = RENAMED_FLAGS.get(double)
         if renamed in long_options:
             return renamed
+        if ctx.resilient_parsing:  # shell completion of a half-typed word: click decides
+            return None
         close = difflib.get_close_matches(double, list(long_options), n=1, cutoff=0.7)
         suggestion = f"; did you mean {close[0]}?" if close else " (certkit's options take two dashes)"
         raise NoSuchOption(name, message=f"No such option: {name}{suggestion}", ctx=ctx)

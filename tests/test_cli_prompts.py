@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.conftest import assert_one_line_error, run_certkit
 from tests.hostile_support import make_workspace
+from tests.terminal_support import read_until_closed
 
 pytestmark = [pytest.mark.skipif(not hasattr(pty, "fork"), reason="needs a pseudo-terminal"), pytest.mark.openssl]
 
@@ -23,22 +23,16 @@ def run_on_terminal(args: list, answers: list[tuple[str, str]], cwd: Path) -> tu
     if pid == 0:  # the child: certkit, with the pty as stdin/stdout/stderr and /dev/tty
         os.chdir(cwd)
         os.execvpe(sys.executable, [sys.executable, "-m", "certkit", *map(str, args)], dict(os.environ, COLUMNS="200"))
-    seen = b""
     pending = list(answers)
-    while True:
-        ready, _, _ = select.select([terminal], [], [], 120)  # a hang guard, not a time bound on certkit
-        if not ready:
-            break
-        try:
-            chunk = os.read(terminal, 65536)
-        except OSError:  # the child closed its side
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if pending and pending[0][0].encode() in seen.rsplit(b"\n", 1)[-1]:  # the prompt is on the last line
+    answered_up_to = 0  # getpass does not echo: a prompt counts only once, after the last answer
+
+    def answer(seen: bytes) -> None:
+        nonlocal answered_up_to
+        if pending and pending[0][0].encode() in seen[answered_up_to:]:
             os.write(terminal, pending.pop(0)[1].encode() + b"\n")
-            seen += b"\n"  # getpass does not echo: end the prompt's line here
+            answered_up_to = len(seen)
+
+    seen = read_until_closed(terminal, answer)
     _, status = os.waitpid(pid, 0)
     os.close(terminal)
     assert not pending, (pending, seen)

@@ -70,6 +70,7 @@ __all__ = [
 ]
 # Which input cryptography is parsing, for the warnings that do not say (io.certificates).
 __all__ += ["input_being_parsed", "parsing_input"]
+__all__.sort()
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "certificates": (

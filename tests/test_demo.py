@@ -21,12 +21,13 @@ def test_demo_makes_a_working_setup_and_says_what_next(tmp_path, openssl):
     steps = ["1.", "2.", "3.", "4.", "5.", "6."]
     assert [line.split()[0] for line in lines if line[:2] in steps] == steps
     # The audit step: the three nodes admitted, the outsider (same CA, other cluster) rejected
-    # in Elasticsearch's words.
+    # in Elasticsearch's words, in the report format restrictions check prints (the reason
+    # on the line after the verdict).
     assert sum(line.strip().startswith("admitted") for line in lines) == 3
-    rejected = [line for line in lines if line.strip().startswith("REJECTED")]
-    assert len(rejected) == 1 and "outsider.crt" in rejected[0]
-    assert "does not match the trusted names" in rejected[0]
-    assert "3 admitted, 1 rejected" in result.stdout
+    rejected = [index for index, line in enumerate(lines) if line.strip().startswith("REJECTED")]
+    assert len(rejected) == 1 and "outsider.crt" in lines[rejected[0]]
+    assert "does not match the trusted names" in lines[rejected[0] + 1]
+    assert "4 certificates checked: 3 admitted, 1 rejected" in result.stdout
     assert "next:" in result.stdout and "certkit inspect demo/certificate-bundle/es01/es01.p12" in result.stdout
     instances = load_instances(demo / "instances.yaml")
     assert [i.name for i in instances] == ["es01", "es02", "es03"]
@@ -43,6 +44,11 @@ def test_demo_makes_a_working_setup_and_says_what_next(tmp_path, openssl):
     assert check.exit_code == 1, check.stderr
     verdicts = {c["source"].split("/")[-1]: c["admitted"] for c in json.loads(check.stdout)["certificates"]}
     assert verdicts == {"es01.p12#1": True, "es02.p12#1": True, "es03.p12#1": True, "outsider.crt": False}
+    # The demo's report is the one restrictions check --all prints, line for line.
+    human = run_certkit("restrictions", "check", "demo/trust.yml", "demo/certificate-bundle", "demo/outsider.crt",
+                        "--ca", "demo/ca/ca.crt", "--all", cwd=tmp_path)
+    audit_step = lines.index(next(line for line in lines if line.startswith("6.")))
+    assert lines[audit_step + 1:audit_step + 1 + len(human.stdout.splitlines())] == human.stdout.splitlines()
     lint = run_certkit("restrictions", "lint", "demo/trust.yml", "--strict", cwd=tmp_path)
     assert lint.exit_code == 0, lint.stdout + lint.stderr
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.restrictions_support import make_leaf, pem
+from tests.terminal_support import read_until_closed
 
 pytestmark = pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
 
@@ -27,18 +27,7 @@ def run_with_terminal_stderr(*args: str, cwd: Path) -> tuple[int, str, str]:
     process = subprocess.Popen([sys.executable, "-m", "certkit", *args], cwd=cwd, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary)
     os.close(secondary)
-    terminal = bytearray()
-    while True:
-        ready, _, _ = select.select([primary], [], [], 300)  # a hang guard
-        if not ready:
-            break
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the process closed its side
-            break
-        if not chunk:
-            break
-        terminal += chunk
+    terminal = read_until_closed(primary)
     with process.stdout:
         stdout = process.stdout.read().decode()
     status = process.wait(timeout=300)

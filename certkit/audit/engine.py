@@ -67,6 +67,7 @@ from certkit.io import (
     folder_file_certificates,
     iter_certificates,
     no_certificates_in_folder,
+    parsing_input,
     pem_text_certificates,
 )
 
@@ -130,8 +131,10 @@ class _RawItem:
     def item(self) -> CertificateItem:
         from cryptography import x509
 
-        return CertificateItem(self.source, self.der, x509.load_der_x509_certificate(self.der), self.container,
-                               self.position, self.chain, self.pkcs12)
+        with parsing_input(self.source):  # cryptography's warnings about it name it (io.certificates)
+            certificate = x509.load_der_x509_certificate(self.der)
+        return CertificateItem(self.source, self.der, certificate, self.container, self.position, self.chain,
+                               self.pkcs12)
 
 
 # ----------------------------------------------------------------------------- units
@@ -259,9 +262,11 @@ def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
     if bodies is not None:
         load = x509.load_der_x509_certificate
         try:
-            for offset, body in enumerate(bodies):
-                der = a2b_base64(body)
-                items.append(CertificateItem(f"{source}#{first + offset}", der, load(der), source, first + offset - 1))
+            with parsing_input(source):  # once per slice: cryptography's warnings name the file
+                for offset, body in enumerate(bodies):
+                    der = a2b_base64(body)
+                    items.append(CertificateItem(f"{source}#{first + offset}", der, load(der), source,
+                                                 first + offset - 1))
         except (binascii.Error, ValueError, x509.InvalidVersion):
             raise _SliceAnomaly from None  # the sequential reader words the error
         return items

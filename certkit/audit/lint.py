@@ -247,7 +247,7 @@ def _language_findings(pattern: Pattern, fields: tuple[str, ...], warnings: list
     if accepts_everything(pattern) or (_may_admit_every_nonempty(pattern) and subsumes(pattern, _ANY_NON_EMPTY)):
         warnings.append(LintWarning(
             "admits-everything", "admits every name: the restriction restricts nothing", text,
-            "list the clusters or scopes to trust instead (certkit restrictions generate --cluster/--scope)",
+            "list the clusters or scopes to trust instead (certkit restrictions generate --cluster-id/--scope-id)",
         ))
         return True
     if _may_admit_every_cloud_node(pattern) and subsumes(pattern, _EVERY_CLOUD_NODE):

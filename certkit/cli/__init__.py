@@ -87,6 +87,10 @@ def build_app(argv: Sequence[str] | None = None):  # -> typer.Typer (typer impor
     for module_name in (wanted,) if wanted else COMMAND_MODULES:
         module = importlib.import_module(f"certkit.cli.{module_name}")
         module.register(app)
+    from certkit.cli._vocabulary import ReadableGroup, apply_to
+
+    app.info.cls = ReadableGroup
+    apply_to(app)
     return app
 
 
@@ -118,8 +122,14 @@ def main(args: Sequence[str] | None = None) -> int:
 
     import warnings
 
-    previous_showwarning = warnings.showwarning
+    restore_warnings = warnings.catch_warnings()  # the filters and showwarning, as they were
+    restore_warnings.__enter__()
     warnings.showwarning = _show_warning_as_one_line
+    # Every certificate cryptography warns about gets its own line (the default shows a
+    # warning once per code location, i.e. for the first file only); _show_warning_as_one_line
+    # drops the repeats.
+    warnings.simplefilter("always", UserWarning)
+    _SHOWN_WARNINGS.clear()
     try:
         forbid_core_dumps(argv)
         app = build_app(argv)
@@ -152,15 +162,33 @@ def main(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     finally:
-        warnings.showwarning = previous_showwarning
+        restore_warnings.__exit__(None, None, None)
+
+
+#: The library warnings already shown, with and without the input they are about.
+_SHOWN_WARNINGS: set[str] = set()
 
 
 def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
     """Library warnings (e.g. cryptography's about a negative serial number) as the contract's
-    ``warning: …`` lines, not Python's two-line ``file:line: Category`` form."""
+    ``warning: …`` lines naming the input, not Python's two-line ``file:line: Category`` form.
+
+    cryptography warns when it parses such a certificate and again each time its serial
+    number is read; the reads after the parse (no input being parsed) repeat a warning
+    already shown with the file's name, and are dropped.
+    """
+    from certkit.io import input_being_parsed
     from certkit.io.terminal import visible
 
-    print(f"warning: {visible(' '.join(str(message).split()))}", file=sys.stderr)
+    text = " ".join(str(message).split())
+    source = input_being_parsed()
+    if source is None and text in _SHOWN_WARNINGS:
+        return
+    shown = f"{source}: {text}" if source else text
+    if shown in _SHOWN_WARNINGS:
+        return
+    _SHOWN_WARNINGS.update((text, shown))
+    print(f"warning: {visible(shown)}", file=sys.stderr)
 
 
 def _usage_hint(exc) -> str | None:

@@ -52,6 +52,14 @@ def is_terminal(stream: Any = None) -> bool:
         return False
 
 
+#: The password rule (certkit.cli._secrets applies it) of the commands that write a
+#: keystore, for their help; each adds what it does with no password and no terminal.
+KEYSTORE_PASSWORD_HELP = (
+    "Keystore password: --pass-file FILE, $CERTKIT_PASS or --pass VALUE, else asked on a terminal. Empty "
+    "(--pass '', CERTKIT_PASS='', Enter at the prompt) means no password, as elasticsearch-certutil writes "
+    "by default and Elasticsearch opens without keystore.secure_password."
+)
+
 #: ``--es-version``'s help, shared by every command that judges (restrictions check and
 #: lint, inspect): the Elasticsearch release line whose bundled JDK and Lucene decide.
 ES_VERSION_HELP = ("The Elasticsearch release line the verdicts are for (MAJOR.MINOR, e.g. 7.17, 8.19, 9.1): "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from certkit.errors import CertkitError
 
 FLAG_OF = {
-    "node_names": "--node-name/--instances",
+    "node_names": "--node-name/--in",
     "cas": "--ca",
     "client_cas": "--ca",
     "x509_fields": "--fields",

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-import typer.core
+
+from certkit.cli._vocabulary import VocabularyCommand
 
 PASS_FILE = typer.Option(None, "--pass-file", metavar="FILE",
                          help="Password of PKCS#12 sources (first line of FILE); also $CERTKIT_PASS.")
@@ -27,7 +28,7 @@ SOURCES_HELP = (
 )
 
 
-class SourcesCommand(typer.core.TyperCommand):
+class SourcesCommand(VocabularyCommand):
     """A command whose SOURCEs may be files named like its help option.
 
     ``certkit restrictions check trust.yml *`` in a folder holding a file named
@@ -61,7 +62,8 @@ def source_options(pass_file: Optional[Path], pass_literal: Optional[str], clien
 
     def password() -> str | None:
         if "value" not in cache:
-            cache["value"] = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, warn=warn)
+            cache["value"] = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, warn=warn,
+                                            protects="the PKCS#12 sources")
         return cache["value"]
 
     tls = TlsOptions(
@@ -74,16 +76,24 @@ def source_options(pass_file: Optional[Path], pass_literal: Optional[str], clien
 
 
 class _Notes:
-    """Prints source notes on stderr; after a few "skipped" ones (a bundle's .key files), only counts them."""
+    """Prints source notes on stderr, except the PEM files without a certificate (a certutil
+    PEM bundle's .key files): those are counted and told once, in the summary
+    (:meth:`take_summary`, or :meth:`flush` as one warning). After a few other "skipped"
+    notes, only counts them."""
 
     SHOWN = 5
+    _WITHOUT_CERTIFICATE = ": skipped (no certificate in PEM file"
 
     def __init__(self) -> None:
         self.skipped = 0
+        self.without_certificate: list[str] = []
 
     def __call__(self, message: str) -> None:
         import sys
 
+        if self._WITHOUT_CERTIFICATE in message:
+            self.without_certificate.append(message)
+            return
         if ": skipped (" in message:
             self.skipped += 1
             if self.skipped > self.SHOWN:
@@ -92,12 +102,35 @@ class _Notes:
 
         print(f"warning: {visible(message)}", file=sys.stderr)
 
+    NAMED = 3  # the files a summary names; the others are counted
+
+    def take_summary(self) -> str | None:
+        """"2 PEM files without a certificate skipped (they hold: PRIVATE KEY): a.key, b.key", once; then forgotten."""
+        import re
+
+        from certkit.io.terminal import visible
+
+        count = len(self.without_certificate)
+        if not count:
+            return None
+        held = dict.fromkeys(label.strip() for message in self.without_certificate
+                             for found in re.findall(r"it holds ([^)]*)\)", message) for label in found.split(","))
+        names = [message.split(self._WITHOUT_CERTIFICATE)[0] for message in self.without_certificate[:self.NAMED]]
+        if count > self.NAMED:
+            names.append(f"… ({count - self.NAMED} more)")
+        self.without_certificate = []
+        holds = f" (they hold: {visible(', '.join(held))})" if held else ""
+        return f"{count} PEM file{'s' if count != 1 else ''} without a certificate skipped{holds}: {visible(', '.join(names))}"
+
     def flush(self) -> None:
         import sys
 
         if self.skipped > self.SHOWN:
             print(f"warning: … and {self.skipped - self.SHOWN} more files without certificates skipped", file=sys.stderr)
         self.skipped = 0
+        summary = self.take_summary()
+        if summary:
+            print(f"warning: {summary}", file=sys.stderr)
 
 
 NOTES = _Notes()

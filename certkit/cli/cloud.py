@@ -14,7 +14,7 @@ TRUST_HELP = (
     "another environment (a self-managed cluster): its CA certificate(s) and which node names to trust."
     "\n\n"
     "Trust by scope when the nodes are named <node>.node.<cluster>.cluster.<scope>.account (--scope-id "
-    "with --trust-all or --trust-allowlist), or list exact node names (--instances FILE takes every cn "
+    "with --trust-all or --trust-allowlist), or list exact node names (--in FILE takes every cn "
     "value; --node-name NAME). Everything is checked against the Cloud API's rules before any JSON is printed."
     "\n\n"
     '--payload prints the whole {"trust": {accounts, external, direct}} object. --merge EXISTING.json '
@@ -41,7 +41,7 @@ def trust(
         help="CA certificate to trust (PEM or DER; every certificate of the file). Repeat for a rotation."),
     name: str = typer.Option(..., "--name", help="Name of the trust relationship (shown in the Cloud console)."),
     instances: Optional[Path] = typer.Option(
-        None, "--instances", metavar="instances.yaml", help="Trust the cn values of every instance of this file."),
+        None, "--in", metavar="instances.yaml", help="Trust the cn values of every instance of this file."),
     node_name: Optional[list[str]] = typer.Option(
         None, "--node-name", metavar="NAME", help="An exact node name to trust (no wildcards). Repeatable."),
     scope_id: Optional[str] = typer.Option(
@@ -60,6 +60,10 @@ def trust(
         help="With --merge: drop the certificates the entry had (the CA rotation is over)."),
     out: Optional[Path] = typer.Option(None, "--out", metavar="trust.json", help="Write here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(
+        False, "--json",
+        help="Print only the JSON document on stdout (the direct trust entry, or with --payload / --merge the "
+             "whole trust object), also when --out writes it."),
 ) -> None:
     from certkit.errors import UsageError
     from certkit.io import ensure_absent, write_file
@@ -94,11 +98,11 @@ def trust(
         summary = None
     warn_all(report.warnings)
     text = cloud.dumps(document)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
+    if out is not None:
         write_file(out, text.encode("utf-8"), force=force)
         info(f"wrote {out}")
+    if out is None or as_json:
+        typer.echo(text, nl=False)
     if summary:
         info(summary)
 

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from certkit.cli._common import info, warn
+from certkit.cli._common import KEYSTORE_PASSWORD_HELP, info, warn
 
 _HELP = (
     "Convert PKCS#12 <-> PEM.\n\n"
@@ -22,7 +22,9 @@ _HELP = (
     "certkit convert elastic-stack-ca.p12 --nokeys  (writes elastic-stack-ca.crt.pem)\n\n"
     "PEM to a JDK keystore (a PrivateKeyEntry plus a trustedCertEntry per --ca, as "
     "elasticsearch-certutil writes: one file for keystore.path and truststore.path): "
-    "certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12"
+    "certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12\n\n"
+    "PEM to PKCS#12: " + KEYSTORE_PASSWORD_HELP + " With no password and no terminal, convert stops and says "
+    "how to give one (it never makes a keystore of your key without being told the password)."
 )
 
 
@@ -66,7 +68,7 @@ def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], p
         if password is not None or sys.stdin is None or not sys.stdin.isatty():
             raise
     # No password given and the file needs one: ask, as docs/cli-contract.md promises on a terminal.
-    return load_pkcs12(data, resolve_secret(PASS, prompt=True), source=source)
+    return load_pkcs12(data, resolve_secret(PASS, prompt=True, protects=source), source=source)
 
 
 def _p12_to_pem(
@@ -79,7 +81,8 @@ def _p12_to_pem(
     force: bool,
     pass_literal: Optional[str],
     pass_file: Optional[Path],
-) -> None:
+) -> dict | None:
+    """Write the PEM; what was written (for --json), or ``None`` when it went to stdout."""
     from cryptography.hazmat.primitives import serialization
 
     from certkit.errors import InputError, UsageError
@@ -146,12 +149,14 @@ def _p12_to_pem(
         )
     if target is None:
         typer.echo(pem.decode("ascii"), nl=False)
-        return
+        return None
     write_file(target, pem, secret=with_key, force=force)
     parts = [f"{len(certificates)} certificate(s)"]
     if with_key:
         parts.insert(0, "the private key (PKCS#8, unencrypted, mode 0600)")
-    info(f"wrote {target}: {' and '.join(parts)}")
+    return {"out": str(target), "direction": "pkcs12-to-pem", "private_key": with_key,
+            "certificates": [c.subject.rfc4514_string() for c in certificates],
+            "summary": f"wrote {target}: {' and '.join(parts)}"}
 
 
 def _load_certificates(path: Path, what: str):
@@ -184,7 +189,8 @@ def _pem_to_p12(
     pass_literal: Optional[str],
     pass_file: Optional[Path],
     es_version: Optional[str],
-) -> None:
+) -> dict:
+    """Write the keystore; what was written (for --json)."""
     from certkit.cli._common import es_target_option
     from certkit.cli._secrets import PASS, resolve_secret
     from certkit.errors import UsageError
@@ -206,7 +212,14 @@ def _pem_to_p12(
     # Complete the chain with the --ca certificates the leaf's issuers are among.
     chain = certificates[:-1] + order_chain(certificates[-1], [c for c in trusted_certificates if c not in certificates])
 
-    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True)
+    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=True, confirm=True,
+                              protects=f"the new keystore {target}", empty_means_none=True)
+    if password is None:
+        raise UsageError(
+            "a PKCS#12 keystore needs a password (the JDK ignores unencrypted private keys), and there is no "
+            "terminal to ask for one",
+            hint="give it with --pass-file FILE or CERTKIT_PASS; for the empty password (certutil's default): "
+                 "--pass '' or CERTKIT_PASS=''")
     keystore = serialize_keystore(
         alias=alias or target.stem, private_key=key, chain=chain, trusted=trusted, password=password, legacy=legacy,
         jdk=jdk,
@@ -214,7 +227,12 @@ def _pem_to_p12(
     write_file(target, keystore, secret=True, force=force)
     entries = [f"PrivateKeyEntry '{alias or target.stem}' ({len(chain)} certificate(s))"]
     entries += [f"trustedCertEntry '{name}'" for name, _ in trusted]
-    info(f"wrote {target}: {', '.join(entries)}; {'3DES/SHA-1 (legacy)' if legacy else 'AES-256/HMAC-SHA256'}")
+    encryption = "3DES/SHA-1 (legacy)" if legacy else "AES-256/HMAC-SHA256"
+    return {"out": str(target), "direction": "pem-to-pkcs12", "private_key": True,
+            "certificates": [c.subject.rfc4514_string() for c in chain],
+            "trusted": [{"alias": name, "subject": c.subject.rfc4514_string()} for name, c in trusted],
+            "alias": alias or target.stem, "encryption": encryption, "empty_password": not password,
+            "summary": f"wrote {target}: {', '.join(entries)}; {encryption}"}
 
 
 def register(app) -> None:
@@ -239,17 +257,38 @@ def register(app) -> None:
             None, "--es-version", metavar="X.Y",
             help="PEM->p12: the Elasticsearch line the keystore is for; its bundled JDK decides which passwords "
                  "open it (JDK 25, Elasticsearch 9.3+: any; older: printable ASCII). Default: every line."),
+        as_json: bool = typer.Option(
+            False, "--json",
+            help="Print only a JSON document on stdout: the file written, the direction, the certificates' "
+                 "subjects (and, for a keystore, its entries and encryption)."),
     ) -> None:
         from certkit.errors import UsageError
+
+        if as_json and out == "-":
+            raise UsageError("--out - prints the PEM and --json a JSON document: choose one")
 
         if key is None:
             pem_only = [flag for flag, given in (("--ca", ca), ("--name", name), ("--legacy", legacy),
                                                  ("--es-version", es_version)) if given]
             if pem_only:
                 raise UsageError(f"{pem_only[0]} builds a PKCS#12 from PEM and needs --key KEY.pem")
-            _p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file)
+            _report(_p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file),
+                    as_json)
             return
         p12_only = [f for f, given in (("--clcerts", clcerts), ("--cacerts", cacerts), ("--nokeys", nokeys), ("--legacy-ok", legacy_ok)) if given]
         if p12_only:
             raise UsageError(f"{p12_only[0]} applies to PKCS#12 input, not to building a PKCS#12 with --key")
-        _pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file, es_version)
+        _report(_pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file, es_version),
+                as_json)
+
+
+def _report(written: dict | None, as_json: bool) -> None:
+    if written is None:  # the PEM went to stdout
+        return
+    summary = written.pop("summary")
+    if as_json:
+        from certkit.cli._common import emit_json
+
+        emit_json(written)
+    else:
+        info(summary)

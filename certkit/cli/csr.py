@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from certkit.cli._common import info, is_terminal, warn
+from certkit.cli._common import emit_json, info, is_terminal, warn
 
 CSR_HELP = """\
 Make each node's private key and certificate signing request (PKCS#10, PEM) for a CA that
@@ -45,6 +45,22 @@ def _names_text(cns, dns, ips) -> str:
     return ", ".join(parts) if parts else "(no SAN)"
 
 
+def _names_document(cns, dns, ips) -> dict:
+    return {"otherName.commonName": list(cns), "dnsName": list(dns), "ipAddress": list(ips)}
+
+
+def _bundle_entry(issued, pem: bool) -> dict:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from certkit.jdk.names import read_names
+
+    folder = issued.instance.filename
+    names = read_names(issued.certificate.public_bytes(Encoding.DER))
+    return {"files": [f"{folder}/{folder}.crt", f"{folder}/{folder}.key"] if pem else [f"{folder}/{folder}.p12"],
+            "subject": issued.certificate.subject.rfc4514_string(),
+            "names": _names_document(names.other_name_cns, names.dns_names, names.ip_addresses)}
+
+
 def csr(
     in_file: Optional[Path] = typer.Option(None, "--in", metavar="instances.yaml", help="The instances file."),
     name: Optional[str] = typer.Option(None, "--name", metavar="N", help="One node: its name (subject CN=N)."),
@@ -59,6 +75,8 @@ def csr(
                                              help="Encrypt the keys with the password in FILE (also $CERTKIT_PASS)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="Processes generating keys (default: CPUs)."),
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print only a JSON document on stdout: the output, the key "
+                                 "type, and each node's files and names."),
 ) -> None:
     from certkit.cli._secrets import PASS, resolve_secret
     from certkit.cli.issue import _instances_from_options  # the same --in / --name rules as cert
@@ -82,6 +100,10 @@ def csr(
     write_bundle(target, files, force=force)
 
     key = f"EC {curve_for_size(keysize)}" if key_type == "ec" else f"RSA {keysize or 2048}"
+    if as_json:
+        emit_json({"out": str(target), "key": key, "encrypted": bool(password), "requests": [
+            {"files": list(csr_paths(i)), "names": _names_document(i.cn, i.dns, i.ip)} for i in instances]})
+        return
     count = len(instances)
     typer.echo(f"wrote {target}: {count} request{'s' if count != 1 else ''} and key{'s' if count != 1 else ''} ({key})")
     for instance in instances:
@@ -115,6 +137,8 @@ def bundle(
                                              help="Password of the kept keys (if encrypted) and of the written "
                                                   "keystores / keys (also $CERTKIT_PASS)."),
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print only a JSON document on stdout: the output, its "
+                                 "format, the signing CA, and each node's files and names."),
 ) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -150,10 +174,17 @@ def bundle(
     if pem:
         password = given or None
     else:
-        password = given if given is not None else resolve_secret(PASS, prompt=True, confirm=True, warn=warn)
+        password = given if given is not None else resolve_secret(
+            PASS, prompt=True, confirm=True, warn=warn, protects=f"the new keystores in {target}",
+            empty_means_none=True)
         password = password if password is not None else ""
     write_bundle(target, bundle_files(assembly, pem=pem, password=password), force=force)
 
+    if as_json:
+        emit_json({"out": str(target), "format": "pem" if pem else "pkcs12",
+                   "ca": assembly.chain[0].subject.rfc4514_string(), "encrypted": bool(password),
+                   "certificates": [_bundle_entry(issued, pem) for issued in assembly.issued]})
+        return
     count = len(assembly.issued)
     typer.echo(f"wrote {target}: {count} certificate{'s' if count != 1 else ''} ({'pem' if pem else 'pkcs12'}), "
                f"signed by {assembly.chain[0].subject.rfc4514_string()}")

@@ -45,6 +45,7 @@ class DemoContext:
     instances: list[Any] = field(default_factory=list)
     made: list[Path] = field(default_factory=list)
     force: bool = False  # replace the demo's own earlier files (demo_members() only)
+    as_json: bool = False  # the audit step prints restrictions check's JSON document
 
     def path(self, name: str) -> Path:
         return self.folder / name
@@ -106,7 +107,7 @@ def step_restrictions(context: DemoContext) -> None:
 
     pattern = cluster_pattern(EXAMPLE_CLUSTER_ID, EXAMPLE_SCOPE_ID)
     path = context.path("trust.yml")
-    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster ...).",
+    write_restrictions(path, [pattern], header="Made by certkit demo (certkit restrictions generate --cluster-id ...).",
                        force=context.force)
     context.made.append(path)
     context.say(f"4. restrictions  {context.relative(path)}   (trust.subject_name: \"{pattern.pattern}\")")
@@ -133,28 +134,27 @@ def _pem_encoding():
 
 
 def step_audit(context: DemoContext) -> None:
-    """Judge the bundle and the outsider as a node would: chain first, then the restrictions."""
-    from certkit.audit import RestrictionChecker, load_restrictions
-    from certkit.io import iter_certificates, read_certificates
+    """Judge the bundle and the outsider as a node would (chain first, then the restrictions),
+    and report it exactly as ``certkit restrictions check ... --all`` (or ``--json``) does."""
+    from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
+    from certkit.cli._common import warn
+    from certkit.cli.restrictions import _check_human, _check_json  # the one rendering of a check
+    from certkit.io import read_certificates
+    from certkit.jdk import DEFAULT_FIELDS
 
     anchors = [item.certificate for item in read_certificates([str(context.path("ca/ca.crt"))])]
-    checker = RestrictionChecker(load_restrictions(context.path("trust.yml")), anchors=anchors)
-    sources = [str(context.path("certificate-bundle")), str(context.path("outsider.crt"))]
-    admitted = rejected = 0
-    context.say("6. audit         restrictions check trust.yml certificate-bundle outsider.crt --ca ca/ca.crt")
-    for verdict in checker.check_items(iter_certificates(sources, password=lambda: "")):
-        if verdict.skipped:
-            continue
-        source = context.relative(Path(verdict.source.split("#")[0]))
-        if verdict.admitted:
-            admitted += 1
-            name, pattern = verdict.matched[0]
-            context.say(f"   admitted  {source}: {name} (chain {verdict.chain})")
-        else:
-            rejected += 1
-            context.say(f"   REJECTED  {source}: {verdict.reason}")
-    context.say(f"   {admitted} admitted, {rejected} rejected: the outsider is kept out by the restrictions, "
-                "not by the CA")
+    restrictions = load_restrictions(context.path("trust.yml"))
+    checker = RestrictionChecker(restrictions, anchors=anchors, record_matches=True)
+    sources = [context.relative(context.path("certificate-bundle")), context.relative(context.path("outsider.crt"))]
+    context.say("6. audit         certkit restrictions check trust.yml certificate-bundle outsider.crt "
+                "--ca ca/ca.crt --all")
+    renderer = JsonReport(DEFAULT_FIELDS) if context.as_json else HumanReport(show_all=True)
+    audit = Audit(checker, sources, renderer, jobs=1, password=lambda: "")
+    if context.as_json:
+        _check_json(restrictions, DEFAULT_FIELDS, audit)
+        return
+    _check_human(audit, warn)
+    context.say("the outsider is kept out by the restrictions, not by the CA")
 
 
 STEPS: list[Callable[[DemoContext], None]] = [
@@ -170,6 +170,10 @@ def register(app: typer.Typer) -> None:
 def demo(
     folder: Path = typer.Option(Path("certkit-demo"), "--dir", metavar="DIR", help="The folder to work in."),
     force: bool = typer.Option(False, "--force", help="Use DIR even if it is not empty (the demo's own earlier files are replaced)."),
+    as_json: bool = typer.Option(
+        False, "--json",
+        help="Print only the audit step's JSON document on stdout (what restrictions check --json prints); the "
+             "steps go to stderr."),
 ) -> None:
     from certkit.errors import OutputError
     from certkit.io.outputs import check_secret_target, refuse_foreign_contents
@@ -190,10 +194,15 @@ def demo(
     # 0755 whatever the umask: the folder will hold the CA key.
     folder.mkdir(parents=True, exist_ok=True, mode=0o755)
     check_secret_target(folder / "ca")  # a folder others may write to is refused before any key exists
-    context = DemoContext(folder=folder.resolve(), say=typer.echo, force=force)
-    typer.echo(f"certkit demo in {folder}/")
+    from certkit.cli._common import info
+
+    say = info if as_json else typer.echo
+    context = DemoContext(folder=folder.resolve(), say=say, force=force, as_json=as_json)
+    say(f"certkit demo in {folder}/")
     for step in STEPS:
         step(context)
+    if as_json:
+        return
     bundle = context.relative(context.path("certificate-bundle"))
     typer.echo("")
     typer.echo("next:")

@@ -71,9 +71,11 @@ def _described(item, describe_certificate) -> dict:
     from cryptography.exceptions import UnsupportedAlgorithm
 
     from certkit.errors import InputError
+    from certkit.io import parsing_input
 
     try:
-        return describe_certificate(item.der, item.certificate)
+        with parsing_input(item.source):  # cryptography warns again as it reads the fields (a serial of 0)
+            return describe_certificate(item.der, item.certificate)
     except (ValueError, KeyError, TypeError, UnsupportedAlgorithm) as exc:  # KeyError: cryptography on odd name tags
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise InputError(f"{item.source}: the certificate cannot be decoded ({reason})") from None

@@ -52,11 +52,17 @@ def generate(
                                            help="An IP address of a node. Repeatable."),
     out: str = typer.Option("instances.yaml", "--out", help="Where to write the file ('-' for stdout)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(
+        False, "--json",
+        help="Print only a JSON document on stdout: the file written, its instances (name, filename, cn, dns, "
+             "ip) and the warnings."),
 ) -> None:
     from certkit.errors import UsageError
     from certkit.io import ensure_absent, write_file
     from certkit.plan import InventoryRow, dump_instances, generate_instances, lint_instances, read_inventory_csv
 
+    if as_json and out == "-":
+        raise UsageError("--out - prints the YAML file and --json a JSON document: choose one")
     sources = sum(x is not None and x != [] for x in (node, nodes, from_csv))
     if sources != 1:
         raise UsageError("give the nodes with exactly one of --node NAME, --nodes N or --from-csv FILE")
@@ -81,32 +87,29 @@ def generate(
     comment = (f"Nodes of cluster {cluster_id} in scope {scope_id}, written by certkit instances generate.\n"
                "Next: certkit cert --ca CA.p12 --in THIS_FILE")
     text = dump_instances(instances, comment=comment)
-    warn_all(lint_instances(instances))
+    findings = lint_instances(instances)
+    warn_all(findings)
     if out == "-":
         typer.echo(text, nl=False)
         return
     write_file(Path(out), text.encode("utf-8"), force=force)
+    if as_json:
+        emit_json(_instances_document(out, instances, findings))
+        return
     info(f"wrote {out}: {len(instances)} instance{'s' if len(instances) != 1 else ''} "
          f"(cn *.node.{cluster_id}.cluster.{scope_id}.account)")
 
 
 def check(
     file: Path = typer.Argument(..., metavar="FILE", help="The instances file (instances.yml)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the instances and warnings as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print only a JSON document on stdout: the file, its "
+                                 "instances (name, filename, cn, dns, ip) and the warnings."),
 ) -> None:
     from certkit.plan import check_instances
 
     instances, findings = check_instances(file)
     if as_json:
-        emit_json({
-            "file": str(file),
-            "valid": True,
-            "instances": [
-                {"name": i.name, "filename": i.filename, "cn": list(i.cn), "dns": list(i.dns), "ip": list(i.ip)}
-                for i in instances
-            ],
-            "warnings": [{"where": f.where, "message": f.message} for f in findings],
-        })
+        emit_json({"file": str(file), "valid": True, **_instances_document(file, instances, findings)})
         return
     warn_all(findings)
     from certkit.io.terminal import visible
@@ -118,3 +121,15 @@ def check(
     count = len(instances)
     typer.echo(f"{visible(file)}: {count} instance{'s' if count != 1 else ''}, valid"
                + (f", {len(findings)} warning{'s' if len(findings) != 1 else ''}" if findings else ""))
+
+
+def _instances_document(file, instances, findings) -> dict:
+    """The instances of ``file`` and the warnings about them, as ``--json`` prints them."""
+    return {
+        "file": str(file),
+        "instances": [
+            {"name": i.name, "filename": i.filename, "cn": list(i.cn), "dns": list(i.dns), "ip": list(i.ip)}
+            for i in instances
+        ],
+        "warnings": [{"where": f.where, "message": f.message} for f in findings],
+    }

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from certkit.cli._common import emit_json, info, is_terminal, warn, warn_all
+from certkit.cli._common import KEYSTORE_PASSWORD_HELP, emit_json, info, is_terminal, warn, warn_all
 
 if TYPE_CHECKING:
     from certkit.issue import CertificateAuthority
@@ -26,6 +26,10 @@ RSA (--keysize, default 2048) or EC (--key-type ec, --keysize 256/384/521) key; 
 basicConstraints CA:TRUE and keyUsage keyCertSign+cRLSign. Written as a PKCS#12 with the
 key entry aliased "ca" (certutil's elastic-stack-ca.p12), or with --pem as ca/ca.crt +
 ca/ca.key in a zip or folder.
+
+""" + KEYSTORE_PASSWORD_HELP + """ With no password and no terminal, the CA keystore gets
+the empty password, and a note says so. With --pem, ca/ca.key is encrypted only when a
+password is given.
 """
 
 CERT_HELP = """\
@@ -37,6 +41,10 @@ The CA: --ca CA.p12 (one key entry, any alias), --ca-cert CA.crt --ca-key CA.key
 may be encrypted), or --self-signed. The nodes: --in instances.yaml, or one node with
 --name N [--dns D] [--ip A] [--cn C]. --out ending in .zip writes a zip, ending in .p12 a
 single keystore (one node), anything else a folder.
+
+""" + KEYSTORE_PASSWORD_HELP + """ With no password and no terminal, the keystores get the
+empty password, and a note says so. With --pem, the .key files are encrypted only when a
+password is given.
 """
 
 
@@ -67,16 +75,18 @@ def _normalise_key_type(key_type: str) -> str:
     return lowered
 
 
-def _output_password(pem: bool, literal: str | None, file: Path | None) -> str | None:
+def _output_password(pem: bool, literal: str | None, file: Path | None, protects: str) -> str | None:
     """The password protecting the written keys: a keystore always has one ("" if none is
-    given and nobody can be asked); PEM keys are encrypted only when one is given."""
+    given and nobody can be asked); PEM keys are encrypted only when one is given.
+    ``protects`` says what, in the prompt ("the new keystore node1.p12")."""
     from certkit.cli._secrets import PASS, resolve_secret
     from certkit.issue import check_keystore_password
 
     if pem:
         password = resolve_secret(PASS, literal=literal, file=file, prompt=False, warn=warn)
         return password or None
-    password = resolve_secret(PASS, literal=literal, file=file, prompt=True, confirm=True, warn=warn)
+    password = resolve_secret(PASS, literal=literal, file=file, prompt=True, confirm=True, warn=warn,
+                              protects=protects, empty_means_none=True)
     password = password if password is not None else ""
     check_keystore_password(password)
     return password
@@ -110,7 +120,7 @@ def ca(
         raise UsageError(f"--out {target}: a PKCS#12 CA is one file; use --pem for a zip or folder")
     ensure_absent(target, force)
     check_secret_target(target)  # a keystore, a zip or a folder: each holds the CA key
-    secret = _output_password(pem, password, pass_file)
+    secret = _output_password(pem, password, pass_file, f"the new CA keystore {target}")
     authority = create_ca(dn, days, key_type, keysize or 2048, curve_for_size(keysize) if key_type == "ec" else "P-256")
     if pem:
         write_bundle(target, bundle.ca_pem_files(authority, secret), force=force)
@@ -138,6 +148,9 @@ def ca(
         typer.echo(f"  wrote {path}")
     if pem and not secret:
         info("note: ca/ca.key is not encrypted (mode 0600); keep it off the nodes")
+    if not pem and not secret:
+        info(f"note: the CA keystore {target} has an empty password (it holds the CA key: keep it off the nodes, "
+             "or give --pass-file to protect it)")
     if pem:
         next_command = f"certkit cert --ca-cert {target}/ca/ca.crt --ca-key {target}/ca/ca.key --in instances.yaml" \
             if not is_zip(target) else f"unzip {target}, then certkit cert --ca-cert ca/ca.crt --ca-key ca/ca.key --in instances.yaml"
@@ -181,7 +194,7 @@ def _load_authority(
     given = resolve_secret(CA_PASS, literal=ca_pass, file=ca_pass_file, prompt=False, warn=warn)
 
     def ask() -> str | None:  # only when the CA turns out to be encrypted
-        return resolve_secret(CA_PASS, prompt=True, warn=warn)
+        return resolve_secret(CA_PASS, prompt=True, warn=warn, protects=f"the CA {ca_p12 or ca_key}")
 
     return choose_ca(ca_p12=ca_p12, ca_cert=ca_cert, ca_key=ca_key, password=given if given is not None else ask)
 
@@ -321,7 +334,8 @@ def cert(
         return
 
     # 4. Work: keys + certificates (+ keystores, encrypted in the same worker processes).
-    secret = _output_password(pem, password, pass_file)
+    secret = _output_password(pem, password, pass_file,
+                              f"the new keystore {target}" if single else f"the new keystores in {target}")
     packaging = bundle.packaging_for(authority, pem=pem, password=secret, legacy=legacy)
     with _ProgressBar(len(instances)) as progress:
         issued = issue_all(

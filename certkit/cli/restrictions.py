@@ -34,26 +34,35 @@ def register(app: typer.Typer) -> None:
 
 
 def generate(
-    cluster: Optional[list[str]] = typer.Option(
-        None, "--cluster", metavar="CLUSTER_ID@SCOPE_ID", help="Trust every node of this Elastic Cloud cluster."),
+    cluster_id: Optional[list[str]] = typer.Option(
+        None, "--cluster-id", metavar="CLUSTER_ID",
+        help="Trust every node of this Elastic Cloud cluster of --scope-id. Repeatable."),
     scope: Optional[list[str]] = typer.Option(
-        None, "--scope", metavar="SCOPE_ID", help="Trust every node of every cluster of this scope."),
+        None, "--scope-id", metavar="SCOPE_ID",
+        help="The scope of --cluster-id; without --cluster-id: trust every node of every cluster of this "
+             "scope (repeatable)."),
+    cluster: Optional[list[str]] = typer.Option(
+        None, "--cluster", metavar="CLUSTER_ID@SCOPE_ID", hidden=True,
+        help="Old spelling of --cluster-id CLUSTER_ID --scope-id SCOPE_ID, one cluster per value."),
     name: Optional[list[str]] = typer.Option(
         None, "--name", metavar="PATTERN", help="Add this pattern as it is (checked as Elasticsearch would)."),
     from_instances: Optional[Path] = typer.Option(
-        None, "--from-instances", metavar="instances.yaml",
+        None, "--in", metavar="instances.yaml",
         help="Trust exactly the nodes of this instances file (each cn value, escaped)."),
     fields: Optional[list[str]] = typer.Option(
-        None, "--fields", metavar="FIELD", help="With --from-instances: " + FIELDS_OPTION_HELP),
+        None, "--fields", metavar="FIELD", help="With --in: " + FIELDS_OPTION_HELP),
     out: str = typer.Option("trust.yml", "--out", metavar="trust.yml",
                             help="Where to write (.yml, .yaml or .json; '-' for stdout)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print only a JSON document on stdout: the file written and its patterns "
+                              "(pattern, and what it admits)."),
 ) -> None:
     """Write a trust restrictions file: trust.subject_name with every pattern double-quoted.
 
-    --cluster and --scope write patterns in which each part of the Cloud node name
+    --cluster-id and --scope-id write patterns in which each part of the Cloud node name
     (<node>.node.<cluster>.cluster.<scope>.account) is one label, so that no other name can
-    slip through a '*' that spans dots; --from-instances writes the exact names.
+    slip through a '*' that spans dots; --in writes the exact names.
     """
     from certkit import __version__
     from certkit.audit import (
@@ -74,6 +83,8 @@ def generate(
     from certkit.patterns import parse_pattern
 
     to_stdout = out == "-"
+    if to_stdout and as_json:
+        raise UsageError("--out - prints the trust file and --json a JSON document: choose one")
     if not to_stdout:
         content_type(out)  # refuse a name Elasticsearch would not load, before any work
         ensure_absent(Path(out), force)
@@ -81,8 +92,14 @@ def generate(
     patterns: list[GeneratedPattern] = []
     for spec in cluster or []:
         patterns.append(cluster_pattern(*parse_cluster_spec(spec)))
-    for scope_id in scope or []:
-        patterns.append(scope_pattern(scope_id.strip()))
+    scopes = list(scope or [])
+    if cluster_id:
+        if len(scopes) != 1:
+            raise UsageError("--cluster-id needs exactly one --scope-id (the scope its clusters belong to)",
+                             hint="one scope per run, or the old form --cluster CLUSTER_ID@SCOPE_ID per cluster")
+        patterns.extend(cluster_pattern(one.strip(), scopes[0].strip()) for one in cluster_id)
+    else:
+        patterns.extend(scope_pattern(scope_id.strip()) for scope_id in scopes)
     for text in name or []:
         parse_pattern(text)
         patterns.append(GeneratedPattern(text))
@@ -90,7 +107,7 @@ def generate(
         patterns.extend(instance_patterns(from_instances, chosen_fields, on_warning=warn))
     patterns = dedupe(patterns)
     if not patterns:
-        raise UsageError("nothing to write: give --cluster, --scope, --name or --from-instances")
+        raise UsageError("nothing to write: give --cluster-id with --scope-id, --scope-id, --name or --in")
     for item in patterns:
         parse_pattern(item.pattern)
     header = (
@@ -103,6 +120,12 @@ def generate(
         sys.stdout.write(visible_lines(render_restrictions(patterns, header=header).decode("utf-8")))
         return
     written = write_restrictions(out, patterns, force=force, header=header)
+    if as_json:
+        from certkit.cli._common import emit_json
+
+        emit_json({"out": str(written),
+                   "patterns": [{"pattern": item.pattern, "admits": item.comment} for item in patterns]})
+        return
     info(f"wrote {written} ({len(patterns)} pattern{'s' if len(patterns) != 1 else ''})")
     info(f"next: certkit restrictions check {written} <node certificates>")
 
@@ -240,6 +263,9 @@ def _check_human(audit, warn) -> None:
     summary = f"{total} certificate{'s' if total != 1 else ''} checked: {audit.admitted} admitted, {audit.rejected} rejected"
     if skipped:
         summary += f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)"
+    files_skipped = opts.NOTES.take_summary()  # a PEM bundle's key files: told once, here
+    if files_skipped:
+        summary += f"; {files_skipped}"
     _write(summary + "\n")
 
 

@@ -50,17 +50,22 @@ def yml(
     fields: Optional[list[str]] = typer.Option(
         None, "--fields", metavar="FIELD",
         help="x509 fields the restrictions read: othername (default) and/or dns. Repeatable."),
-    verification_mode: Optional[str] = typer.Option(None, "--verification-mode", metavar="certificate|full"),
+    verification_mode: Optional[str] = typer.Option(
+        None, "--verification-mode", metavar="certificate|full",
+        help="Write xpack.security.transport.ssl.verification_mode: certificate (verify the chain, not the "
+             "host name) or full (also the host name). Default: no such line."),
     server_cert: Optional[str] = typer.Option(None, "--server-cert", metavar="PATH",
                                               help="API key model: certificate of the remote cluster server port."),
-    server_key: Optional[str] = typer.Option(None, "--server-key", metavar="PATH"),
+    server_key: Optional[str] = typer.Option(None, "--server-key", metavar="PATH",
+                                             help="API key model: private key of --server-cert (PEM)."),
     server_keystore: Optional[str] = typer.Option(None, "--server-keystore", metavar="PATH",
                                                   help="API key model: PKCS#12 keystore instead of cert + key."),
     port: int = typer.Option(9443, "--port", help="API key model: the remote cluster server port."),
     alias: Optional[str] = typer.Option(None, "--alias", help="API key model: remote cluster the signing is for."),
     signing_cert: Optional[str] = typer.Option(None, "--signing-cert", metavar="PATH",
                                                help="API key model (9.3+): certificate that signs requests."),
-    signing_key: Optional[str] = typer.Option(None, "--signing-key", metavar="PATH"),
+    signing_key: Optional[str] = typer.Option(None, "--signing-key", metavar="PATH",
+                                              help="API key model (9.3+): private key of --signing-cert (PEM)."),
     signing_ca: Optional[list[str]] = typer.Option(
         None, "--signing-ca", metavar="PATH", help="API key model (9.3+): CA of calling clusters' signing certificates."),
     config_dir: Optional[Path] = typer.Option(
@@ -134,8 +139,11 @@ def remote(
     skip_unavailable: Optional[bool] = typer.Option(None, "--skip-unavailable/--no-skip-unavailable",
                                                     help="Set skip_unavailable explicitly."),
     remove: bool = typer.Option(False, "--remove", help="Remove the remote cluster: every setting set to null."),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="json|console|curl",
-                                      help="JSON body (default), Kibana Dev Tools request, or curl command."),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="console|curl",
+                                      help="Print a Kibana Dev Tools request or a curl command instead of the JSON body."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="Print only the JSON request body on stdout (the default form; with --apply: "
+                                      "Elasticsearch's JSON answer)."),
     apply: bool = typer.Option(False, "--apply", help="Send it to --es-url and print the answer."),
     es_url: Optional[str] = typer.Option(None, "--es-url", metavar="URL", help="https://host:9200 of the local cluster."),
     es_ca: Optional[Path] = typer.Option(None, "--es-ca", metavar="CA.pem",
@@ -165,18 +173,29 @@ def remote(
             socket_connections=socket_connections, node_connections=node_connections,
             skip_unavailable=skip_unavailable, report=report)
     warn_all(report.warnings)
+    fmt = _request_format(fmt, as_json)
     if apply:
-        if fmt is not None:
+        if fmt != "json":
             raise UsageError("--apply prints Elasticsearch's answer; --format is for printing the request")
         _apply("PUT", "/_cluster/settings", body, es_url, es_ca, api_key_file, timeout)
         return
     if api_key_file is not None:
         raise UsageError("--api-key-file is for --apply")
-    text = wiring.render_request("PUT", "/_cluster/settings", body, fmt or "json", es_url=es_url,
+    text = wiring.render_request("PUT", "/_cluster/settings", body, fmt, es_url=es_url,
                                  es_ca=str(es_ca) if es_ca else None)
     from certkit.io.terminal import visible_lines
 
-    typer.echo(text if (fmt or "json") == "json" else visible_lines(text), nl=False)
+    typer.echo(text if fmt == "json" else visible_lines(text), nl=False)
+
+
+def _request_format(fmt: Optional[str], as_json: bool) -> str:
+    """The rendering of a request: --json (the default) or --format console|curl. ``--format json``
+    is the old spelling of --json and still works."""
+    from certkit.errors import UsageError
+
+    if as_json and fmt not in (None, "json"):
+        raise UsageError(f"--json prints the JSON body; --format {fmt} prints another rendering: choose one")
+    return fmt or "json"
 
 
 def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[Path],
@@ -188,7 +207,7 @@ def _apply(method: str, path: str, body, es_url: Optional[str], es_ca: Optional[
     if es_url is None:
         raise UsageError("--apply needs --es-url https://HOST:9200")
     wiring_http.parse_es_url(es_url)  # a bad URL is a usage error before any secret is read
-    api_key = secrets.resolve_secret(secrets.ES_API_KEY, file=api_key_file, prompt=True)
+    api_key = secrets.resolve_secret(secrets.ES_API_KEY, file=api_key_file, prompt=True, protects=es_url)
     if api_key is None:
         raise UsageError("--apply needs an API key: --api-key-file FILE or $CERTKIT_ES_API_KEY",
                          hint="the key needs the cluster privilege 'manage'")
@@ -217,7 +236,9 @@ def api_key(
     check_cert: Optional[Path] = typer.Option(
         None, "--check-cert", metavar="CERT",
         help="Check that the identity matches this certificate's subject DN (as the JDK prints it)."),
-    fmt: str = typer.Option("json", "--format", metavar="json|console|curl"),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="console|curl",
+                                      help="Print a Kibana Dev Tools request or a curl command instead of the JSON body."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON request body on stdout (the default form)."),
     es_url: Optional[str] = typer.Option(None, "--es-url", metavar="URL", help="For --format curl."),
     es_ca: Optional[Path] = typer.Option(None, "--es-ca", metavar="CA.pem", help="For --format curl."),
 ) -> None:
@@ -242,6 +263,7 @@ def api_key(
             _check_identity_against(check, check_cert)
     elif check_cert is not None:
         raise UsageError("--check-cert checks a certificate identity: add --certificate-identity or --for-cluster")
+    fmt = _request_format(fmt, as_json)
     text = wiring.render_request("POST", "/_security/cross_cluster/api_key", body, fmt, es_url=es_url,
                                  es_ca=str(es_ca) if es_ca else None)
     from certkit.io.terminal import visible_lines

@@ -18,8 +18,10 @@ from certkit._lazy import lazy_exports
 if TYPE_CHECKING:
     from certkit.io.certificates import (
         certificate_from_der,
+        input_being_parsed,
         load_certificates,
         order_chain,
+        parsing_input,
         read_certificate_file,
     )
     from certkit.io.inputs import (
@@ -69,10 +71,14 @@ __all__ = [
     "pem_text_certificates", "port_number", "read_bounded", "read_certificate_file", "read_certificates",
     "read_secret_file", "require_decodable", "require_sources", "write_bundle", "write_file", "write_tree",
 ]
+# Which input cryptography is parsing, for the warnings that do not say (io.certificates).
+__all__ += ["input_being_parsed", "parsing_input"]
+__all__.sort()
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "certificates": (
-        "certificate_from_der", "load_certificates", "order_chain", "read_certificate_file",
+        "certificate_from_der", "input_being_parsed", "load_certificates", "order_chain", "parsing_input",
+        "read_certificate_file",
     ),
     "sources": (
         "CertificateItem", "NoteFn", "NotCertificates", "PasswordCache", "PasswordProvider", "TlsOptions",

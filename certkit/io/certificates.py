@@ -14,7 +14,8 @@ one's issuer… (a PKCS#12 key entry, a CA with its intermediates, a keystore bu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from cryptography import x509
 
@@ -28,12 +29,41 @@ _BEGIN = b"-----BEGIN"
 _CERTIFICATE_BEGIN = b"-----BEGIN CERTIFICATE-----"
 
 
-def certificate_from_der(der: bytes) -> x509.Certificate:
-    """One DER certificate; a ``ValueError`` for anything else (an X.509 version too)."""
+#: The input cryptography is reading right now. cryptography warns about a certificate it
+#: accepts but RFC 5280 disallows (a serial number that is not positive) without saying
+#: which; the command line names this input in its ``warning:`` line (input_being_parsed()).
+#: A plain store around each parse, not warnings.catch_warnings(): an audit streams every
+#: certificate of a bundle through here, and catching costs more than parsing a small one.
+_parsing: list[str | None] = [None]
+
+
+def input_being_parsed() -> str | None:
+    """The input whose bytes cryptography is parsing at this moment, if certkit said."""
+    return _parsing[0]
+
+
+@contextmanager
+def parsing_input(source: str) -> Iterator[None]:
+    """Mark ``source`` as the input being parsed (see :func:`input_being_parsed`)."""
+    previous, _parsing[0] = _parsing[0], source
+    try:
+        yield
+    finally:
+        _parsing[0] = previous
+
+
+def certificate_from_der(der: bytes, source: str | None = None) -> x509.Certificate:
+    """One DER certificate; a ``ValueError`` for anything else (an X.509 version too).
+    ``source`` names the input in cryptography's warnings (see :func:`input_being_parsed`)."""
+    previous = _parsing[0]
+    if source is not None:
+        _parsing[0] = source
     try:
         return x509.load_der_x509_certificate(der)
     except x509.InvalidVersion as exc:  # not a ValueError: every caller handles those
         raise ValueError(f"not an X.509 v1/v2/v3 certificate ({exc})") from None
+    finally:
+        _parsing[0] = previous
 
 
 def read_certificate_file(path: str | os.PathLike[str], what: str = "the certificate file") -> bytes:
@@ -45,7 +75,8 @@ def load_certificates(data: bytes, source: str, *, hint: str | None = None) -> l
     """Every certificate of PEM ``data`` (in order), or the one of DER ``data``, each
     checked to decode entirely (names, key, extensions); ``source`` names the input in
     errors, ``hint`` is the advice for data that is no certificate at all."""
-    return [require_decodable(certificate, source) for certificate in _parse(data, source, hint)]
+    with parsing_input(source):
+        return [require_decodable(certificate, source) for certificate in _parse(data, source, hint)]
 
 
 def _parse(data: bytes, source: str, hint: str | None) -> list[x509.Certificate]:

@@ -215,7 +215,7 @@ def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator
             der = binascii.a2b_base64(body)
             if label == b"TRUSTED CERTIFICATE":
                 der = der[:element_length(der)]
-            certificate = certificate_from_der(der)
+            certificate = certificate_from_der(der, source)
         except (binascii.Error, ValueError) as exc:
             raise InputError(
                 f"{source}: certificate block {number} (line {line}) is corrupted: {_short(exc)}"
@@ -316,7 +316,7 @@ def _file_certificates(
         yield from _zip_certificates(data, source, passwords, on_note)
     elif kind == "der":
         try:
-            certificate = certificate_from_der(data)
+            certificate = certificate_from_der(data, source)
         except ValueError as exc:
             raise InputError(f"{source}: not a valid DER certificate: {_short(exc)}") from None
         yield CertificateItem(source, data, certificate, source)
@@ -485,7 +485,7 @@ def _tls_certificates(spec: str, options: TlsOptions) -> Iterator[CertificateIte
     host, port = parse_tls_spec(spec)
     der = fetch_tls_certificate(host, port, options)
     try:
-        certificate = certificate_from_der(der)
+        certificate = certificate_from_der(der, spec)
     except ValueError as exc:
         raise RemoteError(f"{spec} presented a certificate that cannot be parsed: {_short(exc)}") from None
     yield CertificateItem(spec, der, certificate, spec)

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from certkit.errors import UsageError, param
+from certkit.errors import InputError, UsageError, param
 from certkit.issue.ca import (
     CertificateAuthority,
     PasswordSource,
@@ -51,11 +51,49 @@ def choose_ca(*, ca_p12: PathLike | None = None, ca_cert: PathLike | None = None
     ``password`` may be a callable, called only when the CA turns out to be encrypted.
     """
     check_ca_choice(ca_p12=ca_p12, ca_cert=ca_cert, ca_key=ca_key, self_signed=ca_p12 is None and ca_cert is None)
+    refuse_wrong_kind(ca_p12=ca_p12, ca_cert=ca_cert, ca_key=ca_key)
     if ca_p12 is not None:
         return load_ca_pkcs12(ca_p12, password)
     if ca_cert is not None and ca_key is not None:
         return load_ca_pem(ca_cert, ca_key, password)
     return None
+
+
+def file_kind(path: PathLike) -> str | None:
+    """"pkcs12", "certificate" or "key" from a file's first bytes (PEM or DER); None when it
+    is none of them or cannot be read (the loader then says why)."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(64 * 1024)
+    except OSError:
+        return None
+    if b"-----BEGIN" in head:
+        if b"CERTIFICATE-----" in head:
+            return "certificate"
+        return "key" if b"PRIVATE KEY-----" in head else None
+    if len(head) < 4 or head[0] != 0x30:
+        return None
+    header = 2 if head[1] < 0x80 else 2 + (head[1] & 0x7F)
+    inner = head[header:header + 3]
+    if inner == b"\x02\x01\x03":  # PFX: version 3 first
+        return "pkcs12"
+    if inner[:1] == b"\x30":  # a certificate: its tbsCertificate SEQUENCE first
+        return "certificate"
+    return "key" if inner[:1] == b"\x02" else None  # PKCS#8 and PKCS#1 keys: a version INTEGER first
+
+
+def refuse_wrong_kind(*, ca_p12: PathLike | None, ca_cert: PathLike | None, ca_key: PathLike | None) -> None:
+    """A CA given with the flag of the other form gets an error that names the right flag."""
+    if ca_p12 is not None and (kind := file_kind(ca_p12)) in ("certificate", "key"):
+        cert_name, key_name = (ca_p12, "CA.key") if kind == "certificate" else ("CA.crt", ca_p12)
+        raise InputError(f"{ca_p12} is a {'certificate' if kind == 'certificate' else 'private key'}, not a "
+                         f"PKCS#12 keystore: {param('ca_p12')} takes the CA keystore (certutil's elastic-stack-ca.p12)",
+                         hint=f"for a CA kept as PEM files: {param('ca_cert')} {cert_name} {param('ca_key')} {key_name}")
+    for path, what in ((ca_cert, "certificate"), (ca_key, "private key")):
+        if path is not None and file_kind(path) == "pkcs12":
+            raise InputError(f"{path} is a PKCS#12 keystore, not a {what}: a CA keystore goes to "
+                             f"{param('ca_p12')}", hint=f"use {param('ca_p12')} {path} alone, without "
+                                                       f"{param('ca_cert')} and {param('ca_key')}")
 
 
 def check_keystore_password(password: str) -> None:

@@ -140,8 +140,10 @@ def validate_path(path: Sequence[x509.Certificate], anchor: x509.Certificate, no
         fields = _fields(certificate)
         subject = _subject(certificate)
         last = index == n
-        what = "the certificate" if last else f"the intermediate CA {subject}"
         self_issued = fields.subject == fields.issuer
+        # A self-issued CA sent in the chain (a copy of the root, a key rollover) is no intermediate.
+        what = ("the certificate" if last else f"the self-issued CA {subject}" if self_issued
+                else f"the intermediate CA {subject}")
         problem = signature_algorithm_problem(certificate, subject, jdk) or key_problem(
             certificate.public_key(), subject, jdk)
         if problem:

@@ -116,7 +116,8 @@ def _trusted_ca(certificate: x509.Certificate, source: str) -> TrustedCA:
                      sha256=hashlib.sha256(der).hexdigest(), source=source)
 
 
-_PKCS12_HINT = f"a PKCS#12 file can be turned into PEM with {param('pkcs12_to_pem')}"
+_PKCS12_HINT = (f"for a PKCS#12 file (elastic-stack-ca.p12, a truststore), write its certificates as PEM "
+                f"with {param('pkcs12_to_pem')} and pass ca.crt.pem")
 
 
 def load_ca_certificates(cas: Sequence[str | os.PathLike[str]], report: Report | None = None,

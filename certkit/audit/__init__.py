@@ -4,6 +4,7 @@
   generate patterns for clusters, scopes or an instances plan;
 * :mod:`~certkit.audit.checker`: the verdict for each certificate (:class:`Verdict`),
   following chains through a stream of certificates;
+* :mod:`~certkit.audit.expiry`: expired, not yet valid or expiring certificates, on a given day;
 * :mod:`~certkit.audit.lint`: patterns that load but probably do not mean what was meant;
 * :mod:`~certkit.audit.engine`: the audit of many sources, in parallel, in order;
 * :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict.
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
     from certkit.audit.engine import (
         Audit,
         Renderer,
+    )
+    from certkit.audit.expiry import (
+        expiry_summary,
+        expiry_totals,
+        parse_expires_within,
     )
     from certkit.audit.lint import (
         LintReport,
@@ -50,9 +56,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Audit", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport", "LintReport", "LintWarning",
-    "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict", "cluster_pattern", "content_type",
-    "dedupe", "instance_patterns", "lint_restrictions", "load_restrictions", "parse_cluster_spec",
+    "Audit", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport",
+    "LintReport", "LintWarning", "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict",
+    "cluster_pattern", "content_type", "dedupe", "expiry_summary", "expiry_totals", "instance_patterns",
+    "lint_restrictions", "load_restrictions", "parse_cluster_spec", "parse_expires_within",
     "parse_restrictions", "render_restrictions", "scope_pattern", "write_restrictions",
 ]
 
@@ -70,6 +77,9 @@ __getattr__ = lazy_exports(__name__, __all__, {
     ),
     "engine": (
         "Audit", "Renderer",
+    ),
+    "expiry": (
+        "expiry_summary", "expiry_totals", "parse_expires_within",
     ),
     "report": (
         "HumanReport", "JsonReport",

@@ -127,8 +127,12 @@ def check(
         None, "--ca", metavar="CA.pem", help="Verify chains against these CA certificates first (the node's "
         "certificate_authorities). Repeatable."),
     at: Optional[str] = typer.Option(
-        None, "--at", metavar="TIME", help="Verify --ca chains as of this ISO 8601 time (e.g. "
+        None, "--at", metavar="TIME", help="Verify --ca chains and expiry as of this ISO 8601 time (e.g. "
         "2027-01-15T00:00:00Z) instead of now."),
+    expires_within: str = typer.Option(
+        "30d", "--expires-within", metavar="DURATION",
+        help="Warn about certificates that expire within this long of --at / now (days or hours: 30d, 12h; "
+        "0d: only the expired). Expired certificates are always named; the exit status stays the verdicts'."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
     es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
@@ -141,7 +145,14 @@ def check(
     client_key: Optional[Path] = opts.CLIENT_KEY,
     timeout: float = opts.TIMEOUT,
 ) -> None:
-    from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
+    from certkit.audit import (
+        Audit,
+        HumanReport,
+        JsonReport,
+        RestrictionChecker,
+        load_restrictions,
+        parse_expires_within,
+    )
     from certkit.cli._common import es_target_option, warn
     from certkit.errors import InputError
     from certkit.io import read_certificates, require_sources
@@ -152,6 +163,7 @@ def check(
     chosen_fields = parse_fields(fields)
     target = es_target_option(es_version)
     validation_time = parse_validation_time(at)
+    within = parse_expires_within(expires_within)
     with compiling_for(target.lucene):  # the target's Lucene decides which patterns load
         restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
@@ -161,7 +173,7 @@ def check(
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
                                  record_matches=as_json or show_all, now=validation_time,
-                                 jdk=target.jdk)
+                                 jdk=target.jdk, expires_within=within)
     renderer = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
     with _AuditProgress(sources) as progress:
         audit = Audit(checker, sources, renderer, jobs=jobs, on_progress=progress.update, **source_kwargs)
@@ -169,7 +181,7 @@ def check(
             if as_json:
                 _check_json(restrictions, chosen_fields, audit)
             else:
-                _check_human(audit, warn)
+                _check_human(audit, warn, expires_within)
         finally:
             opts.NOTES.flush()
     if audit.admitted + audit.rejected == 0:
@@ -187,7 +199,9 @@ def _write(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _check_human(audit, warn) -> None:
+def _check_human(audit, warn, expires_within: str) -> None:
+    from certkit.audit import expiry_summary
+
     for kind, text in audit:
         if kind == "out":
             _write(text)
@@ -198,11 +212,13 @@ def _check_human(audit, warn) -> None:
     summary = f"{total} certificate{'s' if total != 1 else ''} checked: {audit.admitted} admitted, {audit.rejected} rejected"
     if skipped:
         summary += f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)"
-    _write(summary + "\n")
+    _write(summary + expiry_summary(audit.expiry, expires_within.strip()) + "\n")
 
 
 def _check_json(restrictions, fields, audit) -> None:
     """Stream the docs/cli-contract.md document: certificates as they are judged, never the whole list in memory."""
+    from certkit.audit import expiry_totals
+
     dumps = json.dumps
     _write("{\n")
     _write(f'  "restrictions": {dumps(restrictions.path, ensure_ascii=False)},\n')
@@ -216,7 +232,8 @@ def _check_json(restrictions, fields, audit) -> None:
     skipped = [{"source": source, "subject": subject, "reason": reason} for source, subject, reason in audit.skipped]
     _write("\n  ],\n" if admitted + rejected else "],\n")
     _write(f'  "skipped": {dumps(skipped, ensure_ascii=False)},\n')
-    _write(f'  "summary": {dumps({"admitted": admitted, "rejected": rejected, "skipped": len(skipped)})}\n')
+    summary = {"admitted": admitted, "rejected": rejected, "skipped": len(skipped), **expiry_totals(audit.expiry)}
+    _write(f'  "summary": {dumps(summary)}\n')
     _write("}\n")
 
 

@@ -68,12 +68,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "DEFAULT_REMOTE_CLUSTER_PORT", "REPLACES_EVERYTHING", "DirectTrust", "ScopedTrust", "ElasticsearchRejected", "IdentityCheck",
-    "IdentityMismatch", "KeystoreInstructions", "MergeResult", "RemoteAddress", "Setting", "TrustedCA",
-    "api_key_model_settings", "build_account_trust", "build_direct_trust", "build_external_trust", "certificate_model_settings",
-    "check_certificate_identity", "cross_cluster_api_key_body", "identity_for_cluster", "identity_matches",
-    "keystore_instructions", "load_ca_certificates", "load_trust_document", "merge_direct_trust",
-    "merge_scoped_trusts", "parse_address", "parse_es_url", "parse_metadata", "remote_cluster_body", "remove_remote_cluster_body",
+    "DEFAULT_REMOTE_CLUSTER_PORT", "DirectTrust", "ElasticsearchRejected", "IdentityCheck",
+    "IdentityMismatch", "KeystoreInstructions", "MergeResult", "REPLACES_EVERYTHING", "RemoteAddress",
+    "ScopedTrust", "Setting", "TrustedCA", "api_key_model_settings", "build_account_trust",
+    "build_direct_trust", "build_external_trust", "certificate_model_settings", "check_certificate_identity",
+    "cross_cluster_api_key_body", "identity_for_cluster", "identity_matches", "keystore_instructions",
+    "load_ca_certificates", "load_trust_document", "merge_direct_trust", "merge_scoped_trusts",
+    "parse_address", "parse_es_url", "parse_metadata", "remote_cluster_body", "remove_remote_cluster_body",
     "render_request", "render_yml", "send_json", "settings_dict", "settings_payload", "trust_settings",
 ]
 

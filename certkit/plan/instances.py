@@ -14,26 +14,25 @@ refuses it up front with an error that names the entry (its number and name) and
 Things that are legal but probably not what the user wants are :class:`Finding` warnings
 from :func:`check_instances`.
 
-(Over 400 lines: each key of the file, the CSV inventory and the generator share one set
-of per-value checks, and splitting them would scatter the file format's rules.)
+(Over 400 lines: each key of the file and the generator share one set of per-value
+checks, and splitting them would scatter the file format's rules. The inventory CSV is
+read in :mod:`certkit.plan.inventory`.)
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from certkit.errors import InputError, param
 from certkit.io import load_yaml
 from certkit.model import Finding, Instance
+from certkit.plan.inventory import InventoryRow
 from certkit.plan.naming import (
     check_cluster_id,
     check_name_component,
@@ -367,77 +366,6 @@ def dump_instances(instances: Sequence[Instance], *, comment: str | None = None)
 
 # ---------------------------------------------------------------------------------------
 # Generating a plan from node names or an inventory
-
-
-@dataclass(frozen=True)
-class InventoryRow:
-    """One node of an inventory: its name and any DNS names / IP addresses it already has."""
-
-    name: str
-    dns: tuple[str, ...] = ()
-    ip: tuple[str, ...] = ()
-
-
-def _cell_values(cell: str | None) -> tuple[str, ...]:
-    # Several values in one cell are separated by spaces or ';' (',' separates the columns).
-    return tuple(part for part in re.split(r"[\s;]+", cell or "") if part)
-
-
-def _csv_rows(reader: Any, file_path: Path) -> Iterator[list[str]]:
-    """The rows of ``reader``, with the csv module's own errors (an unterminated quote that
-    swallows the rest of the file into one huge cell, a NUL byte) as one-line InputErrors."""
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(f"{file_path}, line {reader.line_num}: not a readable CSV row ({exc})",
-                             hint="check for an unbalanced double quote") from None
-        yield cells
-
-
-def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
-    """Read an inventory CSV with the columns ``name,dns,ip`` (header optional).
-
-    A cell may hold several values separated by spaces or ``;``. Blank lines and lines
-    starting with ``#`` are skipped.
-    """
-    from certkit.io import MAX_TEXT_INPUT_BYTES, read_bounded
-
-    file_path = Path(path)
-    try:
-        text = read_bounded(file_path, "the inventory", MAX_TEXT_INPUT_BYTES).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"the inventory {file_path} is not UTF-8 text") from None
-    rows: list[InventoryRow] = []
-    columns = ["name", "dns", "ip"]
-    reader = csv.reader(io.StringIO(text))
-    first = True
-    for cells in _csv_rows(reader, file_path):
-        line = reader.line_num
-        if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
-            continue
-        cells = [cell.strip() for cell in cells]
-        if first:
-            first = False
-            lowered = [cell.lower() for cell in cells]
-            if "name" in lowered:
-                unknown = [cell for cell in lowered if cell not in ("name", "dns", "ip")]
-                if unknown:
-                    raise InputError(f"{file_path}, line {line}: unknown column {unknown[0]!r} (columns: name, dns, ip)")
-                columns = lowered
-                continue
-        if len(cells) > len(columns):
-            raise InputError(f"{file_path}, line {line}: {len(cells)} columns, expected at most {len(columns)} ({','.join(columns)})")
-        record = dict(zip(columns, cells, strict=False))
-        name = record.get("name", "")
-        if not name:
-            raise InputError(f"{file_path}, line {line}: the name column is empty")
-        rows.append(InventoryRow(name, _cell_values(record.get("dns")), _cell_values(record.get("ip"))))
-    if not rows:
-        raise InputError(f"the inventory {file_path} lists no nodes")
-    return rows
 
 
 def generate_instances(

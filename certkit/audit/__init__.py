@@ -6,6 +6,7 @@
   following chains through a stream of certificates;
 * :mod:`~certkit.audit.expiry`: expired, not yet valid or expiring certificates, on a given day;
 * :mod:`~certkit.audit.lint`: patterns that load but probably do not mean what was meant;
+* :mod:`~certkit.audit.lint_text`: lint findings about the text (every unquoted alias, placeholders);
 * :mod:`~certkit.audit.engine`: the audit of many sources, in parallel, in order;
 * :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict.
 """
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
         LintWarning,
         lint_restrictions,
     )
+    from certkit.audit.lint_text import (
+        lint_unloadable,
+        placeholder_warnings,
+    )
     from certkit.audit.report import (
         HumanReport,
         JsonReport,
@@ -59,21 +64,24 @@ __all__ = [
     "Audit", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport",
     "LintReport", "LintWarning", "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict",
     "cluster_pattern", "content_type", "dedupe", "expiry_summary", "expiry_totals", "instance_patterns",
-    "lint_restrictions", "load_restrictions", "parse_cluster_spec", "parse_expires_within",
-    "parse_restrictions", "render_restrictions", "scope_pattern", "write_restrictions",
+    "lint_restrictions", "lint_unloadable", "load_restrictions", "parse_cluster_spec", "parse_expires_within",
+    "parse_restrictions", "placeholder_warnings", "render_restrictions", "scope_pattern", "write_restrictions",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "trust_file": (
         "GeneratedPattern", "TrustRestrictions", "cluster_pattern", "content_type", "dedupe",
-        "instance_patterns", "load_restrictions", "parse_cluster_spec", "parse_restrictions",
+        "instance_patterns", "load_restrictions", "parse_cluster_spec", "parse_restrictions", "placeholder_warnings",
         "render_restrictions", "scope_pattern", "write_restrictions",
     ),
     "checker": (
         "ChainTracker", "RestrictionChecker", "Verdict",
     ),
     "lint": (
-        "LintReport", "LintWarning", "lint_restrictions",
+        "LintReport", "LintWarning", "lint_restrictions", "lint_unloadable",
+    ),
+    "lint_text": (
+        "lint_unloadable", "placeholder_warnings",
     ),
     "engine": (
         "Audit", "Renderer",

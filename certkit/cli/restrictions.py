@@ -328,9 +328,17 @@ def lint(
         with compiling_for(target.lucene):
             restrictions = load_restrictions(restrictions_file)
     except CertkitError as exc:
+        from certkit.audit import lint_unloadable
+
+        with compiling_for(target.lucene):
+            findings, summary_error = lint_unloadable(restrictions_file, chosen_fields)
+        error = summary_error or exc
         if as_json:
-            emit_json({"restrictions": str(restrictions_file), "loads": False, "error": exc.message})
-        raise
+            emit_json({"restrictions": str(restrictions_file), "loads": False, "error": error.message,
+                       "warnings": [finding.to_json() for finding in findings]})
+        else:
+            _print_findings(findings)
+        raise error from None
     from certkit.io.terminal import visible
 
     with compiling_for(target.lucene):
@@ -338,8 +346,7 @@ def lint(
     if as_json:
         emit_json(report.to_json())
     else:
-        for finding in report.warnings:
-            print(f"warning: [{finding.code}] {visible(finding.render())}")
+        _print_findings(report.warnings)
         for note in report.notes:
             print(f"note: {visible(note)}")
         count = len(report.warnings)
@@ -350,3 +357,10 @@ def lint(
         )
     if strict and report.warnings:
         raise typer.Exit(1)
+
+
+def _print_findings(findings) -> None:
+    from certkit.io.terminal import visible
+
+    for finding in findings:
+        print(f"warning: [{finding.code}] {visible(finding.render())}")

@@ -72,6 +72,7 @@ def generate(
     from certkit.io import ensure_absent
     from certkit.jdk import parse_fields
     from certkit.patterns import parse_pattern
+    from certkit.plan import cloud_scope_warning
 
     to_stdout = out == "-"
     if not to_stdout:
@@ -79,10 +80,18 @@ def generate(
         ensure_absent(Path(out), force)
     chosen_fields = parse_fields(fields)
     patterns: list[GeneratedPattern] = []
+    scope_ids: list[str] = []
     for spec in cluster or []:
-        patterns.append(cluster_pattern(*parse_cluster_spec(spec)))
+        cluster_id, scope_id = parse_cluster_spec(spec)
+        patterns.append(cluster_pattern(cluster_id, scope_id))
+        scope_ids.append(scope_id)
     for scope_id in scope or []:
         patterns.append(scope_pattern(scope_id.strip()))
+        scope_ids.append(scope_id.strip())
+    for scope_id in dict.fromkeys(scope_ids):  # the one rule for ids (certkit.plan.naming)
+        scope_warning = cloud_scope_warning(scope_id, trusting_cloud_nodes=True)
+        if scope_warning:
+            warn(scope_warning)
     for text in name or []:
         parse_pattern(text)
         patterns.append(GeneratedPattern(text))

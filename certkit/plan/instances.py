@@ -35,8 +35,8 @@ from certkit.model import Finding, Instance
 from certkit.plan.inventory import InventoryRow
 from certkit.plan.naming import (
     check_cluster_id,
-    check_name_component,
-    cloud_scope_id_problem,
+    check_scope_id,
+    cloud_scope_warning,
     format_node_name,
     parse_node_name,
     subject_for,
@@ -285,7 +285,6 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
     """Warnings about valid instances that will probably not work as intended."""
     findings: list[Finding] = []
     cn_owner: dict[str, str] = {}
-    scopes_warned: set[str] = set()
     for index, instance in enumerate(instances):
         where = _entry_label(index, instance.name)
         if not instance.cn:
@@ -298,15 +297,6 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
                 findings.append(Finding(
                     f"cn {value!r} does not follow the Elastic Cloud convention {CLOUD_CONVENTION}; "
                     "Cloud-style trust patterns will not match it", where))
-            elif node_name.scope_id not in scopes_warned:
-                scope_problem = cloud_scope_id_problem(node_name.scope_id)
-                if scope_problem is not None:
-                    # Once per scope: a 100-node plan with one bad scope is one mistake.
-                    scopes_warned.add(node_name.scope_id)
-                    findings.append(Finding(
-                        f"the scope id {node_name.scope_id!r} {scope_problem}: Elastic Cloud trusts clusters "
-                        "by scope only for a scope id of lower-case letters and digits (at most 32), so a "
-                        "Cloud deployment can trust these nodes only by listing each node name", where))
             if any(c in value for c in "*?\\/"):
                 findings.append(Finding(
                     f"cn {value!r} contains a pattern character (* ? \\ /); in a certificate it is "
@@ -319,6 +309,25 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
             duplicates = sorted({v for v in values if values.count(v) > 1})
             if duplicates:
                 findings.append(Finding(f"{key} lists {', '.join(map(repr, duplicates))} more than once", where))
+    return findings + scope_findings(instances)
+
+
+def scope_findings(instances: Sequence[Instance]) -> list[Finding]:
+    """A warning per scope of the plan's Cloud-style names that Elastic Cloud cannot trust by
+    scope (:func:`~certkit.plan.naming.cloud_scope_warning`), at its first instance: part of
+    :func:`lint_instances`, and what ``cert`` and ``restrictions generate --from-instances``
+    say before certificates or patterns carry such names."""
+    findings: list[Finding] = []
+    warned: set[str] = set()
+    for index, instance in enumerate(instances):
+        for value in instance.cn:
+            node_name = parse_node_name(value)
+            if node_name is None or node_name.scope_id in warned:
+                continue
+            warned.add(node_name.scope_id)  # once per scope: 100 nodes with one bad scope are one mistake
+            warning = cloud_scope_warning(node_name.scope_id)
+            if warning is not None:
+                findings.append(Finding(warning, _entry_label(index, instance.name)))
     return findings
 
 
@@ -383,7 +392,7 @@ def generate_instances(
     given, and the addresses ``extra_ips[node]``.
     """
     check_cluster_id(cluster_id)
-    check_name_component(scope_id, "the scope id")
+    check_scope_id(scope_id)
     rows = [InventoryRow(node) if isinstance(node, str) else node for node in nodes]
     if not rows:
         raise InputError("no nodes given", hint=f"use {param('nodes')}")

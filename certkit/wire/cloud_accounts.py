@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from certkit.errors import InputError, UsageError, param
-from certkit.plan import check_cluster_id, cloud_scope_id_problem
+from certkit.plan import check_cluster_id, require_cloud_scope_id
 
 REPLACES_EVERYTHING = (
     "this payload replaces the deployment's whole trust object: applied as is, every account, "
@@ -63,10 +63,7 @@ def _check_allowlist(kind_text: str, identifier: str, trust_all: bool, allowlist
 def build_account_trust(account_id: str, *, trust_all: bool = False, allowlist: Sequence[str] = ()) -> ScopedTrust:
     """An AccountTrustRelationship; the account id is the organization id, the scope of
     its clusters' node names, so it follows the one rule for scope ids."""
-    problem = cloud_scope_id_problem(account_id)
-    if problem is not None:
-        raise InputError(f"account id {account_id!r} {problem}: an Elastic Cloud account (organization) id is "
-                         "lower-case letters and digits, at most 32")
+    require_cloud_scope_id(account_id, "account id")
     return ScopedTrust("accounts", account_id, trust_all, _check_allowlist("account", account_id, trust_all, allowlist))
 
 

@@ -14,6 +14,7 @@ import re
 import pytest
 
 from tests.conftest import assert_one_line_error
+from tests.pkix_support import ChainCase, jdk_verdicts
 from tests.restrictions_support import NOW, make_ca, make_leaf, write_pem
 
 TRUST = 'trust.subject_name:\n  - "*.node.c1.cluster.s1.account"\n'
@@ -31,11 +32,12 @@ def scene(tmp_path):
         "fine": (NOW - DAY, NOW + 365 * DAY),
         "future": (NOW + 40 * DAY, NOW + 400 * DAY),
     }
-    paths = {}
+    paths: dict = {"certificates": {"ca": ca[0]}}
     for node, (not_before, not_after) in lifetimes.items():
         leaf = make_leaf(node, cns=[f"{node}.node.c1.cluster.s1.account"], issuer=ca,
                          not_before=not_before, not_after=not_after)
         paths[node] = write_pem(tmp_path / f"{node}.crt", leaf)
+        paths["certificates"][node] = leaf
     paths["ca"] = write_pem(tmp_path / "ca.crt", ca[0])
     trust = tmp_path / "trust.yml"
     trust.write_text(TRUST)
@@ -167,3 +169,26 @@ def test_an_expired_rejected_certificate_is_marked_too(cli, scene, tmp_path):
     assert "REJECTED  " in result.stdout
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("REJECTED")]
     assert line.endswith("[EXPIRED]")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("offset_days", [0, 20, 200])
+def test_the_expiry_state_is_what_the_jdk_trust_manager_refuses(cli, java, scene, tmp_path, offset_days):
+    """The warning says the JDK refuses an expired / not yet valid certificate in the
+    handshake: its PKIX trust manager (what a transport node runs) agrees, case by case,
+    on days when the CA itself is valid."""
+    trust, paths = scene
+    at = NOW + dt.timedelta(days=offset_days, minutes=1)
+    nodes = ["expired", "soon", "fine", "future"]
+    certificates = paths["certificates"]
+    verdicts = jdk_verdicts(java, tmp_path / "jdk", [
+        ChainCase(node, [certificates[node]], [certificates["ca"]], at) for node in nodes])
+    report = json.loads(cli("restrictions", "check", trust, *(paths[n] for n in nodes), "--json",
+                            "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"), "--expires-within", "0d").stdout)
+    for node, entry in zip(nodes, report["certificates"], strict=True):
+        jdk = verdicts[node]
+        if entry["expiry"] == "valid":
+            assert jdk.valid, (node, str(jdk))
+        else:
+            assert not jdk.valid, node
+            assert ("NotAfter" if entry["expiry"] == "expired" else "NotBefore") in jdk.message, (node, jdk.message)

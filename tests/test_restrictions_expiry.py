@@ -105,7 +105,11 @@ def test_without_all_the_expired_admitted_certificate_is_still_named(cli, scene)
     result = cli("restrictions", "check", trust, paths["expired"])
     assert result.exit_code == 0
     assert list(warnings_by_source(result.stderr)) == ["expired.crt"]
-    assert result.stdout.endswith("1 admitted, 0 rejected, 1 expired\n")
+    verdict, summary = result.stdout.splitlines()
+    assert verdict.startswith("admitted  ") and verdict.endswith("[EXPIRED]")
+    assert summary.endswith("1 admitted, 0 rejected, 1 expired")
+    # A valid admitted certificate is still not listed without --all.
+    assert cli("restrictions", "check", trust, paths["fine"]).stdout.splitlines()[:-1] == []
 
 
 def test_json_has_expiry_and_not_after_per_certificate_and_counts(cli, scene, openssl):

@@ -30,8 +30,8 @@ class HumanReport:
         if verdict.skipped:
             return ""
         if verdict.admitted:
-            if not self.show_all:
-                return ""
+            if not self.show_all and verdict.expiry not in (EXPIRED, NOT_YET_VALID):
+                return ""  # listed anyway when the handshake would refuse it: never admitted silently
             name, pattern = verdict.matched[0]
             more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
             return (f"admitted  {visible(verdict.source)}: {visible(name)} matches "

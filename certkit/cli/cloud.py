@@ -159,15 +159,15 @@ def _scoped_trusts(ctx: typer.Context, trust_all: bool, accounts: Optional[list[
 
     pending = {"account": list(accounts or []), "external": list(externals or []),
                "allowlist": list(allowlists or [])}
-    groups: list[tuple[str, str, list[str], list[bool]]] = []  # kind, id, allowlist, [trust_all]
     order = ctx.meta.get(OPTION_ORDER)
     if order is None:  # not parsed by OrderedOptionsCommand: no grouping to read
         order = ["trust_all"] if trust_all else []
     direct_trust_all = False
-    current: tuple[str, str, list[str], list[bool]] | None = None
+    groups: list[dict] = []  # {"kind", "id", "trust_all", "allowlist"} in the order given
+    current: dict | None = None
     for option in order:
         if option in ("account", "external"):
-            current = (option, pending[option].pop(0), [], [False])
+            current = {"kind": option, "id": pending[option].pop(0), "trust_all": False, "allowlist": []}
             groups.append(current)
         elif option == "scope_id":
             current = None
@@ -175,14 +175,14 @@ def _scoped_trusts(ctx: typer.Context, trust_all: bool, accounts: Optional[list[
             if current is None:
                 direct_trust_all = True
             else:
-                current[3][0] = True
+                current["trust_all"] = True
         elif option == "allowlist":
             if current is None:
                 raise UsageError("--allowlist belongs to the --account or --external it follows",
                                  hint="for the direct entry, use --scope-id SCOPE --trust-allowlist CLUSTER_ID")
-            current[2].append(pending["allowlist"].pop(0))
-    entries = [(build_account_trust if kind == "account" else build_external_trust)(
-        identifier, trust_all=trust_all[0], allowlist=clusters) for kind, identifier, clusters, trust_all in groups]
+            current["allowlist"].append(pending["allowlist"].pop(0))
+    entries = [(build_account_trust if group["kind"] == "account" else build_external_trust)(
+        group["id"], trust_all=group["trust_all"], allowlist=group["allowlist"]) for group in groups]
     return direct_trust_all, entries
 
 

@@ -115,3 +115,16 @@ def test_other_load_errors_are_reported_as_before(cli, tmp_path):
     _, result = lint(cli, tmp_path, 'trust.subject_name: ["/abc"]\n')
     assert_one_line_error(result, "invalid pattern [/abc]")
     assert not findings(result.stdout, "unquoted-alias")
+
+
+def test_finding_aliases_stops_early_in_deep_nesting():
+    """'[[[[...' as deep as the text allows costs what a few levels cost: the scan stops at
+    the depth certkit refuses (libyaml's scanner slows down with every open level)."""
+    from certkit.io import unquoted_aliases
+    from tests.work_support import python_calls
+
+    def calls(depth: int) -> int:
+        text = "trust.subject_name: " + "[" * depth + "*.x" + "]" * depth + "\n"
+        return python_calls(lambda: unquoted_aliases(text))
+
+    assert calls(100_000) < 2 * calls(200)

@@ -225,26 +225,31 @@ def unquoted_aliases(text: str) -> tuple[list[UnquotedAlias], str]:
     original = text.splitlines(keepends=True)
     lines = list(original)
     values: dict[int, list[str]] = {}
+    # The depth-limited scanner: libyaml's takes minutes over "[[[[..." (it revisits every
+    # open flow level at each token), this one stops at the depth certkit refuses anyway.
+    loader_class = _depth_limited_loader()
+    flow_opening = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+    flow_closing = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
     for _ in range(MAX_REPORTED_ALIASES):
-        loader = _depth_limited_loader()("".join(lines))
-        at = None
+        loader = loader_class("".join(lines))
+        at, flow_level = None, 0
         try:
             while loader.check_token():
                 token = loader.get_token()
                 if isinstance(token, yaml.AliasToken):
                     at = token.start_mark
                     break
+                flow_level += isinstance(token, flow_opening) - isinstance(token, flow_closing)
         except yaml.MarkedYAMLError as exc:
             if (exc.context or "").startswith("while scanning an alias"):
                 at = exc.context_mark
         except (_TooDeep, RecursionError):
             pass
         finally:
-            in_flow = loader.flow_level > 0
             loader.dispose()
         if at is None:
             break
-        value, lines[at.line] = _quote_value(lines[at.line], at.column, in_flow)
+        value, lines[at.line] = _quote_value(lines[at.line], at.column, flow_level > 0)
         values.setdefault(at.line, []).append(value)
     return [UnquotedAlias(line + 1, original[line].strip(), tuple(found), lines[line].strip())
             for line, found in sorted(values.items())], "".join(lines)

@@ -57,7 +57,8 @@ def _outsider(common_name: str) -> bytes:
     certificate = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        # Valid well beyond restrictions check's --expires-within default: no expiry warning here.
+        .not_valid_after(now + dt.timedelta(days=365))
         .add_extension(x509.SubjectAlternativeName([x509.OtherName(CN_OID, _utf8_string_der(common_name))]),
                        critical=False)
         .sign(key, hashes.SHA256())

@@ -202,7 +202,7 @@ def test_docs_scenario_json_matches_the_expectation_table(cli, docs_scenario):
                 f"Certificate for {entry['subject']} with fields [subjectAltName.otherName.commonName] with values "
                 f"[{', '.join(cns)}] does not match the trusted names [{P1}, {P2}, {P3}, {P4}]"
             )
-    assert report["summary"] == {"admitted": 7, "rejected": 5, "skipped": 0}
+    assert report["summary"] == {"admitted": 7, "rejected": 5, "skipped": 0, "expired": 0, "not_yet_valid": 0, "expiring": 0}
     assert "never reads the subject CN" in by_file["subject-cn-only.pem"]["explanation"]
 
 
@@ -302,7 +302,7 @@ def test_chain_file_leaf_then_issuers(cli, tmp_path):
                             tmp_path / "root.pem", "--json").stdout)
     assert [c["source"] for c in report["certificates"]] == [f"{tmp_path / 'node-chain.pem'}#1"]
     assert report["certificates"][0]["chain"] == "valid"
-    assert report["summary"] == {"admitted": 1, "rejected": 0, "skipped": 2}
+    assert report["summary"] == {"admitted": 1, "rejected": 0, "skipped": 2, "expired": 0, "not_yet_valid": 0, "expiring": 0}
 
 
 # ----------------------------------------------------------------------------- live endpoints

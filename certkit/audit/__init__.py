@@ -4,7 +4,9 @@
   generate patterns for clusters, scopes or an instances plan;
 * :mod:`~certkit.audit.checker`: the verdict for each certificate (:class:`Verdict`),
   following chains through a stream of certificates;
+* :mod:`~certkit.audit.expiry`: expired, not yet valid or expiring certificates, on a given day;
 * :mod:`~certkit.audit.lint`: patterns that load but probably do not mean what was meant;
+* :mod:`~certkit.audit.lint_text`: lint findings about the text (every unquoted alias, placeholders);
 * :mod:`~certkit.audit.engine`: the audit of many sources, in parallel, in order;
 * :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict;
 * :mod:`~certkit.audit.report_files`, :mod:`~certkit.audit.report_html`: the report files
@@ -27,10 +29,19 @@ if TYPE_CHECKING:
         Audit,
         Renderer,
     )
+    from certkit.audit.expiry import (
+        expiry_summary,
+        expiry_totals,
+        parse_expires_within,
+    )
     from certkit.audit.lint import (
         LintReport,
         LintWarning,
         lint_restrictions,
+    )
+    from certkit.audit.lint_text import (
+        lint_unloadable,
+        placeholder_warnings,
     )
     from certkit.audit.report import (
         HumanReport,
@@ -61,27 +72,35 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Audit", "CertificateRecord", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport", "LintReport",
-    "LintWarning", "RecordingReport", "Renderer", "ReportContext", "ReportOutputs", "RestrictionChecker",
-    "TrustRestrictions", "Verdict", "cluster_pattern", "content_type", "dedupe", "instance_patterns",
-    "lint_restrictions", "load_restrictions", "parse_cluster_spec", "parse_restrictions", "render_csv",
-    "render_html", "render_junit", "render_restrictions", "scope_pattern", "write_restrictions",
+    "Audit", "CertificateRecord", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport",
+    "LintReport", "LintWarning", "RecordingReport", "Renderer", "ReportContext", "ReportOutputs",
+    "RestrictionChecker", "TrustRestrictions", "Verdict", "cluster_pattern", "content_type", "dedupe",
+    "expiry_summary", "expiry_totals", "instance_patterns", "lint_restrictions", "lint_unloadable",
+    "load_restrictions", "parse_cluster_spec", "parse_expires_within", "parse_restrictions",
+    "placeholder_warnings", "render_csv", "render_html", "render_junit", "render_restrictions",
+    "scope_pattern", "write_restrictions",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "trust_file": (
         "GeneratedPattern", "TrustRestrictions", "cluster_pattern", "content_type", "dedupe",
-        "instance_patterns", "load_restrictions", "parse_cluster_spec", "parse_restrictions",
+        "instance_patterns", "load_restrictions", "parse_cluster_spec", "parse_restrictions", "placeholder_warnings",
         "render_restrictions", "scope_pattern", "write_restrictions",
     ),
     "checker": (
         "ChainTracker", "RestrictionChecker", "Verdict",
     ),
     "lint": (
-        "LintReport", "LintWarning", "lint_restrictions",
+        "LintReport", "LintWarning", "lint_restrictions", "lint_unloadable",
+    ),
+    "lint_text": (
+        "lint_unloadable", "placeholder_warnings",
     ),
     "engine": (
         "Audit", "Renderer",
+    ),
+    "expiry": (
+        "expiry_summary", "expiry_totals", "parse_expires_within",
     ),
     "report": (
         "HumanReport", "JsonReport",

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from certkit.audit.expiry import expiry_state, expiry_warning, iso
 from certkit.audit.trust_file import TrustRestrictions
 from certkit.io import CertificateItem
 from certkit.jdk import (
@@ -61,6 +62,11 @@ class Verdict:
     #: The judged certificate (cryptography's), for what only some reports need (its
     #: validity): kept as a reference so that the audit computes nothing more for it.
     certificate: Any = None
+    #: Set when the checker judges expiry (:mod:`certkit.audit.expiry`): the state on the
+    #: validation day, notAfter, and the warning to show next to the verdict (None: valid).
+    expiry: str | None = None
+    not_after: datetime.datetime | None = None
+    expiry_note: str | None = None
 
     # Named constructors: one per kind of decision, so no caller lines up eleven fields.
 
@@ -110,6 +116,9 @@ class Verdict:
             document["explanation"] = self.explanation
         if self.names.warnings:
             document["warnings"] = list(self.names.warnings)
+        if self.expiry is not None and self.not_after is not None:
+            document["not_after"] = iso(self.not_after)
+            document["expiry"] = self.expiry
         return document
 
 
@@ -135,6 +144,7 @@ class RestrictionChecker:
         record_matches: bool = True,
         now: datetime.datetime | None = None,
         jdk: int | None = None,
+        expires_within: datetime.timedelta | None = None,
     ) -> None:
         self.restrictions = restrictions
         self.fields = tuple(fields)
@@ -144,6 +154,11 @@ class RestrictionChecker:
         #: The JDK feature version whose trust manager judges chains (the --es-version's
         #: bundled JDK); None: the newest target's.
         self.jdk = jdk
+        #: Judge expiry too: warn about certificates expired, not yet valid, or expiring within
+        #: this long of the validation time (None: dates are not looked at, as trust restrictions).
+        self.expires_within = expires_within
+        # Fixed once: every verdict of an audit (and of its workers) is "on the same day".
+        self._expiry_at = now or datetime.datetime.now(datetime.UTC)
         self._patterns = restrictions.compiled
         self._fields_text = _list_text(self.fields)
         self._trusted_text = _list_text(restrictions.patterns, REASON_PATTERN_LIMIT)
@@ -167,12 +182,18 @@ class RestrictionChecker:
     def check(self, item: CertificateItem, fields_of_item: CertificateFields | None = None,
               chain: Sequence[CertificateItem] = ()) -> Verdict:
         """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
-        verdict = self._decide(item, fields_of_item, chain)
+        verdict = self._judge(item, fields_of_item, chain)
         verdict.certificate = item.certificate
+        if self.expires_within is not None and verdict.subject_der is not None:
+            certificate = item.certificate
+            verdict.expiry = expiry_state(certificate, self._expiry_at, self.expires_within)
+            verdict.not_after = certificate.not_valid_after_utc
+            verdict.expiry_note = expiry_warning(verdict.expiry, certificate.not_valid_before_utc,
+                                                 verdict.not_after, self._expiry_at)
         return verdict
 
-    def _decide(self, item: CertificateItem, fields_of_item: CertificateFields | None,
-                chain: Sequence[CertificateItem]) -> Verdict:
+    def _judge(self, item: CertificateItem, fields_of_item: CertificateFields | None,
+               chain: Sequence[CertificateItem]) -> Verdict:
         try:
             located = fields_of_item or locate_fields(item.der)
             names = names_of(located, DEFAULT_JDK if self.jdk is None else self.jdk)

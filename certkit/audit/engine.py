@@ -190,6 +190,8 @@ class _UnitResult:
     admitted: int = 0
     rejected: int = 0
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    # Judged certificates per expiry state other than valid (certkit.audit.expiry).
+    expiry: dict[str, int] = field(default_factory=dict)
     tail: tuple[_RawItem, list[_RawItem]] | None = None
     # A slice's last certificate, not yet seen by its tracker: the sequential reader hands
     # a PEM file's certificate on only once the next block has decoded (see Audit._replay).
@@ -343,6 +345,7 @@ class _Judge:
                         result.admitted += 1
                     else:
                         result.rejected += 1
+                    _count_expiry(result.expiry, verdict)
                     lines = warnings(verdict)
                     if lines:
                         flush_out()
@@ -438,7 +441,8 @@ class Audit:
     Iterating yields ``("out", text)`` for stdout and ``("warn", line)`` for stderr, in the
     order a sequential pass writes them; notes about skipped files go to ``on_note``.
     Afterwards ``admitted``, ``rejected`` and ``skipped`` (source, subject, reason of every
-    CA certificate that was not judged) hold the totals. A CertkitError from a SOURCE is
+    CA certificate that was not judged) hold the totals, ``expiry`` the number of judged
+    certificates per expiry state other than valid (when the checker judges expiry). A CertkitError from a SOURCE is
     raised where the sequential pass raises it. ``jobs`` defaults to the usable CPUs;
     ``on_progress(certificates, bytes)`` is called as units finish.
     """
@@ -470,6 +474,7 @@ class Audit:
         self.skipped: list[tuple[str, str, str]] = []
         #: What ``renderer.record`` returned for every verdict, in report order.
         self.records: list[Any] = []
+        self.expiry: dict[str, int] = {}
         self.certificates = 0
         self._judge = _Judge(checker, renderer)
         self._tracker = ChainTracker(checker)
@@ -716,6 +721,8 @@ class Audit:
         self.admitted += result.admitted
         self.rejected += result.rejected
         self.skipped += result.skipped
+        for state, count in result.expiry.items():
+            self.expiry[state] = self.expiry.get(state, 0) + count
         self.certificates += result.admitted + result.rejected + len(result.skipped)
         if result.error is not None:
             raise result.error
@@ -734,6 +741,7 @@ class Audit:
                 self.admitted += 1
             else:
                 self.rejected += 1
+            _count_expiry(self.expiry, verdict)
             self.certificates += 1
             for line in renderer.warnings(verdict):
                 yield "warn", line
@@ -750,6 +758,11 @@ class Audit:
             if separator and text.startswith(separator):
                 text = text[len(separator):]
         return "out", text
+
+
+def _count_expiry(counts: dict[str, int], verdict: Verdict) -> None:
+    if verdict.expiry_note and verdict.expiry is not None:
+        counts[verdict.expiry] = counts.get(verdict.expiry, 0) + 1
 
 
 def _rest_the_collector() -> tuple[int, int, int]:

@@ -212,6 +212,9 @@ def lint_restrictions(restrictions: TrustRestrictions, fields: Sequence[str] = D
             flagged_broad.add(index)
 
     warnings.extend(_subsumption(restrictions.compiled, seen, flagged_broad | too_large, too_large, notes))
+    from certkit.audit.lint_text import placeholder_warnings  # it builds on this module
+
+    warnings.extend(placeholder_warnings(list(seen)))
     return LintReport(restrictions, fields, tuple(warnings), tuple(notes))
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 
 from certkit.audit.checker import Verdict
+from certkit.audit.expiry import EXPIRED, NOT_YET_VALID, iso
 from certkit.io.terminal import visible
 
 
@@ -29,13 +30,13 @@ class HumanReport:
         if verdict.skipped:
             return ""
         if verdict.admitted:
-            if not self.show_all:
-                return ""
+            if not self.show_all and verdict.expiry not in (EXPIRED, NOT_YET_VALID):
+                return ""  # listed anyway when the handshake would refuse it: never admitted silently
             name, pattern = verdict.matched[0]
             more = f" (+{len(verdict.matched) - 1} more match)" if len(verdict.matched) > 1 else ""
             return (f"admitted  {visible(verdict.source)}: {visible(name)} matches "
-                    f"{visible(json.dumps(pattern, ensure_ascii=False))}{more}\n")
-        text = f"REJECTED  {visible(verdict.source)}\n  {visible(verdict.reason or '')}\n"
+                    f"{visible(json.dumps(pattern, ensure_ascii=False))}{more}{_expiry_mark(verdict)}\n")
+        text = f"REJECTED  {visible(verdict.source)}{_expiry_mark(verdict)}\n  {visible(verdict.reason or '')}\n"
         if verdict.explanation:
             text += f"  why: {visible(verdict.explanation)}\n"
         return text
@@ -43,7 +44,17 @@ class HumanReport:
     def warnings(self, verdict: Verdict) -> list[str]:
         if verdict.skipped:
             return []
-        return [f"{visible(verdict.source)}: {visible(problem)}" for problem in verdict.names.warnings]
+        lines = [f"{visible(verdict.source)}: {visible(problem)}" for problem in verdict.names.warnings]
+        if verdict.expiry_note:
+            lines.append(f"{visible(verdict.source)} ({visible(verdict.subject)}): {verdict.expiry_note}")
+        return lines
+
+
+def _expiry_mark(verdict: Verdict) -> str:
+    """Next to the verdict: an admitted certificate the handshake refuses anyway is never silent."""
+    if verdict.expiry in (EXPIRED, NOT_YET_VALID):
+        return f"  [{verdict.expiry.upper()}]"
+    return ""
 
 
 class JsonReport:
@@ -88,6 +99,8 @@ class JsonReport:
             parts.append(quote(verdict.explanation))
         if names.warnings:
             parts.append(', "warnings": [' + ", ".join(map(quote, names.warnings)) + "]")
+        if verdict.expiry is not None and verdict.not_after is not None:
+            parts.append(f', "not_after": "{iso(verdict.not_after)}", "expiry": "{verdict.expiry}"')
         parts.append("}")
         return "".join(parts)
 

@@ -277,10 +277,10 @@ def _regex_literal(text: str) -> str:
 
 def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
     """Every node (one label) of one Elastic Cloud cluster."""
-    from certkit.plan import check_cluster_id, check_name_component
+    from certkit.plan import check_cluster_id, check_scope_id
 
     check_cluster_id(cluster_id)
-    check_name_component(scope_id, "the scope id")
+    check_scope_id(scope_id)
     return GeneratedPattern(
         f"/[^.]+\\.node\\.{_regex_literal(cluster_id)}\\.cluster\\.{_regex_literal(scope_id)}\\.account/",
         f"every node of cluster {cluster_id} in scope {scope_id} (<node>.node.{cluster_id}.cluster.{scope_id}.account)",
@@ -289,9 +289,9 @@ def cluster_pattern(cluster_id: str, scope_id: str) -> GeneratedPattern:
 
 def scope_pattern(scope_id: str) -> GeneratedPattern:
     """Every node of every cluster of one Elastic Cloud scope (organization / ECE environment)."""
-    from certkit.plan import check_name_component
+    from certkit.plan import check_scope_id
 
-    check_name_component(scope_id, "the scope id")
+    check_scope_id(scope_id)
     return GeneratedPattern(
         f"/[^.]+\\.node\\.[^.]+\\.cluster\\.{_regex_literal(scope_id)}\\.account/",
         f"every node of every cluster of scope {scope_id} (<node>.node.<cluster>.cluster.{scope_id}.account)",
@@ -315,10 +315,14 @@ def instance_patterns(instances_path: str | os.PathLike[str], fields: Sequence[s
     pattern matches that exact name and nothing else. A pattern per cluster would also
     admit nodes added later, which is what :func:`cluster_pattern` is for.
     """
-    from certkit.plan import load_instances
+    from certkit.plan import load_instances, scope_findings
 
     out: list[GeneratedPattern] = []
-    for instance in load_instances(instances_path):
+    instances = load_instances(instances_path)
+    if on_warning:
+        for finding in scope_findings(instances):
+            on_warning(f"{finding.where}: {finding.message}" if finding.where else finding.message)
+    for instance in instances:
         names: list[str] = []
         if OTHERNAME_COMMON_NAME in fields:
             names += instance.cn

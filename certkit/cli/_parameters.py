@@ -26,7 +26,9 @@ FLAG_OF = {
     # How `instances generate` takes the list of nodes.
     "nodes": "--node NAME (repeatable), --nodes N or --from-csv FILE",
     # Not a flag: the command a hint suggests for a step the library leaves to the user.
-    "pkcs12_to_pem": "'certkit convert FILE.p12 --cacerts --nokeys'",
+    # --nokeys alone: a CA keystore's one certificate is bound to the CA key (so --cacerts
+    # finds none), a truststore's are not (so --clcerts finds none); --nokeys takes both.
+    "pkcs12_to_pem": "'certkit convert FILE.p12 --nokeys --out ca.crt.pem'",
 }
 
 

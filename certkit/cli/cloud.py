@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from certkit.cli._common import info, warn_all
+from certkit.cli._vocabulary import VocabularyCommand, rewrite_arguments
 
 TRUST_HELP = (
     "Print the Elastic Cloud direct trust relationship that makes a deployment trust the nodes of "
@@ -21,7 +22,31 @@ TRUST_HELP = (
     "updates the trust object read back from the API instead: the same-named entry is replaced, its uid "
     "kept, its certificates kept next to the new ones for a CA rotation (--replace-certificates ends the "
     "rotation)."
+    "\n\n"
+    "A payload lists the deployment's other trusts too: --account ID or --external ID, each followed "
+    "by --trust-all or --allowlist CLUSTER_ID (repeatable), adds one entry per account (organization) "
+    "or external trust relationship. Without --merge, the payload replaces the deployment's whole "
+    "trust object: what it does not list is removed."
 )
+
+
+class OrderedOptionsCommand(VocabularyCommand):
+    """A command that records the order its options were given in (``ctx.meta[OPTION_ORDER]``).
+
+    ``--account A --trust-all --account B --allowlist C`` means one thing per account: which
+    ``--trust-all`` follows which ``--account`` is in the order only, which click's parsed
+    values do not keep.
+    """
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        args = rewrite_arguments(self, ctx, args)  # the order of the spellings click will parse
+        if args:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            ctx.meta[OPTION_ORDER] = [parameter.name for parameter in order]
+        return super().parse_args(ctx, args)
+
+
+OPTION_ORDER = "certkit.option_order"
 
 
 def register(app: typer.Typer) -> None:
@@ -31,11 +56,12 @@ def register(app: typer.Typer) -> None:
         help="Elastic Cloud / ECE payloads: the direct trust relationship for a deployment.",
         no_args_is_help=True,
     )
-    cloud_app.command("trust", help=TRUST_HELP)(trust)
+    cloud_app.command("trust", help=TRUST_HELP, cls=OrderedOptionsCommand)(trust)
     app.add_typer(cloud_app, name="cloud")
 
 
 def trust(
+    ctx: typer.Context,
     ca: Optional[list[Path]] = typer.Option(
         None, "--ca", metavar="CA.pem",
         help="CA certificate to trust (PEM or DER; every certificate of the file). Repeat for a rotation."),
@@ -46,11 +72,24 @@ def trust(
         None, "--node-name", metavar="NAME", help="An exact node name to trust (no wildcards). Repeatable."),
     scope_id: Optional[str] = typer.Option(
         None, "--scope-id", metavar="SCOPE", help="Scope (organization / environment id) of the trusted clusters."),
-    trust_all: bool = typer.Option(False, "--trust-all", help="Trust every cluster of --scope-id."),
+    trust_all: bool = typer.Option(
+        False, "--trust-all",
+        help="Trust every cluster of --scope-id, or of the --account / --external it follows."),
     trust_allowlist: Optional[list[str]] = typer.Option(
         None, "--trust-allowlist", metavar="CLUSTER_ID", help="Trust this cluster of --scope-id. Repeatable."),
     trust_type: str = typer.Option("generic", "--type", metavar="generic|ECE|ESS|proxy",
                                    help="Type of the trusted environment."),
+    account: Optional[list[str]] = typer.Option(
+        None, "--account", metavar="ID",
+        help="With --payload: trust clusters of this Cloud account (organization id); follow it with "
+        "--trust-all or --allowlist. Repeatable, one entry per account."),
+    external: Optional[list[str]] = typer.Option(
+        None, "--external", metavar="ID",
+        help="With --payload: trust clusters of this external trust relationship (ECE); follow it with "
+        "--trust-all or --allowlist. Repeatable."),
+    allowlist: Optional[list[str]] = typer.Option(
+        None, "--allowlist", metavar="CLUSTER_ID",
+        help="Trust this cluster of the --account / --external it follows. Repeatable."),
     payload: bool = typer.Option(False, "--payload", help='Print the whole {"trust": {...}} settings object.'),
     merge: Optional[Path] = typer.Option(
         None, "--merge", metavar="EXISTING.json",
@@ -68,7 +107,7 @@ def trust(
     from certkit.errors import UsageError
     from certkit.io import ensure_absent, write_file
     from certkit.model import Report
-    from certkit.wire import cloud
+    from certkit.wire import REPLACES_EVERYTHING, cloud, merge_scoped_trusts
 
     if replace_certificates and merge is None:
         raise UsageError("--replace-certificates only makes sense with --merge EXISTING.json")
@@ -78,20 +117,27 @@ def trust(
     node_names = list(node_name or [])
     if instances is not None:
         node_names = _instance_names(instances) + node_names
+    direct_trust_all, scoped = _scoped_trusts(ctx, trust_all, account, external, allowlist)
+    if scoped and not payload and merge is None:
+        raise UsageError("--account and --external are entries of the whole trust object: add --payload")
     certificates = cloud.load_ca_certificates(list(ca or []), report)
     entry = cloud.build_direct_trust(
         name=name, certificates=certificates, trust_type=trust_type, scope_id=scope_id,
-        trust_all=trust_all, trust_allowlist=list(trust_allowlist or []), node_names=node_names,
+        trust_all=direct_trust_all, trust_allowlist=list(trust_allowlist or []), node_names=node_names,
         report=report,
     )
     if merge is not None:
         existing = cloud.load_trust_document(_read(merge), str(merge))
         result = cloud.merge_direct_trust(existing, entry, replace_certificates=replace_certificates,
                                           source=str(merge), report=report)
-        document = cloud.settings_payload(result.trust)
-        summary = _merge_summary(entry.name, result)
+        trust_object, changes = merge_scoped_trusts(result.trust, scoped, str(merge))
+        document = cloud.settings_payload(trust_object)
+        summary = "; ".join([_merge_summary(entry.name, result), *changes])
     elif payload:
-        document = cloud.settings_payload(cloud.trust_settings([entry]))
+        trust_object, _ = merge_scoped_trusts(cloud.trust_settings([entry]), scoped)
+        document = cloud.settings_payload(trust_object)
+        report.warn(f"{REPLACES_EVERYTHING}; to keep them, save the deployment's current trust "
+                    "(GET /api/v1/deployments/ID) and pass it with --merge CURRENT.json")
         summary = None
     else:
         document = entry.to_json()
@@ -105,6 +151,45 @@ def trust(
         typer.echo(text, nl=False)
     if summary:
         info(summary)
+
+
+def _scoped_trusts(ctx: typer.Context, trust_all: bool, accounts: Optional[list[str]], externals: Optional[list[str]],
+                   allowlists: Optional[list[str]]) -> tuple[bool, list]:
+    """The direct entry's --trust-all and the account / external entries, grouped as given.
+
+    Each --trust-all and --allowlist belongs to the --account or --external it follows;
+    a --trust-all before any of them, or after --scope-id, to the direct entry.
+    """
+    from certkit.errors import UsageError
+    from certkit.wire import build_account_trust, build_external_trust
+
+    pending = {"account": list(accounts or []), "external": list(externals or []),
+               "allowlist": list(allowlists or [])}
+    order = ctx.meta.get(OPTION_ORDER)
+    if order is None:  # not parsed by OrderedOptionsCommand: no grouping to read
+        order = ["trust_all"] if trust_all else []
+    direct_trust_all = False
+    groups: list[dict] = []  # {"kind", "id", "trust_all", "allowlist"} in the order given
+    current: dict | None = None
+    for option in order:
+        if option in ("account", "external"):
+            current = {"kind": option, "id": pending[option].pop(0), "trust_all": False, "allowlist": []}
+            groups.append(current)
+        elif option == "scope_id":
+            current = None
+        elif option == "trust_all":
+            if current is None:
+                direct_trust_all = True
+            else:
+                current["trust_all"] = True
+        elif option == "allowlist":
+            if current is None:
+                raise UsageError("--allowlist belongs to the --account or --external it follows",
+                                 hint="for the direct entry, use --scope-id SCOPE --trust-allowlist CLUSTER_ID")
+            current["allowlist"].append(pending["allowlist"].pop(0))
+    entries = [(build_account_trust if group["kind"] == "account" else build_external_trust)(
+        group["id"], trust_all=group["trust_all"], allowlist=group["allowlist"]) for group in groups]
+    return direct_trust_all, entries
 
 
 def _read(path: Path) -> bytes:

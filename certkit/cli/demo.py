@@ -136,15 +136,27 @@ def _pem_encoding():
 def step_audit(context: DemoContext) -> None:
     """Judge the bundle and the outsider as a node would (chain first, then the restrictions),
     and report it exactly as ``certkit restrictions check ... --all`` (or ``--json``) does."""
-    from certkit.audit import Audit, HumanReport, JsonReport, RestrictionChecker, load_restrictions
+    from certkit.audit import (
+        Audit,
+        HumanReport,
+        JsonReport,
+        RestrictionChecker,
+        load_restrictions,
+        parse_expires_within,
+    )
     from certkit.cli._common import warn
-    from certkit.cli.restrictions import _check_human, _check_json  # the one rendering of a check
+    from certkit.cli.restrictions import (  # the one rendering of a check
+        DEFAULT_EXPIRES_WITHIN,
+        _check_human,
+        _check_json,
+    )
     from certkit.io import read_certificates
     from certkit.jdk import DEFAULT_FIELDS
 
     anchors = [item.certificate for item in read_certificates([str(context.path("ca/ca.crt"))])]
     restrictions = load_restrictions(context.path("trust.yml"))
-    checker = RestrictionChecker(restrictions, anchors=anchors, record_matches=True)
+    checker = RestrictionChecker(restrictions, anchors=anchors, record_matches=True,
+                                 expires_within=parse_expires_within(DEFAULT_EXPIRES_WITHIN))
     sources = [context.relative(context.path("certificate-bundle")), context.relative(context.path("outsider.crt"))]
     context.say("6. audit         certkit restrictions check trust.yml certificate-bundle outsider.crt "
                 "--ca ca/ca.crt --all")
@@ -153,7 +165,7 @@ def step_audit(context: DemoContext) -> None:
     if context.as_json:
         _check_json(restrictions, DEFAULT_FIELDS, audit)
         return
-    _check_human(audit, warn)
+    _check_human(audit, warn, DEFAULT_EXPIRES_WITHIN)
     context.say("the outsider is kept out by the restrictions, not by the CA")
 
 

@@ -15,7 +15,8 @@ Write a certutil-compatible instances file for the nodes of one cluster.
 Each node gets cn: ["<NAME>.node.<CLUSTER_ID>.cluster.<SCOPE_ID>.account"] (the name
 Elastic Cloud style trust restrictions match), dns: ["<NAME>.<DOMAIN>"] with
 --dns-domain, and the addresses given with --ip NAME=ADDR. Nodes come from --node
-(repeatable), --nodes N --prefix P (P1..PN) or --from-csv FILE (columns name,dns,ip).
+(repeatable), --nodes N --prefix P (P1..PN) or --from-csv FILE (columns name,dns,ip;
+an optional header row names them, e.g. hostname;ip; separated by ',', ';' or tabs).
 --out - prints the file instead of writing it.
 """
 
@@ -45,7 +46,7 @@ def generate(
     nodes: Optional[int] = typer.Option(None, "--nodes", metavar="N", help="Make N nodes named PREFIX1..PREFIXN."),
     prefix: str = typer.Option("node", "--prefix", help="Name prefix for --nodes."),
     from_csv: Optional[Path] = typer.Option(None, "--from-csv", metavar="FILE",
-                                            help="Inventory CSV with the columns name,dns,ip."),
+                                            help="Inventory CSV: name,dns,ip (a header row may name and order them; ',', ';' or tab)."),
     dns_domain: Optional[str] = typer.Option(None, "--dns-domain", metavar="DOMAIN",
                                              help="Add the DNS name <node>.<DOMAIN> to every node."),
     ip: Optional[list[str]] = typer.Option(None, "--ip", metavar="NAME=ADDR",

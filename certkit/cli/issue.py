@@ -168,16 +168,19 @@ def _instances_from_options(
     dns: list[str], ip: list[str], cn: list[str],
 ) -> list[Instance]:
     from certkit.errors import UsageError
-    from certkit.plan import load_instances, make_instance
+    from certkit.plan import load_instances, make_instance, scope_findings
 
     if (in_file is None) == (name is None):
         raise UsageError("give the nodes with exactly one of --in instances.yaml or --name NAME")
     if in_file is not None:
         if dns or ip or cn or filename:
             raise UsageError("--dns, --ip, --cn and --filename describe a --name node; with --in they come from the file")
-        return load_instances(in_file)
-    assert name is not None  # exactly one of in_file and name, checked above
-    return [make_instance(name, filename=filename, dns=dns, ip=ip, cn=cn, where=f"--name {name}")]
+        instances = load_instances(in_file)
+    else:
+        assert name is not None  # exactly one of in_file and name, checked above
+        instances = [make_instance(name, filename=filename, dns=dns, ip=ip, cn=cn, where=f"--name {name}")]
+    warn_all(scope_findings(instances))  # ids Cloud cannot trust by scope: said before issuing
+    return instances
 
 
 def _load_authority(

@@ -12,6 +12,9 @@ import typer
 from certkit.cli import _sources as opts
 from certkit.cli._common import ES_VERSION_HELP
 
+#: How soon an expiry is worth a warning (check and the demo's audit alike).
+DEFAULT_EXPIRES_WITHIN = "30d"
+
 FIELDS_OPTION_HELP = (
     "x509 field Elasticsearch reads names from: subjectAltName.otherName.commonName (default) "
     "and/or subjectAltName.dnsName (short: othername, dns). Repeatable; use the same as the "
@@ -81,6 +84,7 @@ def generate(
     from certkit.io import ensure_absent
     from certkit.jdk import parse_fields
     from certkit.patterns import parse_pattern
+    from certkit.plan import cloud_scope_warning
 
     to_stdout = out == "-"
     if to_stdout and as_json:
@@ -90,16 +94,24 @@ def generate(
         ensure_absent(Path(out), force)
     chosen_fields = parse_fields(fields)
     patterns: list[GeneratedPattern] = []
+    scope_ids: list[str] = []
     for spec in cluster or []:
-        patterns.append(cluster_pattern(*parse_cluster_spec(spec)))
-    scopes = list(scope or [])
+        cluster_spec_id, cluster_spec_scope = parse_cluster_spec(spec)
+        patterns.append(cluster_pattern(cluster_spec_id, cluster_spec_scope))
+        scope_ids.append(cluster_spec_scope)
+    scopes = [one.strip() for one in scope or []]
     if cluster_id:
         if len(scopes) != 1:
             raise UsageError("--cluster-id needs exactly one --scope-id (the scope its clusters belong to)",
                              hint="one scope per run, or the old form --cluster CLUSTER_ID@SCOPE_ID per cluster")
-        patterns.extend(cluster_pattern(one.strip(), scopes[0].strip()) for one in cluster_id)
+        patterns.extend(cluster_pattern(one.strip(), scopes[0]) for one in cluster_id)
     else:
-        patterns.extend(scope_pattern(scope_id.strip()) for scope_id in scopes)
+        patterns.extend(scope_pattern(scope_id) for scope_id in scopes)
+    scope_ids.extend(scopes)
+    for scope_id in dict.fromkeys(scope_ids):  # the one rule for ids (certkit.plan.naming)
+        scope_warning = cloud_scope_warning(scope_id, trusting_cloud_nodes=True)
+        if scope_warning:
+            warn(scope_warning)
     for text in name or []:
         parse_pattern(text)
         patterns.append(GeneratedPattern(text))
@@ -150,8 +162,12 @@ def check(
         None, "--ca", metavar="CA.pem", help="Verify chains against these CA certificates first (the node's "
         "certificate_authorities). Repeatable."),
     at: Optional[str] = typer.Option(
-        None, "--at", metavar="TIME", help="Verify --ca chains as of this ISO 8601 time (e.g. "
+        None, "--at", metavar="TIME", help="Verify --ca chains and expiry as of this ISO 8601 time (e.g. "
         "2027-01-15T00:00:00Z) instead of now."),
+    expires_within: str = typer.Option(
+        DEFAULT_EXPIRES_WITHIN, "--expires-within", metavar="DURATION",
+        help="Warn about certificates that expire within this long of --at / now (days or hours: 30d, 12h; "
+        "0d: only the expired). Expired certificates are always named; the exit status stays the verdicts'."),
     show_all: bool = typer.Option(False, "--all", help="Also list admitted certificates, with name and pattern."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (every certificate) on stdout."),
     es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y", help=ES_VERSION_HELP),
@@ -182,6 +198,7 @@ def check(
         ReportOutputs,
         RestrictionChecker,
         load_restrictions,
+        parse_expires_within,
     )
     from certkit.cli._common import es_target_option, warn
     from certkit.errors import InputError
@@ -195,6 +212,7 @@ def check(
     validation_time = parse_validation_time(at)
     reports = ReportOutputs(report, junit, csv_out)
     reports.check(force, [restrictions_file, *sources])  # before any work: an existing file, a missing folder
+    within = parse_expires_within(expires_within)
     with compiling_for(target.lucene):  # the target's Lucene decides which patterns load
         restrictions = load_restrictions(restrictions_file)
     require_sources(sources)
@@ -204,7 +222,7 @@ def check(
         anchors = [item.certificate for item in read_certificates([str(p) for p in ca], **source_kwargs)]
     checker = RestrictionChecker(restrictions, chosen_fields, anchors=anchors,
                                  record_matches=as_json or show_all or bool(reports), now=validation_time,
-                                 jdk=target.jdk)
+                                 jdk=target.jdk, expires_within=within)
     renderer: Any = JsonReport(chosen_fields) if as_json else HumanReport(show_all)
     if reports:
         renderer = RecordingReport(renderer, chosen_fields)
@@ -214,7 +232,7 @@ def check(
             if as_json:
                 _check_json(restrictions, chosen_fields, audit)
             else:
-                _check_human(audit, warn)
+                _check_human(audit, warn, expires_within)
         finally:
             opts.NOTES.flush()
     if audit.admitted + audit.rejected == 0:
@@ -252,7 +270,9 @@ def _write(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _check_human(audit, warn) -> None:
+def _check_human(audit, warn, expires_within: str) -> None:
+    from certkit.audit import expiry_summary
+
     for kind, text in audit:
         if kind == "out":
             _write(text)
@@ -264,6 +284,7 @@ def _check_human(audit, warn) -> None:
     if skipped:
         summary += f" ({skipped} CA certificate{'s' if skipped != 1 else ''} skipped)"
     files_skipped = opts.NOTES.take_summary()  # a PEM bundle's key files: told once, here
+    summary += expiry_summary(audit.expiry, expires_within.strip())
     if files_skipped:
         summary += f"; {files_skipped}"
     _write(summary + "\n")
@@ -271,6 +292,8 @@ def _check_human(audit, warn) -> None:
 
 def _check_json(restrictions, fields, audit) -> None:
     """Stream the docs/cli-contract.md document: certificates as they are judged, never the whole list in memory."""
+    from certkit.audit import expiry_totals
+
     dumps = json.dumps
     _write("{\n")
     _write(f'  "restrictions": {dumps(restrictions.path, ensure_ascii=False)},\n')
@@ -284,7 +307,8 @@ def _check_json(restrictions, fields, audit) -> None:
     skipped = [{"source": source, "subject": subject, "reason": reason} for source, subject, reason in audit.skipped]
     _write("\n  ],\n" if admitted + rejected else "],\n")
     _write(f'  "skipped": {dumps(skipped, ensure_ascii=False)},\n')
-    _write(f'  "summary": {dumps({"admitted": admitted, "rejected": rejected, "skipped": len(skipped)})}\n')
+    summary = {"admitted": admitted, "rejected": rejected, "skipped": len(skipped), **expiry_totals(audit.expiry)}
+    _write(f'  "summary": {dumps(summary)}\n')
     _write("}\n")
 
 
@@ -379,9 +403,17 @@ def lint(
         with compiling_for(target.lucene):
             restrictions = load_restrictions(restrictions_file)
     except CertkitError as exc:
+        from certkit.audit import lint_unloadable
+
+        with compiling_for(target.lucene):
+            findings, summary_error = lint_unloadable(restrictions_file, chosen_fields)
+        error = summary_error or exc
         if as_json:
-            emit_json({"restrictions": str(restrictions_file), "loads": False, "error": exc.message})
-        raise
+            emit_json({"restrictions": str(restrictions_file), "loads": False, "error": error.message,
+                       "warnings": [finding.to_json() for finding in findings]})
+        else:
+            _print_findings(findings)
+        raise error from None
     from certkit.io.terminal import visible
 
     with compiling_for(target.lucene):
@@ -389,8 +421,7 @@ def lint(
     if as_json:
         emit_json(report.to_json())
     else:
-        for finding in report.warnings:
-            print(f"warning: [{finding.code}] {visible(finding.render())}")
+        _print_findings(report.warnings)
         for note in report.notes:
             print(f"note: {visible(note)}")
         count = len(report.warnings)
@@ -401,3 +432,10 @@ def lint(
         )
     if strict and report.warnings:
         raise typer.Exit(1)
+
+
+def _print_findings(findings) -> None:
+    from certkit.io.terminal import visible
+
+    for finding in findings:
+        print(f"warning: [{finding.code}] {visible(finding.render())}")

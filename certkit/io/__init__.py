@@ -59,17 +59,20 @@ if TYPE_CHECKING:
     )
     from certkit.io.yamlio import (
         EMPTY_DOCUMENT,
+        UnquotedAlias,
         compose_plain,
         load_yaml,
+        unquoted_aliases,
     )
 
 __all__ = [
     "CertificateItem", "EMPTY_DOCUMENT", "MAX_TEXT_INPUT_BYTES", "NotCertificates", "NoteFn", "OutputFile",
-    "PasswordCache", "PasswordProvider", "TlsOptions", "WarnFn", "certificate_from_der",
+    "PasswordCache", "PasswordProvider", "TlsOptions", "UnquotedAlias", "WarnFn", "certificate_from_der",
     "check_secret_target", "compose_plain", "directory_files", "ensure_absent", "folder_file_certificates",
     "iter_certificates", "load_certificates", "load_yaml", "no_certificates_in_folder", "order_chain",
     "pem_text_certificates", "port_number", "read_bounded", "read_certificate_file", "read_certificates",
-    "read_secret_file", "require_decodable", "require_sources", "write_bundle", "write_file", "write_tree",
+    "read_secret_file", "require_decodable", "require_sources", "unquoted_aliases", "write_bundle",
+    "write_file", "write_tree",
 ]
 # Which input cryptography is parsing, for the warnings that do not say (io.certificates).
 __all__ += ["input_being_parsed", "parsing_input"]
@@ -96,6 +99,6 @@ __getattr__ = lazy_exports(__name__, __all__, {
         "WarnFn", "read_secret_file",
     ),
     "yamlio": (
-        "EMPTY_DOCUMENT", "compose_plain", "load_yaml",
+        "EMPTY_DOCUMENT", "UnquotedAlias", "compose_plain", "load_yaml", "unquoted_aliases",
     ),
 })

@@ -15,6 +15,7 @@ Plain ``yaml.safe_load`` is not enough for them:
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from certkit.errors import InputError
@@ -195,3 +196,73 @@ def load_yaml(data: bytes | str, source: str) -> Any:
         # A scalar its resolved type cannot build: a date-like 2001-13-45, "!!int zz".
         raise InputError(f"{source}: a value cannot be read as the type YAML gives it ({exc})",
                          hint="put the value in double quotes") from None
+
+
+@dataclass(frozen=True)
+class UnquotedAlias:
+    """A line with values that start with an unquoted ``*``: YAML reads them as aliases, not text."""
+
+    line: int  # 1-based
+    text: str  # the line as written (stripped)
+    values: tuple[str, ...]  # the values as their author meant them ("*.node.x.cluster.1.account")
+    fixed: str  # the line with those values double-quoted (stripped)
+
+
+#: unquoted_aliases scans the text once per alias it finds: at most this many.
+MAX_REPORTED_ALIASES = 100
+
+
+def unquoted_aliases(text: str) -> tuple[list[UnquotedAlias], str]:
+    """Every line of ``text`` with values YAML would read as aliases, in order, each with its
+    fix, and ``text`` with every fix applied.
+
+    The scanner stops at the first alias that is no valid alias name (``*.node...``), and
+    certkit refuses the others (``*abc``): each one found is quoted in a working copy and
+    the scan starts again, so one run finds them all (up to :data:`MAX_REPORTED_ALIASES`).
+    """
+    import yaml
+
+    original = text.splitlines(keepends=True)
+    lines = list(original)
+    values: dict[int, list[str]] = {}
+    # The depth-limited scanner: libyaml's takes minutes over "[[[[..." (it revisits every
+    # open flow level at each token), this one stops at the depth certkit refuses anyway.
+    loader_class = _depth_limited_loader()
+    flow_opening = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+    flow_closing = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+    for _ in range(MAX_REPORTED_ALIASES):
+        loader = loader_class("".join(lines))
+        at, flow_level = None, 0
+        try:
+            while loader.check_token():
+                token = loader.get_token()
+                if isinstance(token, yaml.AliasToken):
+                    at = token.start_mark
+                    break
+                flow_level += isinstance(token, flow_opening) - isinstance(token, flow_closing)
+        except yaml.MarkedYAMLError as exc:
+            if (exc.context or "").startswith("while scanning an alias"):
+                at = exc.context_mark
+        except (_TooDeep, RecursionError):
+            pass
+        finally:
+            loader.dispose()
+        if at is None:
+            break
+        value, lines[at.line] = _quote_value(lines[at.line], at.column, flow_level > 0)
+        values.setdefault(at.line, []).append(value)
+    return [UnquotedAlias(line + 1, original[line].strip(), tuple(found), lines[line].strip())
+            for line, found in sorted(values.items())], "".join(lines)
+
+
+def _quote_value(line: str, column: int, in_flow: bool) -> tuple[str, str]:
+    """The plain value starting at ``column`` of ``line``, and the line with it double-quoted."""
+    import json
+    import re
+
+    body = line.rstrip("\r\n")
+    rest = body[column:]
+    end = re.search(r"[,\]}]|\s+#" if in_flow else r"\s+#", rest)
+    value = (rest[:end.start()] if end else rest).rstrip()
+    # A JSON string is a YAML double-quoted scalar with the same escapes.
+    return value, body[:column] + json.dumps(value, ensure_ascii=False) + body[column + len(value):] + line[len(body):]

@@ -4,7 +4,8 @@
   (``<node>.node.<cluster>.cluster.<scope>.account``), the one rule for cluster and scope
   ids, and distinguished names written the way certutil users write them;
 * :mod:`~certkit.plan.instances`: certutil's ``instances.yml`` read, validated, linted,
-  generated from a node list or an inventory, and written.
+  generated from a node list or an inventory, and written;
+* :mod:`~certkit.plan.inventory`: the inventory CSV (header, separator) ``--from-csv`` reads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from certkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from certkit.plan.instances import (
-        InventoryRow,
         check_instances,
         dump_instances,
         generate_instances,
@@ -23,34 +23,41 @@ if TYPE_CHECKING:
         load_instances,
         make_instance,
         parse_instances,
-        read_inventory_csv,
+        scope_findings,
     )
+    from certkit.plan.inventory import InventoryRow, read_inventory_csv
     from certkit.plan.naming import (
         NodeName,
         check_cluster_id,
         check_name_component,
+        check_scope_id,
         cloud_scope_id_problem,
+        cloud_scope_warning,
         format_node_name,
         is_cloud_scope_id,
         parse_dn,
         parse_node_name,
+        require_cloud_scope_id,
         subject_for,
     )
 
 __all__ = [
     "InventoryRow", "NodeName", "check_cluster_id", "check_instances", "check_name_component",
-    "cloud_scope_id_problem", "dump_instances", "format_node_name", "generate_instances", "is_cloud_scope_id",
-    "lint_instances", "load_instances", "make_instance", "parse_dn", "parse_instances", "parse_node_name",
-    "read_inventory_csv", "subject_for",
+    "check_scope_id", "cloud_scope_id_problem", "cloud_scope_warning", "dump_instances", "format_node_name",
+    "generate_instances", "is_cloud_scope_id", "lint_instances", "load_instances", "make_instance",
+    "parse_dn", "parse_instances", "parse_node_name", "read_inventory_csv", "require_cloud_scope_id",
+    "scope_findings", "subject_for",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "instances": (
-        "InventoryRow", "check_instances", "dump_instances", "generate_instances", "lint_instances",
-        "load_instances", "make_instance", "parse_instances", "read_inventory_csv",
+        "check_instances", "dump_instances", "generate_instances", "lint_instances",
+        "load_instances", "make_instance", "parse_instances", "scope_findings",
     ),
+    "inventory": ("InventoryRow", "read_inventory_csv"),
     "naming": (
-        "NodeName", "check_cluster_id", "check_name_component", "cloud_scope_id_problem", "format_node_name",
-        "is_cloud_scope_id", "parse_dn", "parse_node_name", "subject_for",
+        "NodeName", "check_cluster_id", "check_name_component", "check_scope_id", "cloud_scope_id_problem",
+        "cloud_scope_warning", "format_node_name", "is_cloud_scope_id", "parse_dn", "parse_node_name",
+        "require_cloud_scope_id", "subject_for",
     ),
 })

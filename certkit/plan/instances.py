@@ -14,30 +14,29 @@ refuses it up front with an error that names the entry (its number and name) and
 Things that are legal but probably not what the user wants are :class:`Finding` warnings
 from :func:`check_instances`.
 
-(Over 400 lines: each key of the file, the CSV inventory and the generator share one set
-of per-value checks, and splitting them would scatter the file format's rules.)
+(Over 400 lines: each key of the file and the generator share one set of per-value
+checks, and splitting them would scatter the file format's rules. The inventory CSV is
+read in :mod:`certkit.plan.inventory`.)
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from certkit.errors import InputError, param
 from certkit.io import load_yaml
 from certkit.model import Finding, Instance
+from certkit.plan.inventory import InventoryRow
 from certkit.plan.naming import (
     check_cluster_id,
-    check_name_component,
-    cloud_scope_id_problem,
+    check_scope_id,
+    cloud_scope_warning,
     format_node_name,
     parse_node_name,
     subject_for,
@@ -286,7 +285,6 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
     """Warnings about valid instances that will probably not work as intended."""
     findings: list[Finding] = []
     cn_owner: dict[str, str] = {}
-    scopes_warned: set[str] = set()
     for index, instance in enumerate(instances):
         where = _entry_label(index, instance.name)
         if not instance.cn:
@@ -299,15 +297,6 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
                 findings.append(Finding(
                     f"cn {value!r} does not follow the Elastic Cloud convention {CLOUD_CONVENTION}; "
                     "Cloud-style trust patterns will not match it", where))
-            elif node_name.scope_id not in scopes_warned:
-                scope_problem = cloud_scope_id_problem(node_name.scope_id)
-                if scope_problem is not None:
-                    # Once per scope: a 100-node plan with one bad scope is one mistake.
-                    scopes_warned.add(node_name.scope_id)
-                    findings.append(Finding(
-                        f"the scope id {node_name.scope_id!r} {scope_problem}: Elastic Cloud trusts clusters "
-                        "by scope only for a scope id of lower-case letters and digits (at most 32), so a "
-                        "Cloud deployment can trust these nodes only by listing each node name", where))
             if any(c in value for c in "*?\\/"):
                 findings.append(Finding(
                     f"cn {value!r} contains a pattern character (* ? \\ /); in a certificate it is "
@@ -320,6 +309,25 @@ def lint_instances(instances: Sequence[Instance]) -> list[Finding]:
             duplicates = sorted({v for v in values if values.count(v) > 1})
             if duplicates:
                 findings.append(Finding(f"{key} lists {', '.join(map(repr, duplicates))} more than once", where))
+    return findings + scope_findings(instances)
+
+
+def scope_findings(instances: Sequence[Instance]) -> list[Finding]:
+    """A warning per scope of the plan's Cloud-style names that Elastic Cloud cannot trust by
+    scope (:func:`~certkit.plan.naming.cloud_scope_warning`), at its first instance: part of
+    :func:`lint_instances`, and what ``cert`` and ``restrictions generate --from-instances``
+    say before certificates or patterns carry such names."""
+    findings: list[Finding] = []
+    warned: set[str] = set()
+    for index, instance in enumerate(instances):
+        for value in instance.cn:
+            node_name = parse_node_name(value)
+            if node_name is None or node_name.scope_id in warned:
+                continue
+            warned.add(node_name.scope_id)  # once per scope: 100 nodes with one bad scope are one mistake
+            warning = cloud_scope_warning(node_name.scope_id)
+            if warning is not None:
+                findings.append(Finding(warning, _entry_label(index, instance.name)))
     return findings
 
 
@@ -369,77 +377,6 @@ def dump_instances(instances: Sequence[Instance], *, comment: str | None = None)
 # Generating a plan from node names or an inventory
 
 
-@dataclass(frozen=True)
-class InventoryRow:
-    """One node of an inventory: its name and any DNS names / IP addresses it already has."""
-
-    name: str
-    dns: tuple[str, ...] = ()
-    ip: tuple[str, ...] = ()
-
-
-def _cell_values(cell: str | None) -> tuple[str, ...]:
-    # Several values in one cell are separated by spaces or ';' (',' separates the columns).
-    return tuple(part for part in re.split(r"[\s;]+", cell or "") if part)
-
-
-def _csv_rows(reader: Any, file_path: Path) -> Iterator[list[str]]:
-    """The rows of ``reader``, with the csv module's own errors (an unterminated quote that
-    swallows the rest of the file into one huge cell, a NUL byte) as one-line InputErrors."""
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(f"{file_path}, line {reader.line_num}: not a readable CSV row ({exc})",
-                             hint="check for an unbalanced double quote") from None
-        yield cells
-
-
-def read_inventory_csv(path: str | os.PathLike[str]) -> list[InventoryRow]:
-    """Read an inventory CSV with the columns ``name,dns,ip`` (header optional).
-
-    A cell may hold several values separated by spaces or ``;``. Blank lines and lines
-    starting with ``#`` are skipped.
-    """
-    from certkit.io import MAX_TEXT_INPUT_BYTES, read_bounded
-
-    file_path = Path(path)
-    try:
-        text = read_bounded(file_path, "the inventory", MAX_TEXT_INPUT_BYTES).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"the inventory {file_path} is not UTF-8 text") from None
-    rows: list[InventoryRow] = []
-    columns = ["name", "dns", "ip"]
-    reader = csv.reader(io.StringIO(text))
-    first = True
-    for cells in _csv_rows(reader, file_path):
-        line = reader.line_num
-        if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
-            continue
-        cells = [cell.strip() for cell in cells]
-        if first:
-            first = False
-            lowered = [cell.lower() for cell in cells]
-            if "name" in lowered:
-                unknown = [cell for cell in lowered if cell not in ("name", "dns", "ip")]
-                if unknown:
-                    raise InputError(f"{file_path}, line {line}: unknown column {unknown[0]!r} (columns: name, dns, ip)")
-                columns = lowered
-                continue
-        if len(cells) > len(columns):
-            raise InputError(f"{file_path}, line {line}: {len(cells)} columns, expected at most {len(columns)} ({','.join(columns)})")
-        record = dict(zip(columns, cells, strict=False))
-        name = record.get("name", "")
-        if not name:
-            raise InputError(f"{file_path}, line {line}: the name column is empty")
-        rows.append(InventoryRow(name, _cell_values(record.get("dns")), _cell_values(record.get("ip"))))
-    if not rows:
-        raise InputError(f"the inventory {file_path} lists no nodes")
-    return rows
-
-
 def generate_instances(
     cluster_id: str,
     scope_id: str,
@@ -455,7 +392,7 @@ def generate_instances(
     given, and the addresses ``extra_ips[node]``.
     """
     check_cluster_id(cluster_id)
-    check_name_component(scope_id, "the scope id")
+    check_scope_id(scope_id)
     rows = [InventoryRow(node) if isinstance(node, str) else node for node in nodes]
     if not rows:
         raise InputError("no nodes given", hint=f"use {param('nodes')}")

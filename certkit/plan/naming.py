@@ -68,8 +68,10 @@ def cloud_scope_id_problem(scope_id: str) -> str | None:
     """Why Elastic Cloud would refuse ``scope_id`` as a trust ``scope_id`` ("has upper-case
     letters"…), or ``None``: the API wants lower-case letters and digits, 1 to 32 of them.
 
-    The one rule for scope ids: ``cloud trust`` refuses such a scope, and planning
-    (:func:`certkit.plan.instances.lint_instances`) warns before certificates carry it.
+    The one rule for scope ids, applied through :func:`cloud_scope_warning` (planning:
+    ``instances generate|check``, ``cert``, ``restrictions generate`` warn before
+    certificates or patterns carry it) and :func:`require_cloud_scope_id` (``cloud trust``
+    refuses it: the API would).
     """
     if _CLOUD_SCOPE_ID.fullmatch(scope_id):
         return None
@@ -82,13 +84,48 @@ def cloud_scope_id_problem(scope_id: str) -> str | None:
     return "has characters other than lower-case letters and digits"
 
 
+def check_scope_id(scope_id: str) -> str:
+    """A scope id as planning takes it: one part of a node name, or :class:`InputError`.
+
+    What Cloud additionally needs is :func:`cloud_scope_warning` (plans, trust files) and
+    :func:`require_cloud_scope_id` (what goes to Cloud's API).
+    """
+    return check_name_component(scope_id, "the scope id")
+
+
+def cloud_scope_warning(scope_id: str, *, trusting_cloud_nodes: bool = False) -> str | None:
+    """What it means that Elastic Cloud would refuse ``scope_id`` as a trust scope (``None``:
+    it accepts it). ``trusting_cloud_nodes``: the id is meant to name Elastic Cloud's own
+    nodes (a trust pattern), whose scopes always follow the rule."""
+    problem = cloud_scope_id_problem(scope_id)
+    if problem is None:
+        return None
+    meaning = ("no Elastic Cloud node carries such a scope, so the pattern admits only self-managed nodes named so"
+               if trusting_cloud_nodes else
+               "so a Cloud deployment can trust these nodes only by listing each node name")
+    return (f"the scope id {scope_id!r} {problem}: Elastic Cloud trusts clusters by scope only for a scope id "
+            f"of lower-case letters and digits (at most 32); {meaning}")
+
+
+def require_cloud_scope_id(scope_id: str, what: str = "scope id") -> str:
+    """``scope_id`` if Elastic Cloud's API accepts it as a scope (or, ``what``, an account id), else raise."""
+    problem = cloud_scope_id_problem(scope_id)
+    if problem is not None:
+        raise InputError(
+            f"{what} {scope_id!r} {problem}: Elastic Cloud wants lower-case letters and digits, at most 32",
+            hint="the scope id is the organization id (Elastic Cloud) or the environment id (ECE); "
+                 "nodes planned with another scope can be trusted by listing their names",
+        )
+    return scope_id
+
+
 def format_node_name(node: str, cluster_id: str, scope_id: str) -> str:
     """``<node>.node.<cluster_id>.cluster.<scope_id>.account``, each part validated."""
     return str(
         NodeName(
             check_name_component(node, "the node name"),
             check_name_component(cluster_id, "the cluster id"),
-            check_name_component(scope_id, "the scope id"),
+            check_scope_id(scope_id),
         )
     )
 

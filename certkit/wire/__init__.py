@@ -6,6 +6,7 @@
   API key, and any request printed as JSON, console or curl;
 * :mod:`~certkit.wire.api_key`: the cross-cluster API key body and its certificate identity;
 * :mod:`~certkit.wire.cloud`: Elastic Cloud / ECE direct-trust payloads, merged into what exists;
+* :mod:`~certkit.wire.cloud_accounts`: the account and external entries of the same payload;
 * :mod:`~certkit.wire.http`: sending a body to Elasticsearch over verified HTTPS.
 """
 
@@ -36,6 +37,13 @@ if TYPE_CHECKING:
         settings_payload,
         trust_settings,
     )
+    from certkit.wire.cloud_accounts import (
+        REPLACES_EVERYTHING,
+        ScopedTrust,
+        build_account_trust,
+        build_external_trust,
+        merge_scoped_trusts,
+    )
     from certkit.wire.es_yml import (
         DEFAULT_REMOTE_CLUSTER_PORT,
         Setting,
@@ -61,10 +69,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_REMOTE_CLUSTER_PORT", "DirectTrust", "ElasticsearchRejected", "IdentityCheck",
-    "IdentityMismatch", "KeystoreInstructions", "MergeResult", "RemoteAddress", "Setting", "TrustedCA",
-    "api_key_model_settings", "build_direct_trust", "certificate_model_settings",
-    "check_certificate_identity", "cross_cluster_api_key_body", "identity_for_cluster", "identity_matches",
-    "keystore_instructions", "load_ca_certificates", "load_trust_document", "merge_direct_trust",
+    "IdentityMismatch", "KeystoreInstructions", "MergeResult", "REPLACES_EVERYTHING", "RemoteAddress",
+    "ScopedTrust", "Setting", "TrustedCA", "api_key_model_settings", "build_account_trust",
+    "build_direct_trust", "build_external_trust", "certificate_model_settings", "check_certificate_identity",
+    "cross_cluster_api_key_body", "identity_for_cluster", "identity_matches", "keystore_instructions",
+    "load_ca_certificates", "load_trust_document", "merge_direct_trust", "merge_scoped_trusts",
     "parse_address", "parse_es_url", "parse_metadata", "remote_cluster_body", "remove_remote_cluster_body",
     "render_request", "render_yml", "send_json", "settings_dict", "settings_payload", "trust_settings",
 ]
@@ -85,6 +94,9 @@ __getattr__ = lazy_exports(__name__, __all__, {
     "cloud": (
         "DirectTrust", "MergeResult", "TrustedCA", "build_direct_trust", "load_ca_certificates",
         "load_trust_document", "merge_direct_trust", "settings_payload", "trust_settings",
+    ),
+    "cloud_accounts": (
+        "REPLACES_EVERYTHING", "ScopedTrust", "build_account_trust", "build_external_trust", "merge_scoped_trusts",
     ),
     "http": (
         "ElasticsearchRejected", "parse_es_url", "send_json",

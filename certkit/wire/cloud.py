@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from certkit.errors import InputError, UsageError, param
 from certkit.io import load_certificates, read_certificate_file
 from certkit.model import Report
-from certkit.plan import check_cluster_id, cloud_scope_id_problem, is_cloud_scope_id, parse_node_name
+from certkit.plan import check_cluster_id, is_cloud_scope_id, parse_node_name, require_cloud_scope_id
 
 TRUST_TYPES = ("generic", "ECE", "ESS", "proxy")
 DEFAULT_TRUST_TYPE = "generic"
@@ -116,7 +116,8 @@ def _trusted_ca(certificate: x509.Certificate, source: str) -> TrustedCA:
                      sha256=hashlib.sha256(der).hexdigest(), source=source)
 
 
-_PKCS12_HINT = f"a PKCS#12 file can be turned into PEM with {param('pkcs12_to_pem')}"
+_PKCS12_HINT = (f"for a PKCS#12 file (elastic-stack-ca.p12, a truststore), write its certificates as PEM "
+                f"with {param('pkcs12_to_pem')} and pass ca.crt.pem")
 
 
 def load_ca_certificates(cas: Sequence[str | os.PathLike[str]], report: Report | None = None,
@@ -170,14 +171,9 @@ def _check_ca_certificate(certificate: x509.Certificate, where: str, report: Rep
 
 
 def check_scope_id(scope_id: str) -> str:
-    """``scope_id`` if Cloud accepts it (lower-case letters and digits, 1 to 32), else raise."""
-    problem = cloud_scope_id_problem(scope_id)
-    if problem is not None:
-        raise InputError(
-            f"scope id {scope_id!r} {problem}: Elastic Cloud wants lower-case letters and digits, at most 32",
-            hint="the scope id is the organization id (Elastic Cloud) or the environment id (ECE)",
-        )
-    return scope_id
+    """``scope_id`` if Cloud accepts it (lower-case letters and digits, 1 to 32), else raise:
+    the one rule for ids (:func:`certkit.plan.require_cloud_scope_id`)."""
+    return require_cloud_scope_id(scope_id)
 
 
 def check_node_name(name: str) -> str:

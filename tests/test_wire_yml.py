@@ -165,3 +165,70 @@ def test_refused_with_one_line_and_nothing_written(cli, tmp_path, args, fragment
     assert_one_line_error(result, fragment)
     assert result.stdout == ""
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- node identity layouts
+
+
+LOADER_REFUSALS = [
+    (["--keystore", "n.p12", "--ca", "ca.crt", "--truststore", "t.p12"],
+     "cannot specify both [xpack.security.transport.ssl.certificate_authorities] and "
+     "[xpack.security.transport.ssl.truststore.path]"),
+    (["--keystore", "n.p12", "--cert", "n.crt", "--key", "n.key", "--ca", "ca.crt"],
+     "cannot specify both [xpack.security.transport.ssl.certificate] and [xpack.security.transport.ssl.keystore.path]"),
+    (["--cert", "n.crt", "--ca", "ca.crt"],
+     "cannot specify [xpack.security.transport.ssl.certificate] without also setting [xpack.security.transport.ssl.key]"),
+    (["--ca", "ca.crt", "--truststore", "t.p12"], "cannot specify both [xpack.security.transport.ssl.certificate_authorities]"),
+    (["--model", "api-key", "--keystore", "n.p12", "--ca", "r.crt"], "--keystore belong to the certificate model"),
+    (["--keystore", "n.p12", "--ca", "ca.crt", "--truststore-ca", "ca.crt"], "add --truststore PATH"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), LOADER_REFUSALS, ids=[" ".join(a) for a, _ in LOADER_REFUSALS])
+def test_combinations_elasticsearch_refuses_are_refused_in_its_words(cli, tmp_path, args, fragment):
+    out = tmp_path / "snippet.yml"
+    result = cli("wire", "yml", "--restrictions", "trust.yml", *args, "--out", out)
+    assert_one_line_error(result, fragment)
+    assert not out.exists()
+
+
+def test_a_node_identity_makes_a_whole_context_with_certificate_verification(cli):
+    result = cli("wire", "yml", "--cert", "certs/n.crt", "--key", "certs/n.key", "--ca", "certs/ca.crt",
+                 "--restrictions", "trust.yml")
+    assert parsed(result) == {
+        "xpack.security.transport.ssl.enabled": True,
+        "xpack.security.transport.ssl.verification_mode": "certificate",
+        "xpack.security.transport.ssl.certificate": "certs/n.crt",
+        "xpack.security.transport.ssl.key": "certs/n.key",
+        "xpack.security.transport.ssl.certificate_authorities": ["certs/ca.crt"],
+        "xpack.security.transport.ssl.trust_restrictions.path": "trust.yml",
+    }
+    # without the file at hand the key may be encrypted: its passphrase is listed, never written
+    assert "bin/elasticsearch-keystore add xpack.security.transport.ssl.secure_key_passphrase" in result.stdout
+    assert "full" == parsed(cli("wire", "yml", "--keystore", "n.p12", "--ca", "ca.crt", "--restrictions", "trust.yml",
+                                "--verification-mode", "full"))["xpack.security.transport.ssl.verification_mode"]
+
+
+def test_written_truststore_holds_both_cas_and_needs_no_password(cli, config_dir, tmp_path):
+    from certkit.keystores import load_pkcs12
+
+    remote, _key = make_ca("Remote CA")
+    (tmp_path / "remote-ca.crt").write_bytes(pem(remote))
+    result = cli("wire", "yml", "--config-dir", config_dir, "--restrictions", "trust.yml",
+                 "--cert", "certs/ca.crt", "--key", "certs/ca.key", "--truststore", "certs/truststore.p12",
+                 "--truststore-ca", config_dir / "certs" / "ca.crt", "--truststore-ca", tmp_path / "remote-ca.crt")
+    settings = parsed(result)
+    assert settings["xpack.security.transport.ssl.truststore.path"] == "certs/truststore.p12"
+    assert "xpack.security.transport.ssl.certificate_authorities" not in settings
+    assert "truststore.secure_password" not in result.stdout
+    # the key is unencrypted (the config folder says so): no passphrase either
+    assert "elasticsearch-keystore add" not in result.stdout
+    loaded = load_pkcs12((config_dir / "certs" / "truststore.p12").read_bytes(), "", source="truststore.p12")
+    assert sorted(item.certificate.subject.rfc4514_string() for item in loaded.trusted) == ["CN=Remote CA", "CN=Test CA"]
+    assert sorted((entry.alias, entry.kind) for entry in loaded.jdk_entries or ()) == [
+        ("ca", "trustedCertEntry"), ("ca-2", "trustedCertEntry")]
+    # a second run does not overwrite it without --force
+    again = cli("wire", "yml", "--config-dir", config_dir, "--restrictions", "trust.yml",
+                "--cert", "certs/ca.crt", "--key", "certs/ca.key", "--truststore", "certs/truststore.p12",
+                "--truststore-ca", tmp_path / "remote-ca.crt")
+    assert_one_line_error(again, "already exists")

@@ -50,7 +50,23 @@ def yml(
     fields: Optional[list[str]] = typer.Option(
         None, "--fields", metavar="FIELD",
         help="x509 fields the restrictions read: othername (default) and/or dns. Repeatable."),
-    verification_mode: Optional[str] = typer.Option(None, "--verification-mode", metavar="certificate|full"),
+    verification_mode: Optional[str] = typer.Option(
+        None, "--verification-mode", metavar="certificate|full",
+        help="Transport verification mode (default with --keystore/--cert: certificate, as Elasticsearch "
+             "recommends with trust restrictions)."),
+    keystore: Optional[str] = typer.Option(
+        None, "--keystore", metavar="PATH",
+        help="Certificate model: the node's PKCS#12 (keystore.path), as the node sees it."),
+    cert: Optional[str] = typer.Option(None, "--cert", metavar="PATH",
+                                       help="Certificate model: the node's PEM certificate (with --key)."),
+    key: Optional[str] = typer.Option(None, "--key", metavar="PATH",
+                                      help="Certificate model: the node's PEM key (with --cert)."),
+    truststore: Optional[str] = typer.Option(
+        None, "--truststore", metavar="PATH",
+        help="Certificate model: trust store instead of --ca (Elasticsearch refuses both)."),
+    truststore_ca: Optional[list[Path]] = typer.Option(
+        None, "--truststore-ca", metavar="CA.pem",
+        help="Write --truststore (under --config-dir, or as given) holding these CAs, empty password. Repeatable."),
     server_cert: Optional[str] = typer.Option(None, "--server-cert", metavar="PATH",
                                               help="API key model: certificate of the remote cluster server port."),
     server_key: Optional[str] = typer.Option(None, "--server-key", metavar="PATH"),
@@ -81,22 +97,33 @@ def yml(
     if config_dir is not None and not config_dir.is_dir():
         raise UsageError(f"--config-dir {config_dir} is not a folder")
     report = Report()
+    new_truststore: Optional[tuple[Path, bytes]] = None
     if model == "certificate":
-        api_key_flags = [flag for flag, value in (
+        api_key_flags = [flag for flag, value in (  # the certificate model's own flags are refused below
             ("--server-cert", server_cert), ("--server-key", server_key), ("--server-keystore", server_keystore),
             ("--alias", alias), ("--signing-cert", signing_cert), ("--signing-key", signing_key),
             ("--signing-ca", signing_ca), ("--port", port if port != wiring.DEFAULT_REMOTE_CLUSTER_PORT else None),
         ) if value]
         if api_key_flags:
             raise UsageError(f"{', '.join(api_key_flags)} belong to --model api-key")
+        if truststore_ca and truststore is None:
+            raise UsageError("--truststore-ca fills the trust store --truststore names: add --truststore PATH")
+        if truststore_ca and truststore is not None:
+            truststore_target = config_dir / truststore if config_dir is not None else Path(truststore)
+            ensure_absent(truststore_target, force)
+            new_truststore = (truststore_target, wiring.truststore_bytes(list(truststore_ca)))
         settings = wiring.certificate_model_settings(
             cas=list(ca or []), restrictions=restrictions, x509_fields=list(fields or []),
-            verification_mode=verification_mode, config_dir=config_dir, report=report)
+            verification_mode=verification_mode, keystore=keystore, certificate=cert, key=key,
+            truststore=truststore, truststore_written=new_truststore is not None,
+            config_dir=config_dir, report=report)
         header = ["elasticsearch.yml, certificate model (transport port 9300): on every node",
                   "paths are relative to the Elasticsearch config folder"]
     elif model == "api-key":
         certificate_flags = [flag for flag, value in (
             ("--restrictions", restrictions), ("--fields", fields), ("--verification-mode", verification_mode),
+            ("--keystore", keystore), ("--cert", cert), ("--key", key), ("--truststore", truststore),
+            ("--truststore-ca", truststore_ca),
         ) if value]
         if certificate_flags:
             raise UsageError(f"{', '.join(certificate_flags)} belong to the certificate model")
@@ -109,12 +136,24 @@ def yml(
     else:
         raise UsageError(f"--model {model!r}: choose certificate or api-key")
     warn_all(report.warnings)
+    # The API key model's lines carry their keystore step as a comment already.
+    needed = wiring.secure_settings(settings, config_dir=config_dir,
+                                    empty_password_truststores=[truststore or ""] if new_truststore else [],
+                                    ) if model == "certificate" else []
     if as_json:
         import json
 
-        _emit_text(json.dumps(wiring.settings_dict(settings), indent=2, ensure_ascii=False) + "\n", out, force)
+        text = json.dumps(wiring.settings_dict(settings), indent=2, ensure_ascii=False) + "\n"
     else:
-        _emit_text(wiring.render_yml(settings, header), out, force)
+        text = wiring.render_yml(settings, header, wiring.secure_settings_comments(needed))
+    if new_truststore is not None:
+        from certkit.io import write_file
+
+        write_file(new_truststore[0], new_truststore[1], force=force)
+        info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
+    if as_json and needed:
+        info("secure settings to add with bin/elasticsearch-keystore add: " + ", ".join(name for name, _ in needed))
+    _emit_text(text, out, force)
 
 
 # --------------------------------------------------------------------------- remote

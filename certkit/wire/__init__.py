@@ -42,7 +42,10 @@ if TYPE_CHECKING:
         api_key_model_settings,
         certificate_model_settings,
         render_yml,
+        secure_settings,
+        secure_settings_comments,
         settings_dict,
+        truststore_bytes,
     )
     from certkit.wire.http import (
         ElasticsearchRejected,
@@ -66,13 +69,14 @@ __all__ = [
     "check_certificate_identity", "cross_cluster_api_key_body", "identity_for_cluster", "identity_matches",
     "keystore_instructions", "load_ca_certificates", "load_trust_document", "merge_direct_trust",
     "parse_address", "parse_es_url", "parse_metadata", "remote_cluster_body", "remove_remote_cluster_body",
-    "render_request", "render_yml", "send_json", "settings_dict", "settings_payload", "trust_settings",
+    "render_request", "render_yml", "secure_settings", "secure_settings_comments", "send_json", "settings_dict",
+    "settings_payload", "trust_settings", "truststore_bytes",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
     "es_yml": (
         "DEFAULT_REMOTE_CLUSTER_PORT", "Setting", "api_key_model_settings", "certificate_model_settings",
-        "render_yml", "settings_dict",
+        "render_yml", "secure_settings", "secure_settings_comments", "settings_dict", "truststore_bytes",
     ),
     "remote": (
         "KeystoreInstructions", "RemoteAddress", "keystore_instructions", "parse_address",

@@ -206,3 +206,18 @@ def test_relative_paths_resolve_from_the_working_folder(cli, scenario, monkeypat
                  "--remote-cert", "cloud-node.crt", "--server-name", SERVER_NAME, "--json")
     assert result.exit_code == 0, result.stdout
     assert _statuses(result) == dict.fromkeys(CHECKS, "ok")
+
+
+def test_pkcs12_nodes_open_with_the_password_and_fail_files_without_it(cli, scenario):
+    (scenario / "pass").write_text("node-pass\n")
+    (scenario / "pass").chmod(0o600)
+    result = cli("cert", "--ca-cert", scenario / "ca" / "ca" / "ca.crt", "--ca-key", scenario / "ca" / "ca" / "ca.key",
+                 "--in", scenario / "instances.yml", "--pass-file", scenario / "pass", "--out", scenario / "bundle",
+                 "--force")
+    assert result.exit_code == 0, result.stderr
+    assert (scenario / "bundle" / "es01" / "es01.p12").is_file()
+    with_password = _preflight(cli, scenario, "--json", "--pass-file", scenario / "pass")
+    assert with_password.exit_code == 0, with_password.stdout
+    assert _statuses(with_password) == dict.fromkeys(CHECKS, "ok")
+    check = _only_failure(cli, scenario, "files")
+    assert "es01: keystore.path es01/es01.p12" in check["reason"]

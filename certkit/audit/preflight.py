@@ -89,6 +89,7 @@ class _Loaded:
     restrictions: Any = None
     file_problems: list[str] = field(default_factory=list)
     key_problem: str | None = None
+    jdk: int | None = None  # the feature release of the target's bundled JDK
 
 
 def _path(node: LocalNode, value: str) -> Path:
@@ -117,12 +118,20 @@ def _pkcs12(node: LocalNode, value: str, passwords: Sequence[str], loaded: _Load
     data = _read(node, value, loaded, what)
     if data is None:
         return None
+    from certkit.keystores import password_problem
+
     last: CertkitError | None = None
     for password in passwords:
         try:
-            return load_pkcs12(data, password, source=str(_path(node, value)))
+            store = load_pkcs12(data, password, source=str(_path(node, value)))
         except CertkitError as exc:
             last = exc
+            continue
+        # certkit opened it; the target's JDK may not (non-ASCII passwords before JDK 25)
+        problem = password_problem(password, loaded.jdk, legacy_ciphers=False)
+        if problem:
+            loaded.file_problems.append(f"{node.name}: {what} {value}: {problem}")
+        return store
     loaded.file_problems.append(f"{node.name}: {what} {value}: {last.explain(lambda name: name)[0] if last else ''}")
     return None
 
@@ -140,13 +149,13 @@ def _pem_certificates(node: LocalNode, value: str, loaded: _Loaded, what: str) -
         return []
 
 
-def load_node(node: LocalNode, password: str | None, lucene: tuple[int, int]) -> _Loaded:
+def load_node(node: LocalNode, password: str | None, lucene: tuple[int, int], jdk: int | None = None) -> _Loaded:
     """Read every file the node's transport settings name, as Elasticsearch would open them."""
     from certkit.audit.trust_file import load_restrictions
     from certkit.patterns import compiling_for
     from certkit.wire.ssl_settings import context_of
 
-    loaded = _Loaded(node)
+    loaded = _Loaded(node, jdk=jdk)
     context = context_of(TRANSPORT, node.settings)
     passwords = [password] if password is not None else [""]
     keystore = context.text("keystore.path")

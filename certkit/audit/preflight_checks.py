@@ -297,7 +297,7 @@ def run_preflight(nodes: Sequence[LocalNode], remote: RemoteSide, *, target: EsT
                   plan: list[Instance] | None = None, now: dt.datetime | None = None,
                   expires_within: dt.timedelta = dt.timedelta(days=30), server_name: str | None = None) -> list[Check]:
     """Every check, in order (see the module docstring)."""
-    run = PreflightRun([load_node(node, password, target.lucene) for node in nodes], remote, plan, target,
+    run = PreflightRun([load_node(node, password, target.lucene, target.jdk) for node in nodes], remote, plan, target,
                        now or dt.datetime.now(dt.UTC), expires_within, server_name, set())
     checks = [check_settings(run), check_files(run), check_key(run), check_names(run), check_expiry(run),
               check_chain_out(run), check_chain_in(run), check_admitted_out(run), check_admitted_in(run)]

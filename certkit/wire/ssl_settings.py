@@ -202,9 +202,10 @@ def node_problems(flat: Mapping[str, Any], secure: Iterable[str] = ()) -> dict[s
     found: dict[str, list[str]] = {}
     for prefix in (TRANSPORT, HTTP, REMOTE_CLUSTER_SERVER, REMOTE_CLUSTER_CLIENT):
         context = context_of(prefix, flat, secure)
-        if not context.settings and prefix not in (TRANSPORT,):
-            continue
-        if prefix == REMOTE_CLUSTER_SERVER and not _remote_cluster_server_on(flat):
+        if prefix == REMOTE_CLUSTER_SERVER:
+            if not _remote_cluster_server_on(flat):
+                continue  # built only when the remote cluster server is on; then it serves, so needs a key
+        elif not context.settings and prefix != TRANSPORT:
             continue
         problems = context_problems(context)
         if prefix == TRANSPORT and context.settings.get("enabled") in (False, "false"):

@@ -232,3 +232,29 @@ def test_written_truststore_holds_both_cas_and_needs_no_password(cli, config_dir
                 "--cert", "certs/ca.crt", "--key", "certs/ca.key", "--truststore", "certs/truststore.p12",
                 "--truststore-ca", tmp_path / "remote-ca.crt")
     assert_one_line_error(again, "already exists")
+
+
+@pytest.mark.parametrize("password", [None, "node-pass"])
+def test_bundle_gives_each_node_its_own_settings(cli, tmp_path, password):
+    (tmp_path / "i.yml").write_text('instances:\n  - name: "es01"\n  - name: "es02"\n')
+    assert cli("ca", "--pem", "--out", tmp_path / "ca").exit_code == 0
+    env = {"CERTKIT_PASS": password} if password is not None else {}
+    issued = cli("cert", "--ca-cert", tmp_path / "ca" / "ca" / "ca.crt", "--ca-key", tmp_path / "ca" / "ca" / "ca.key",
+                 "--in", tmp_path / "i.yml", "--key-type", "ec", "--out", tmp_path / "bundle", env=env)
+    assert issued.exit_code == 0, issued.stderr
+    result = cli("wire", "yml", "--bundle", tmp_path / "bundle", "--ca", "certs/ca.crt", "--ca", "certs/remote-ca.crt",
+                 "--restrictions", "trust.yml")
+    assert result.exit_code == 0, result.stderr
+    documents = list(yaml.safe_load_all(result.stdout))
+    assert [doc["xpack.security.transport.ssl.keystore.path"] for doc in documents] == ["certs/es01.p12",
+                                                                                         "certs/es02.p12"]
+    assert all(doc["xpack.security.transport.ssl.verification_mode"] == "certificate" for doc in documents)
+    assert f"copy {tmp_path / 'bundle' / 'es01' / 'es01.p12'} to config/certs/es01.p12" in result.stdout
+    listed = result.stdout.count("elasticsearch-keystore add xpack.security.transport.ssl.keystore.secure_password")
+    # a keystore written with the empty password opens with Elasticsearch's default: nothing to add
+    assert listed == (0 if not password else 2)
+    as_json = json.loads(cli("wire", "yml", "--bundle", tmp_path / "bundle", "--ca", "certs/ca.crt",
+                             "--restrictions", "trust.yml", "--json").stdout)
+    assert sorted(as_json) == ["es01", "es02"]
+    assert_one_line_error(cli("wire", "yml", "--bundle", tmp_path / "bundle", "--keystore", "x.p12", "--ca", "c"),
+                          "--bundle gives each node its own identity")

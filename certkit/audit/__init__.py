@@ -6,7 +6,9 @@
   following chains through a stream of certificates;
 * :mod:`~certkit.audit.lint`: patterns that load but probably do not mean what was meant;
 * :mod:`~certkit.audit.engine`: the audit of many sources, in parallel, in order;
-* :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict.
+* :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict;
+* :mod:`~certkit.audit.preflight` / :mod:`~certkit.audit.preflight_checks`: what both
+  clusters check at start-up and at the handshake, one :class:`Check` each.
 """
 
 from __future__ import annotations
@@ -30,6 +32,18 @@ if TYPE_CHECKING:
         LintWarning,
         lint_restrictions,
     )
+    from certkit.audit.preflight import (
+        CHECK_FAILED,
+        CHECK_SKIPPED,
+        Check,
+        LocalNode,
+        RemoteSide,
+        cloud_trust_side,
+        flat_settings,
+        parse_duration,
+        plan_nodes,
+    )
+    from certkit.audit.preflight_checks import run_preflight
     from certkit.audit.report import (
         HumanReport,
         JsonReport,
@@ -50,10 +64,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Audit", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport", "LintReport", "LintWarning",
-    "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict", "cluster_pattern", "content_type",
-    "dedupe", "instance_patterns", "lint_restrictions", "load_restrictions", "parse_cluster_spec",
-    "parse_restrictions", "render_restrictions", "scope_pattern", "write_restrictions",
+    "Audit", "CHECK_FAILED", "CHECK_SKIPPED", "ChainTracker", "Check", "GeneratedPattern", "HumanReport",
+    "JsonReport", "LintReport", "LintWarning", "LocalNode", "RemoteSide", "Renderer", "RestrictionChecker", "TrustRestrictions", "Verdict",
+    "cloud_trust_side", "cluster_pattern", "content_type", "dedupe", "flat_settings", "instance_patterns",
+    "lint_restrictions", "load_restrictions", "parse_cluster_spec", "parse_duration", "parse_restrictions",
+    "plan_nodes", "render_restrictions", "run_preflight", "scope_pattern", "write_restrictions",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
@@ -73,5 +88,12 @@ __getattr__ = lazy_exports(__name__, __all__, {
     ),
     "report": (
         "HumanReport", "JsonReport",
+    ),
+    "preflight": (
+        "CHECK_FAILED", "CHECK_SKIPPED", "Check", "LocalNode", "RemoteSide", "cloud_trust_side", "flat_settings",
+        "parse_duration", "plan_nodes",
+    ),
+    "preflight_checks": (
+        "run_preflight",
     ),
 })

@@ -30,6 +30,8 @@ from certkit.errors import CertkitError, InputError
 from certkit.model import Instance
 
 OK, WARNING, FAIL, SKIPPED = "ok", "warning", "FAIL", "skipped"
+#: The public names of the statuses a caller tests for.
+CHECK_FAILED, CHECK_SKIPPED = FAIL, SKIPPED
 TRANSPORT = "xpack.security.transport.ssl"
 _DURATION = re.compile(r"(\d+)([dhw])")
 
@@ -109,7 +111,7 @@ def _read(node: LocalNode, value: str, loaded: _Loaded, what: str) -> bytes | No
 
 def _pkcs12(node: LocalNode, value: str, passwords: Sequence[str], loaded: _Loaded, what: str):
     from certkit.keystores import load_pkcs12
-    from certkit.wire.ssl_settings import keystore_type
+    from certkit.wire import keystore_type
 
     if keystore_type(value) != "PKCS12":
         loaded.file_problems.append(f"{node.name}: {what} {value} is read as a jks keystore (by its name); "
@@ -153,7 +155,7 @@ def load_node(node: LocalNode, password: str | None, lucene: tuple[int, int], jd
     """Read every file the node's transport settings name, as Elasticsearch would open them."""
     from certkit.audit.trust_file import load_restrictions
     from certkit.patterns import compiling_for
-    from certkit.wire.ssl_settings import context_of
+    from certkit.wire import context_of
 
     loaded = _Loaded(node, jdk=jdk)
     context = context_of(TRANSPORT, node.settings)
@@ -199,7 +201,7 @@ def cloud_trust_side(data: bytes, source: str, lucene: tuple[int, int]) -> tuple
     from certkit.audit.trust_file import cluster_pattern, parse_restrictions, render_restrictions, scope_pattern
     from certkit.io import load_certificates
     from certkit.patterns import compiling_for
-    from certkit.wire.cloud import load_trust_document
+    from certkit.wire import load_trust_document
 
     trust = load_trust_document(data, source)
     cas: list[x509.Certificate] = []

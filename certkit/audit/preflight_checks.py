@@ -49,7 +49,7 @@ def _verdict(check_id: str, title: str, problems: Sequence[str], fix: str, warni
 
 
 def check_settings(run: PreflightRun) -> Check:
-    from certkit.wire.ssl_settings import node_problems
+    from certkit.wire import node_problems
 
     problems = [f"{item.node.name}: {problem}" for item in run.loaded
                 for found in node_problems(item.node.settings).values() for problem in found]
@@ -155,7 +155,7 @@ def _instant_inside(certificates: Sequence[x509.Certificate], now: dt.datetime) 
 
 def _chain_problem(leaf: x509.Certificate, chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate],
                    run: PreflightRun) -> str | None:
-    from certkit.jdk.pkix import verify_chain
+    from certkit.jdk import verify_chain
 
     when = _instant_inside([leaf, *chain, *anchors], run.now)
     return verify_chain(leaf, list(chain), list(anchors), when, run.target.jdk)

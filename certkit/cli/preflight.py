@@ -66,8 +66,7 @@ def preflight(
     junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE", help="Also write a JUnit XML report."),
     force: bool = typer.Option(False, "--force", help="Replace --junit if it exists."),
 ) -> None:
-    from certkit.audit.preflight import FAIL, parse_duration
-    from certkit.audit.preflight_checks import run_preflight
+    from certkit.audit import CHECK_FAILED, parse_duration, run_preflight
     from certkit.cli import _secrets as secrets
     from certkit.cli._common import emit_json, es_target_option
     from certkit.io import ensure_absent
@@ -89,7 +88,7 @@ def preflight(
         write_file(junit, _junit_xml(checks), force=force)
     if as_json:
         emit_json({"checks": [check.to_json() for check in checks],
-                   "failed": sum(check.status == FAIL for check in checks)})
+                   "failed": sum(check.status == CHECK_FAILED for check in checks)})
     else:
         for check in checks:
             line = f"{check.status:8} {check.title}"
@@ -98,15 +97,14 @@ def preflight(
             if check.fix and check.status not in ("ok",):
                 line += f" (fix: {check.fix})"
             typer.echo(visible(line))
-    if any(check.status == FAIL for check in checks):
+    if any(check.status == CHECK_FAILED for check in checks):
         raise typer.Exit(1)
 
 
 def _local_nodes(settings, config_dir, instances, bundle, cas, restrictions):
-    from certkit.audit.preflight import LocalNode, flat_settings, plan_nodes
+    from certkit.audit import LocalNode, flat_settings, plan_nodes
     from certkit.errors import UsageError
-    from certkit.io import read_bounded
-    from certkit.io.yamlio import load_yaml
+    from certkit.io import load_yaml, read_bounded
     from certkit.plan import load_instances
 
     plan = load_instances(instances) if instances is not None else None
@@ -130,8 +128,7 @@ def _local_nodes(settings, config_dir, instances, bundle, cas, restrictions):
 
 
 def _remote_side(remote_ca, remote_trusted_ca, remote_restrictions, cloud_trust, remote_cert, lucene):
-    from certkit.audit import load_restrictions
-    from certkit.audit.preflight import RemoteSide, cloud_trust_side
+    from certkit.audit import RemoteSide, cloud_trust_side, load_restrictions
     from certkit.errors import UsageError
     from certkit.io import load_certificates, read_bounded, read_certificate_file
     from certkit.patterns import compiling_for
@@ -158,17 +155,17 @@ def _junit_xml(checks) -> bytes:
     """JUnit XML: one testsuite, one testcase per check; FAIL is a <failure>, skipped a <skipped>."""
     import xml.etree.ElementTree as ElementTree
 
-    from certkit.audit.preflight import FAIL, SKIPPED
+    from certkit.audit import CHECK_FAILED, CHECK_SKIPPED
 
     suite = ElementTree.Element("testsuite", name="certkit preflight", tests=str(len(checks)),
-                                failures=str(sum(c.status == FAIL for c in checks)), errors="0",
-                                skipped=str(sum(c.status == SKIPPED for c in checks)))
+                                failures=str(sum(c.status == CHECK_FAILED for c in checks)), errors="0",
+                                skipped=str(sum(c.status == CHECK_SKIPPED for c in checks)))
     for check in checks:
         case = ElementTree.SubElement(suite, "testcase", classname="certkit.preflight", name=check.id)
-        if check.status == FAIL:
+        if check.status == CHECK_FAILED:
             failure = ElementTree.SubElement(case, "failure", message=check.reason, type="FAIL")
             failure.text = f"{check.title}: {check.reason}\nfix: {check.fix}"
-        elif check.status == SKIPPED:
+        elif check.status == CHECK_SKIPPED:
             ElementTree.SubElement(case, "skipped", message=check.reason)
         elif check.reason:
             ElementTree.SubElement(case, "system-out").text = f"warning: {check.reason}"

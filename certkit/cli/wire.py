@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -82,6 +82,11 @@ def yml(
     config_dir: Optional[Path] = typer.Option(
         None, "--config-dir", metavar="DIR",
         help="The Elasticsearch config folder: check that the files exist there and hold what they should."),
+    bundle: Optional[Path] = typer.Option(
+        None, "--bundle", metavar="DIR",
+        help="Certificate model: settings per node of this certkit cert folder (its files go to --certs-dir)."),
+    certs_dir: str = typer.Option("certs", "--certs-dir", metavar="PATH",
+                                  help="With --bundle: where each node's files go in its config folder."),
     out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the settings as a JSON object instead."),
@@ -112,11 +117,14 @@ def yml(
             truststore_target = config_dir / truststore if config_dir is not None else Path(truststore)
             ensure_absent(truststore_target, force)
             new_truststore = (truststore_target, wiring.truststore_bytes(list(truststore_ca)))
-        settings = wiring.certificate_model_settings(
-            cas=list(ca or []), restrictions=restrictions, x509_fields=list(fields or []),
-            verification_mode=verification_mode, keystore=keystore, certificate=cert, key=key,
-            truststore=truststore, truststore_written=new_truststore is not None,
-            config_dir=config_dir, report=report)
+        trust: dict[str, Any] = dict(cas=list(ca or []), restrictions=restrictions, x509_fields=list(fields or []),
+                     verification_mode=verification_mode, truststore=truststore,
+                     truststore_written=new_truststore is not None, config_dir=config_dir)
+        if bundle is not None:
+            _bundle_yml(bundle, certs_dir, trust, keystore or cert or key, new_truststore, as_json, out, force)
+            return
+        settings = wiring.certificate_model_settings(keystore=keystore, certificate=cert, key=key, report=report,
+                                                     **trust)
         header = ["elasticsearch.yml, certificate model (transport port 9300): on every node",
                   "paths are relative to the Elasticsearch config folder"]
     elif model == "api-key":
@@ -153,6 +161,43 @@ def yml(
         info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
     if as_json and needed:
         info("secure settings to add with bin/elasticsearch-keystore add: " + ", ".join(name for name, _ in needed))
+    _emit_text(text, out, force)
+
+
+def _bundle_yml(bundle: Path, certs_dir: str, trust: dict, identity_flag, new_truststore, as_json: bool,
+                out: Optional[Path], force: bool) -> None:
+    """``wire yml --bundle``: one YAML document (or JSON member) per node of the bundle."""
+    import json
+
+    from certkit import wire as wiring
+    from certkit.errors import UsageError
+    from certkit.model import Report
+
+    if identity_flag:
+        raise UsageError("--bundle gives each node its own identity: drop --keystore, --cert and --key")
+    if not bundle.is_dir():
+        raise UsageError(f"--bundle {bundle} is not a folder (certkit cert --out DIR writes one)")
+    report = Report()
+    nodes = wiring.bundle_node_settings(
+        bundle, certs_dir=certs_dir, report=report,
+        empty_password_truststores=[str(trust["truststore"])] if new_truststore else [], **trust)
+    warn_all(report.warnings)
+    if as_json:
+        text = json.dumps({node.node: wiring.settings_dict(node.settings) for node in nodes},
+                          indent=2, ensure_ascii=False) + "\n"
+    else:
+        documents = []
+        for node in nodes:
+            header = [f"node {node.node}: its elasticsearch.yml (certificate model, transport port 9300)",
+                      *(f"copy {source} to config/{target}" for source, target in node.files)]
+            documents.append("---\n" + wiring.render_yml(node.settings, header,
+                                                          wiring.secure_settings_comments(node.secure)))
+        text = "".join(documents)
+    if new_truststore is not None:
+        from certkit.io import write_file
+
+        write_file(new_truststore[0], new_truststore[1], force=force)
+        info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
     _emit_text(text, out, force)
 
 

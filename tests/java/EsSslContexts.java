@@ -50,16 +50,10 @@ import javax.net.ssl.TrustManagerFactory;
  * The peer certificates are written as OUT_DIR/server-saw.pem and OUT_DIR/client-saw.pem.
  */
 public final class EsSslContexts {
-    private static final int HANG_GUARD_MILLIS = 240_000;
+    private static final int HANG_GUARD_MILLIS = HangGuard.MILLIS;
 
     public static void main(String[] args) throws Exception {
-        Thread watchdog = new Thread(() -> {
-            try { Thread.sleep(HANG_GUARD_MILLIS); } catch (InterruptedException e) { return; }
-            System.err.println("timeout");
-            System.exit(3);
-        });
-        watchdog.setDaemon(true);
-        watchdog.start();
+        HangGuard.start();
 
         String prefix = args[0] + ".";
         Path out = Path.of(args[1]);

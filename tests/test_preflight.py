@@ -221,3 +221,22 @@ def test_pkcs12_nodes_open_with_the_password_and_fail_files_without_it(cli, scen
     assert _statuses(with_password) == dict.fromkeys(CHECKS, "ok")
     check = _only_failure(cli, scenario, "files")
     assert "es01: keystore.path es01/es01.p12" in check["reason"]
+
+
+def test_soon_to_expire_is_a_warning_and_exits_0(cli, scenario):
+    # certkit cert issues for 1095 days: within 1200 days every node expires
+    result = _preflight(cli, scenario, "--json", "--expires-within", "1200d")
+    assert result.exit_code == 0, result.stdout
+    statuses = _statuses(result)
+    assert statuses["expiry"] == "warning"
+    assert {key for key, status in statuses.items() if status != "ok"} == {"expiry"}
+    human = _preflight(cli, scenario, "--expires-within", "1200d")
+    assert human.exit_code == 0
+    assert any(line.startswith("warning") and "es01's certificate expires on" in line
+               for line in human.stdout.splitlines())
+
+
+def test_at_a_later_time_the_nodes_have_expired(cli, scenario):
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    check = _only_failure(cli, scenario, "expiry", "--at", later)
+    assert "es01's certificate expired" in check["reason"]

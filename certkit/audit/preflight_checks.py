@@ -132,7 +132,9 @@ def check_expiry(run: PreflightRun) -> Check:
         failed, warned = _validity_problems(label, certificate, run)
         problems += failed
         warnings += warned
-    return _verdict("expiry", f"valid now and for {run.expires_within.days} more days", problems,
+    window = run.expires_within
+    span = f"{window.days} more days" if window.days and not window.seconds else f"{window.total_seconds() / 3600:g} more hours"
+    return _verdict("expiry", f"valid now and for {span}", problems,
                     "renew before it expires: certkit cert with the same plan", warnings)
 
 
@@ -225,16 +227,18 @@ def check_admitted_in(run: PreflightRun) -> Check:
     if not run.remote.nodes:
         return Check("admitted-in", title, SKIPPED, "no remote node certificate given", "add --remote-cert NODE.crt")
     problems = []
+    unrestricted = []
     for item in run.loaded:
         if item.restrictions is None:
-            problems.append(f"{item.node.name}: no trust_restrictions.path: every node its CAs signed gets in")
+            # Elasticsearch admits them (the connection works), but so would it every node a shared CA signed
+            unrestricted.append(f"{item.node.name}: no trust_restrictions.path: every node its CAs signed gets in")
             continue
         for node in run.remote.nodes:
             verdict = _admitted(item.restrictions, node, run)
             if not verdict.admitted:
                 problems.append(f"{item.node.name}: {verdict.reason}")
     return _verdict("admitted-in", title, problems,
-                    "add the remote cluster's pattern: certkit restrictions generate --cluster ID@SCOPE")
+                    "add the remote cluster's pattern: certkit restrictions generate --cluster ID@SCOPE", unrestricted)
 
 
 def _other(text: str) -> str:

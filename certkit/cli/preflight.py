@@ -58,6 +58,8 @@ def preflight(
                                        help="Warn about certificates expiring within this (e.g. 30d, 12h, 2w)."),
     es_version: Optional[str] = typer.Option(None, "--es-version", metavar="X.Y",
                                              help="The Elasticsearch release line (its bundled JDK and Lucene)."),
+    at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
+                                     help="Check as of this ISO 8601 time (e.g. 2027-01-15T00:00:00Z) instead of now."),
     pass_file: Optional[Path] = typer.Option(None, "--pass-file", metavar="FILE",
                                              help="Read the keystore / key password from FILE."),
     pass_literal: Optional[str] = typer.Option(None, "--pass",
@@ -71,9 +73,11 @@ def preflight(
     from certkit.cli._common import emit_json, es_target_option
     from certkit.io import ensure_absent
     from certkit.io.terminal import visible
+    from certkit.jdk.pkix import parse_validation_time  # as restrictions check imports it
 
     window = parse_duration(expires_within)
     target = es_target_option(es_version)
+    validation_time = parse_validation_time(at)
     if junit is not None:
         ensure_absent(junit, force)
     nodes, plan = _local_nodes(settings, config_dir, instances, bundle, list(ca or []), restrictions)
@@ -81,7 +85,7 @@ def preflight(
                           list(remote_cert or []), target.lucene)
     password = secrets.resolve_secret(secrets.PASS, literal=pass_literal, file=pass_file, prompt=False)
     checks = run_preflight(nodes, remote, target=target, password=password, plan=plan, expires_within=window,
-                           server_name=server_name)
+                           server_name=server_name, now=validation_time)
     if junit is not None:
         from certkit.io import write_file
 

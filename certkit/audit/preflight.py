@@ -181,7 +181,7 @@ def load_node(node: LocalNode, password: str | None, lucene: tuple[int, int], jd
         loaded.anchors += _pem_certificates(node, ca, loaded, "certificate_authorities")
     truststore = context.text("truststore.path")
     if truststore is not None:
-        store = _pkcs12(node, truststore, ["", *passwords], loaded, "truststore.path")
+        store = _pkcs12(node, truststore, list(dict.fromkeys(["", *passwords])), loaded, "truststore.path")
         if store is not None:
             loaded.anchors += [item.certificate for item in store.trusted]
     restrictions = context.text("trust_restrictions.path")

@@ -144,3 +144,38 @@ def test_the_node_keystore_as_truststore_refuses_the_remote_node(cli, java, two_
                                     "--ca", "certs/bundle/ca/ca.crt", "--ca", "certs/remote-ca.crt"], {})
     output = _handshake(java, tmp_path).stdout
     assert "loaded server" in output and "handshake failed" in output, output
+
+
+@pytest.mark.parametrize("with_ip_san", [True, False])
+def test_api_key_model_server_and_client_complete_tls_with_host_name_checks(cli, java, tmp_path, with_ip_san):
+    """Port 9443: the remote cluster server's PEM identity, the client's CA list; the client
+    verifies the host name (verification_mode full, Elasticsearch's default) against the
+    server certificate's IP SAN (a DNS name alone fails the handshake), and the server asks no
+    client certificate (its default)."""
+    server_config, client_config = tmp_path / "remote", tmp_path / "local"
+    (server_config / "certs").mkdir(parents=True)
+    (client_config / "certs").mkdir(parents=True)
+    assert cli("ca", "--pem", "--dn", "CN=Remote CA", "--out", server_config / "certs" / "ca").exit_code == 0
+    issued = cli("cert", "--ca-cert", server_config / "certs" / "ca" / "ca" / "ca.crt",
+                 "--ca-key", server_config / "certs" / "ca" / "ca" / "ca.key", "--name", "rcs", *(["--ip", "127.0.0.1"] if with_ip_san else ["--dns", "rcs.example.internal"]),
+                 "--pem", "--out", server_config / "certs" / "bundle")
+    assert issued.exit_code == 0, issued.stderr
+    (client_config / "certs" / "remote-ca.crt").write_bytes((server_config / "certs" / "ca" / "ca" / "ca.crt").read_bytes())
+    server = cli("wire", "yml", "--model", "api-key", "--config-dir", server_config,
+                 "--server-cert", "certs/bundle/rcs/rcs.crt", "--server-key", "certs/bundle/rcs/rcs.key")
+    client = cli("wire", "yml", "--model", "api-key", "--config-dir", client_config, "--ca", "certs/remote-ca.crt")
+    assert server.exit_code == 0 and client.exit_code == 0, server.stderr + client.stderr
+    _properties(tmp_path / "remote.properties", yaml.safe_load(server.stdout))
+    _properties(tmp_path / "local.properties", yaml.safe_load(client.stdout))
+    for side in ("remote", "local"):
+        (tmp_path / f"{side}-secrets.properties").write_text("")  # the key is not encrypted
+    output = java("EsSslContexts", "xpack.security.remote_cluster_server.ssl,xpack.security.remote_cluster_client.ssl",
+                  tmp_path, server_config, tmp_path / "remote.properties", tmp_path / "remote-secrets.properties",
+                  client_config, tmp_path / "local.properties", tmp_path / "local-secrets.properties",
+                  check=False).stdout
+    assert "loaded server" in output and "loaded client" in output, output
+    if not with_ip_san:
+        assert "handshake failed" in output and "127.0.0.1" in output, output
+        return
+    assert "handshake ok" in output, output
+    assert not (tmp_path / "server-saw.pem").exists()  # the remote cluster server asked for no client certificate

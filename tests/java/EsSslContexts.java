@@ -32,7 +32,10 @@ import javax.net.ssl.TrustManagerFactory;
  * Two SSLContexts built from elasticsearch.yml settings the way Elasticsearch's
  * SslConfigurationLoader builds them, then a mutual-TLS handshake between them.
  *
- * Usage: EsSslContexts PREFIX OUT_DIR SERVER_CONFIG SERVER_SETTINGS SERVER_SECRETS CLIENT_CONFIG CLIENT_SETTINGS CLIENT_SECRETS
+ * Usage: EsSslContexts PREFIX[,CLIENT_PREFIX] OUT_DIR SERVER_CONFIG SERVER_SETTINGS SERVER_SECRETS CLIENT_CONFIG CLIENT_SETTINGS CLIENT_SECRETS
+ *
+ * The client reads CLIENT_PREFIX when given (the API key model: the server side is
+ * xpack.security.remote_cluster_server.ssl, the client side remote_cluster_client.ssl).
  *
  * SETTINGS and SECRETS are java.util.Properties files: the flat yml settings (a list as
  * comma-separated paths) and the secure settings of the node's elasticsearch-keystore.
@@ -41,8 +44,9 @@ import javax.net.ssl.TrustManagerFactory;
  * key password keystore.secure_key_password, else the store password) or certificate +
  * key (PEM; PKCS#8, PKCS#1 RSA or SEC1 EC keys, unencrypted). Trust: certificate_authorities
  * (PEM list) or truststore.path (password truststore.secure_password, else empty), else the
- * key store's own trusted entries. verification_mode full adds host name checks; the server
- * requires a client certificate (client_authentication defaults to required on transport).
+ * key store's own trusted entries; no key settings: no key (a client side). verification_mode
+ * (default full) full adds host name checks against 127.0.0.1. client_authentication: as
+ * set, else required on transport, none on the remote cluster server, optional elsewhere.
  * Binds 127.0.0.1 only; a hang guard of minutes stops it.
  *
  * Output: "loaded server" / "loaded client", then "handshake ok PROTOCOL" or
@@ -55,13 +59,20 @@ public final class EsSslContexts {
     public static void main(String[] args) throws Exception {
         HangGuard.start();
 
-        String prefix = args[0] + ".";
+        String[] prefixes = args[0].split(",");
+        String prefix = prefixes[0] + ".";
+        String clientPrefix = (prefixes.length > 1 ? prefixes[1] : prefixes[0]) + ".";
         Path out = Path.of(args[1]);
-        SSLContext server = load("server", prefix, Path.of(args[2]), properties(args[3]), properties(args[4]));
-        SSLContext client = load("client", prefix, Path.of(args[5]), properties(args[6]), properties(args[7]));
+        Properties serverSettings = properties(args[3]);
+        SSLContext server = load("server", prefix, Path.of(args[2]), serverSettings, properties(args[4]));
+        SSLContext client = load("client", clientPrefix, Path.of(args[5]), properties(args[6]), properties(args[7]));
         if (server == null || client == null) System.exit(1);
-        String mode = properties(args[6]).getProperty(prefix + "verification_mode", "full").toLowerCase(Locale.ROOT);
-        handshake(server, client, "full".equals(mode), out);
+        String mode = properties(args[6]).getProperty(clientPrefix + "verification_mode", "full").toLowerCase(Locale.ROOT);
+        String defaultClientAuth = prefix.startsWith("xpack.security.transport.") ? "required"
+            : prefix.startsWith("xpack.security.remote_cluster_server.") ? "none" : "optional";
+        String clientAuth = serverSettings.getProperty(prefix + "client_authentication", defaultClientAuth)
+            .toLowerCase(Locale.ROOT);
+        handshake(server, client, "full".equals(mode), clientAuth, out);
     }
 
     static Properties properties(String file) throws Exception {
@@ -74,7 +85,9 @@ public final class EsSslContexts {
 
     static SSLContext load(String side, String prefix, Path config, Properties settings, Properties secrets) {
         try {
-            KeyStore keys = keyStore(prefix, config, settings, secrets);
+            boolean hasKey = settings.getProperty(prefix + "keystore.path") != null
+                || settings.getProperty(prefix + "certificate") != null;
+            KeyStore keys = hasKey ? keyStore(prefix, config, settings, secrets) : emptyStore();
             char[] keyPassword = password(secrets, prefix + "keystore.secure_key_password");
             if (keyPassword.length == 0) keyPassword = password(secrets, prefix + "keystore.secure_password");
             if (settings.getProperty(prefix + "certificate") != null) keyPassword = new char[0];
@@ -90,6 +103,12 @@ public final class EsSslContexts {
             System.out.println("load failed " + side + " " + e);
             return null;
         }
+    }
+
+    static KeyStore emptyStore() throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        return store;
     }
 
     static char[] password(Properties secrets, String key) {
@@ -249,19 +268,24 @@ public final class EsSslContexts {
         }
     }
 
-    static void handshake(SSLContext serverContext, SSLContext clientContext, boolean checkHostName, Path out)
-            throws Exception {
+    static void handshake(SSLContext serverContext, SSLContext clientContext, boolean checkHostName, String clientAuth,
+            Path out) throws Exception {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         try (SSLServerSocket server = (SSLServerSocket) serverContext.getServerSocketFactory()
                 .createServerSocket(0, 1, loopback)) {
-            server.setNeedClientAuth(true);
+            if ("required".equals(clientAuth)) server.setNeedClientAuth(true);
+            else if ("optional".equals(clientAuth)) server.setWantClientAuth(true);
             server.setSoTimeout(HANG_GUARD_MILLIS);
             final Exception[] serverError = new Exception[1];
             Thread acceptor = new Thread(() -> {
                 try (SSLSocket socket = (SSLSocket) server.accept()) {
                     socket.setSoTimeout(HANG_GUARD_MILLIS);
                     socket.startHandshake();
-                    writePem(out.resolve("server-saw.pem"), socket.getSession().getPeerCertificates()[0]);
+                    try {
+                        writePem(out.resolve("server-saw.pem"), socket.getSession().getPeerCertificates()[0]);
+                    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                        // the client presented no certificate (client_authentication none/optional)
+                    }
                     OutputStream reply = socket.getOutputStream();
                     reply.write('!');
                     reply.flush();

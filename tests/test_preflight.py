@@ -240,3 +240,20 @@ def test_at_a_later_time_the_nodes_have_expired(cli, scenario):
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1200)).strftime("%Y-%m-%dT%H:%M:%SZ")
     check = _only_failure(cli, scenario, "expiry", "--at", later)
     assert "es01's certificate expired" in check["reason"]
+
+
+def test_the_settings_wire_yml_writes_pass_preflight(cli, scenario):
+    """Both halves together: `wire yml` for es01, then `preflight --settings` on that file."""
+    config = scenario / "bundle"
+    shutil.copy(scenario / "trust.yml", config / "trust.yml")
+    shutil.copy(scenario / "cloud-ca.crt", config / "cloud-ca.crt")
+    yml = config / "elasticsearch.yml"
+    written = cli("wire", "yml", "--config-dir", config, "--cert", "es01/es01.crt", "--key", "es01/es01.key",
+                  "--ca", "ca/ca.crt", "--ca", "cloud-ca.crt", "--restrictions", "trust.yml", "--out", yml)
+    assert written.exit_code == 0, written.stderr
+    yml.write_text("node.name: es01\n" + yml.read_text())
+    result = cli("preflight", "--settings", yml, "--in", scenario / "instances.yml",
+                 "--remote-ca", scenario / "cloud-ca.crt", "--cloud-trust", scenario / "cloud-trust.json",
+                 "--remote-cert", scenario / "cloud-node.crt", "--server-name", SERVER_NAME, "--json")
+    assert result.exit_code == 0, result.stdout
+    assert _statuses(result) == dict.fromkeys(CHECKS, "ok")

@@ -180,6 +180,7 @@ LOADER_REFUSALS = [
      "cannot specify [xpack.security.transport.ssl.certificate] without also setting [xpack.security.transport.ssl.key]"),
     (["--ca", "ca.crt", "--truststore", "t.p12"], "cannot specify both [xpack.security.transport.ssl.certificate_authorities]"),
     (["--model", "api-key", "--keystore", "n.p12", "--ca", "r.crt"], "--keystore belong to the certificate model"),
+    (["--model", "api-key", "--bundle", ".", "--ca", "r.crt"], "--bundle belong to the certificate model"),
     (["--keystore", "n.p12", "--ca", "ca.crt", "--truststore-ca", "ca.crt"], "add --truststore PATH"),
 ]
 

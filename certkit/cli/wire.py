@@ -104,7 +104,7 @@ def yml(
     report = Report()
     new_truststore: Optional[tuple[Path, bytes]] = None
     if model == "certificate":
-        api_key_flags = [flag for flag, value in (  # the certificate model's own flags are refused below
+        api_key_flags = [flag for flag, value in (
             ("--server-cert", server_cert), ("--server-key", server_key), ("--server-keystore", server_keystore),
             ("--alias", alias), ("--signing-cert", signing_cert), ("--signing-key", signing_key),
             ("--signing-ca", signing_ca), ("--port", port if port != wiring.DEFAULT_REMOTE_CLUSTER_PORT else None),
@@ -131,7 +131,7 @@ def yml(
         certificate_flags = [flag for flag, value in (
             ("--restrictions", restrictions), ("--fields", fields), ("--verification-mode", verification_mode),
             ("--keystore", keystore), ("--cert", cert), ("--key", key), ("--truststore", truststore),
-            ("--truststore-ca", truststore_ca),
+            ("--truststore-ca", truststore_ca), ("--bundle", bundle),
         ) if value]
         if certificate_flags:
             raise UsageError(f"{', '.join(certificate_flags)} belong to the certificate model")
@@ -154,14 +154,20 @@ def yml(
         text = json.dumps(wiring.settings_dict(settings), indent=2, ensure_ascii=False) + "\n"
     else:
         text = wiring.render_yml(settings, header, wiring.secure_settings_comments(needed))
-    if new_truststore is not None:
-        from certkit.io import write_file
-
-        write_file(new_truststore[0], new_truststore[1], force=force)
-        info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
+    _write_truststore(new_truststore, force)
     if as_json and needed:
         info("secure settings to add with bin/elasticsearch-keystore add: " + ", ".join(name for name, _ in needed))
     _emit_text(text, out, force)
+
+
+def _write_truststore(new_truststore: Optional[tuple[Path, bytes]], force: bool) -> None:
+    """Write the trust store ``--truststore-ca`` made, once everything else was checked."""
+    if new_truststore is None:
+        return
+    from certkit.io import write_file
+
+    write_file(new_truststore[0], new_truststore[1], force=force)
+    info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
 
 
 def _bundle_yml(bundle: Path, certs_dir: str, trust: dict, identity_flag, new_truststore, as_json: bool,
@@ -171,6 +177,7 @@ def _bundle_yml(bundle: Path, certs_dir: str, trust: dict, identity_flag, new_tr
 
     from certkit import wire as wiring
     from certkit.errors import UsageError
+    from certkit.io.terminal import visible
     from certkit.model import Report
 
     if identity_flag:
@@ -188,16 +195,13 @@ def _bundle_yml(bundle: Path, certs_dir: str, trust: dict, identity_flag, new_tr
     else:
         documents = []
         for node in nodes:
-            header = [f"node {node.node}: its elasticsearch.yml (certificate model, transport port 9300)",
-                      *(f"copy {source} to config/{target}" for source, target in node.files)]
+            # bundle paths are this machine's: a control character in one must not break the YAML comment
+            header = [visible(f"node {node.node}: its elasticsearch.yml (certificate model, transport port 9300)"),
+                      *(visible(f"copy {source} to config/{target}") for source, target in node.files)]
             documents.append("---\n" + wiring.render_yml(node.settings, header,
                                                           wiring.secure_settings_comments(node.secure)))
         text = "".join(documents)
-    if new_truststore is not None:
-        from certkit.io import write_file
-
-        write_file(new_truststore[0], new_truststore[1], force=force)
-        info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
+    _write_truststore(new_truststore, force)
     _emit_text(text, out, force)
 
 

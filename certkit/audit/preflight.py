@@ -80,7 +80,7 @@ class RemoteSide:
 
 
 @dataclass
-class _Loaded:
+class LoadedNode:
     """What one local node's files hold, and what went wrong reading them."""
 
     node: LocalNode
@@ -99,7 +99,7 @@ def _path(node: LocalNode, value: str) -> Path:
     return given if given.is_absolute() else node.config_dir / given
 
 
-def _read(node: LocalNode, value: str, loaded: _Loaded, what: str) -> bytes | None:
+def _read(node: LocalNode, value: str, loaded: LoadedNode, what: str) -> bytes | None:
     from certkit.io import read_bounded
 
     try:
@@ -109,7 +109,7 @@ def _read(node: LocalNode, value: str, loaded: _Loaded, what: str) -> bytes | No
         return None
 
 
-def _pkcs12(node: LocalNode, value: str, passwords: Sequence[str], loaded: _Loaded, what: str):
+def _pkcs12(node: LocalNode, value: str, passwords: Sequence[str], loaded: LoadedNode, what: str):
     from certkit.keystores import load_pkcs12
     from certkit.wire import keystore_type
 
@@ -138,7 +138,7 @@ def _pkcs12(node: LocalNode, value: str, passwords: Sequence[str], loaded: _Load
     return None
 
 
-def _pem_certificates(node: LocalNode, value: str, loaded: _Loaded, what: str) -> list[x509.Certificate]:
+def _pem_certificates(node: LocalNode, value: str, loaded: LoadedNode, what: str) -> list[x509.Certificate]:
     from certkit.io import load_certificates
 
     data = _read(node, value, loaded, what)
@@ -151,13 +151,13 @@ def _pem_certificates(node: LocalNode, value: str, loaded: _Loaded, what: str) -
         return []
 
 
-def load_node(node: LocalNode, password: str | None, lucene: tuple[int, int], jdk: int | None = None) -> _Loaded:
+def load_node(node: LocalNode, password: str | None, lucene: tuple[int, int], jdk: int | None = None) -> LoadedNode:
     """Read every file the node's transport settings name, as Elasticsearch would open them."""
     from certkit.audit.trust_file import load_restrictions
     from certkit.patterns import compiling_for
     from certkit.wire import context_of
 
-    loaded = _Loaded(node, jdk=jdk)
+    loaded = LoadedNode(node, jdk=jdk)
     context = context_of(TRANSPORT, node.settings)
     passwords = [password] if password is not None else [""]
     keystore = context.text("keystore.path")

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from certkit.audit.preflight import FAIL, OK, SKIPPED, WARNING, Check, LocalNode, RemoteSide, _Loaded, load_node
+from certkit.audit.preflight import FAIL, OK, SKIPPED, WARNING, Check, LoadedNode, LocalNode, RemoteSide, load_node
 from certkit.model import Instance
 from certkit.targets import EsTarget
 
@@ -25,7 +25,7 @@ FIELDS_DEFAULT = ("subjectAltName.otherName.commonName",)
 
 @dataclass
 class PreflightRun:
-    loaded: list[_Loaded]
+    loaded: list[LoadedNode]
     remote: RemoteSide
     plan: list[Instance] | None
     target: EsTarget

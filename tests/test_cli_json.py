@@ -31,6 +31,16 @@ def _signed_csr_bundle(tmp_path, ws, cli, openssl) -> list[str]:
     return ["--keys", str(kept), "--certs", str(signed), "--ca", str(ws.ca_crt)]
 
 
+def _issued_plan(tmp_path, ws, cli) -> list:
+    """The workspace plan issued as a PEM bundle, and the other side trusting the same CA: preflight's inputs."""
+    bundle = tmp_path / "issued"
+    result = cli("cert", "--ca-cert", ws.ca_crt, "--ca-key", ws.ca_key, "--in", ws.instances, "--pem",
+                 "--key-type", "ec", "--out", bundle)
+    assert result.exit_code == 0, result.stderr
+    return ["--in", ws.instances, "--bundle", bundle, "--ca", ws.ca_crt, "--restrictions", ws.trust,
+            "--remote-ca", ws.ca_crt]
+
+
 def _arguments(path: tuple[str, ...], ws, tmp_path, cli, openssl) -> list:
     """A real invocation of each command, --json left out."""
     secret = tmp_path / "pass.txt"
@@ -56,6 +66,7 @@ def _arguments(path: tuple[str, ...], ws, tmp_path, cli, openssl) -> list:
         ("wire", "remote"): ["--alias", "dc1", "--address", "dc1.example:9443"],
         ("wire", "api-key"): ["--name", "key", "--search", "logs-*"],
         ("wire", "keystore"): ["--alias", "dc1"],
+        ("preflight",): lambda: _issued_plan(tmp_path, ws, cli),
     }.get(path)
 
 

@@ -165,3 +165,97 @@ def test_refused_with_one_line_and_nothing_written(cli, tmp_path, args, fragment
     assert_one_line_error(result, fragment)
     assert result.stdout == ""
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- node identity layouts
+
+
+LOADER_REFUSALS = [
+    (["--keystore", "n.p12", "--ca", "ca.crt", "--truststore", "t.p12"],
+     "cannot specify both [xpack.security.transport.ssl.certificate_authorities] and "
+     "[xpack.security.transport.ssl.truststore.path]"),
+    (["--keystore", "n.p12", "--cert", "n.crt", "--key", "n.key", "--ca", "ca.crt"],
+     "cannot specify both [xpack.security.transport.ssl.certificate] and [xpack.security.transport.ssl.keystore.path]"),
+    (["--cert", "n.crt", "--ca", "ca.crt"],
+     "cannot specify [xpack.security.transport.ssl.certificate] without also setting [xpack.security.transport.ssl.key]"),
+    (["--ca", "ca.crt", "--truststore", "t.p12"], "cannot specify both [xpack.security.transport.ssl.certificate_authorities]"),
+    (["--model", "api-key", "--keystore", "n.p12", "--ca", "r.crt"], "--keystore belong to the certificate model"),
+    (["--model", "api-key", "--bundle", ".", "--ca", "r.crt"], "--bundle belong to the certificate model"),
+    (["--keystore", "n.p12", "--ca", "ca.crt", "--truststore-ca", "ca.crt"], "add --truststore PATH"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), LOADER_REFUSALS, ids=[" ".join(a) for a, _ in LOADER_REFUSALS])
+def test_combinations_elasticsearch_refuses_are_refused_in_its_words(cli, tmp_path, args, fragment):
+    out = tmp_path / "snippet.yml"
+    result = cli("wire", "yml", "--restrictions", "trust.yml", *args, "--out", out)
+    assert_one_line_error(result, fragment)
+    assert not out.exists()
+
+
+def test_a_node_identity_makes_a_whole_context_with_certificate_verification(cli):
+    result = cli("wire", "yml", "--cert", "certs/n.crt", "--key", "certs/n.key", "--ca", "certs/ca.crt",
+                 "--restrictions", "trust.yml")
+    assert parsed(result) == {
+        "xpack.security.transport.ssl.enabled": True,
+        "xpack.security.transport.ssl.verification_mode": "certificate",
+        "xpack.security.transport.ssl.certificate": "certs/n.crt",
+        "xpack.security.transport.ssl.key": "certs/n.key",
+        "xpack.security.transport.ssl.certificate_authorities": ["certs/ca.crt"],
+        "xpack.security.transport.ssl.trust_restrictions.path": "trust.yml",
+    }
+    # without the file at hand the key may be encrypted: its passphrase is listed, never written
+    assert "bin/elasticsearch-keystore add xpack.security.transport.ssl.secure_key_passphrase" in result.stdout
+    assert "full" == parsed(cli("wire", "yml", "--keystore", "n.p12", "--ca", "ca.crt", "--restrictions", "trust.yml",
+                                "--verification-mode", "full"))["xpack.security.transport.ssl.verification_mode"]
+
+
+def test_written_truststore_holds_both_cas_and_needs_no_password(cli, config_dir, tmp_path):
+    from certkit.keystores import load_pkcs12
+
+    remote, _key = make_ca("Remote CA")
+    (tmp_path / "remote-ca.crt").write_bytes(pem(remote))
+    result = cli("wire", "yml", "--config-dir", config_dir, "--restrictions", "trust.yml",
+                 "--cert", "certs/ca.crt", "--key", "certs/ca.key", "--truststore", "certs/truststore.p12",
+                 "--truststore-ca", config_dir / "certs" / "ca.crt", "--truststore-ca", tmp_path / "remote-ca.crt")
+    settings = parsed(result)
+    assert settings["xpack.security.transport.ssl.truststore.path"] == "certs/truststore.p12"
+    assert "xpack.security.transport.ssl.certificate_authorities" not in settings
+    assert "truststore.secure_password" not in result.stdout
+    # the key is unencrypted (the config folder says so): no passphrase either
+    assert "elasticsearch-keystore add" not in result.stdout
+    loaded = load_pkcs12((config_dir / "certs" / "truststore.p12").read_bytes(), "", source="truststore.p12")
+    assert sorted(item.certificate.subject.rfc4514_string() for item in loaded.trusted) == ["CN=Remote CA", "CN=Test CA"]
+    assert sorted((entry.alias, entry.kind) for entry in loaded.jdk_entries or ()) == [
+        ("ca", "trustedCertEntry"), ("ca-2", "trustedCertEntry")]
+    # a second run does not overwrite it without --force
+    again = cli("wire", "yml", "--config-dir", config_dir, "--restrictions", "trust.yml",
+                "--cert", "certs/ca.crt", "--key", "certs/ca.key", "--truststore", "certs/truststore.p12",
+                "--truststore-ca", tmp_path / "remote-ca.crt")
+    assert_one_line_error(again, "already exists")
+
+
+@pytest.mark.parametrize("password", [None, "node-pass"])
+def test_bundle_gives_each_node_its_own_settings(cli, tmp_path, password):
+    (tmp_path / "i.yml").write_text('instances:\n  - name: "es01"\n  - name: "es02"\n')
+    assert cli("ca", "--pem", "--out", tmp_path / "ca").exit_code == 0
+    env = {"CERTKIT_PASS": password} if password is not None else {}
+    issued = cli("cert", "--ca-cert", tmp_path / "ca" / "ca" / "ca.crt", "--ca-key", tmp_path / "ca" / "ca" / "ca.key",
+                 "--in", tmp_path / "i.yml", "--key-type", "ec", "--out", tmp_path / "bundle", env=env)
+    assert issued.exit_code == 0, issued.stderr
+    result = cli("wire", "yml", "--bundle", tmp_path / "bundle", "--ca", "certs/ca.crt", "--ca", "certs/remote-ca.crt",
+                 "--restrictions", "trust.yml")
+    assert result.exit_code == 0, result.stderr
+    documents = list(yaml.safe_load_all(result.stdout))
+    assert [doc["xpack.security.transport.ssl.keystore.path"] for doc in documents] == ["certs/es01.p12",
+                                                                                         "certs/es02.p12"]
+    assert all(doc["xpack.security.transport.ssl.verification_mode"] == "certificate" for doc in documents)
+    assert f"copy {tmp_path / 'bundle' / 'es01' / 'es01.p12'} to config/certs/es01.p12" in result.stdout
+    listed = result.stdout.count("elasticsearch-keystore add xpack.security.transport.ssl.keystore.secure_password")
+    # a keystore written with the empty password opens with Elasticsearch's default: nothing to add
+    assert listed == (0 if not password else 2)
+    as_json = json.loads(cli("wire", "yml", "--bundle", tmp_path / "bundle", "--ca", "certs/ca.crt",
+                             "--restrictions", "trust.yml", "--json").stdout)
+    assert sorted(as_json) == ["es01", "es02"]
+    assert_one_line_error(cli("wire", "yml", "--bundle", tmp_path / "bundle", "--keystore", "x.p12", "--ca", "c"),
+                          "--bundle gives each node its own identity")

@@ -11,6 +11,8 @@
 * :mod:`~certkit.audit.report`: the human and JSON renderings of each verdict;
 * :mod:`~certkit.audit.report_files`, :mod:`~certkit.audit.report_html`: the report files
   of ``check --report/--junit/--csv``, from a record per verdict.
+* :mod:`~certkit.audit.preflight` / :mod:`~certkit.audit.preflight_checks`: what both
+  clusters check at start-up and at the handshake, one :class:`Check` each.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ if TYPE_CHECKING:
         lint_unloadable,
         placeholder_warnings,
     )
+    from certkit.audit.preflight import (
+        CHECK_FAILED,
+        CHECK_SKIPPED,
+        Check,
+        LocalNode,
+        RemoteSide,
+        cloud_trust_side,
+        flat_settings,
+        parse_duration,
+        plan_nodes,
+    )
+    from certkit.audit.preflight_checks import run_preflight
     from certkit.audit.report import (
         HumanReport,
         JsonReport,
@@ -72,13 +86,14 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Audit", "CertificateRecord", "ChainTracker", "GeneratedPattern", "HumanReport", "JsonReport",
-    "LintReport", "LintWarning", "RecordingReport", "Renderer", "ReportContext", "ReportOutputs",
-    "RestrictionChecker", "TrustRestrictions", "Verdict", "cluster_pattern", "content_type", "dedupe",
-    "expiry_summary", "expiry_totals", "instance_patterns", "lint_restrictions", "lint_unloadable",
-    "load_restrictions", "parse_cluster_spec", "parse_expires_within", "parse_restrictions",
-    "placeholder_warnings", "render_csv", "render_html", "render_junit", "render_restrictions",
-    "scope_pattern", "write_restrictions",
+    "Audit", "CHECK_FAILED", "CHECK_SKIPPED", "CertificateRecord", "ChainTracker", "Check",
+    "GeneratedPattern", "HumanReport", "JsonReport", "LintReport", "LintWarning", "LocalNode",
+    "RecordingReport", "RemoteSide", "Renderer", "ReportContext", "ReportOutputs", "RestrictionChecker",
+    "TrustRestrictions", "Verdict", "cloud_trust_side", "cluster_pattern", "content_type", "dedupe",
+    "expiry_summary", "expiry_totals", "flat_settings", "instance_patterns", "lint_restrictions",
+    "lint_unloadable", "load_restrictions", "parse_cluster_spec", "parse_duration", "parse_expires_within",
+    "parse_restrictions", "placeholder_warnings", "plan_nodes", "render_csv", "render_html", "render_junit",
+    "render_restrictions", "run_preflight", "scope_pattern", "write_restrictions",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
@@ -110,5 +125,12 @@ __getattr__ = lazy_exports(__name__, __all__, {
     ),
     "report_html": (
         "render_html",
+    ),
+    "preflight": (
+        "CHECK_FAILED", "CHECK_SKIPPED", "Check", "LocalNode", "RemoteSide", "cloud_trust_side", "flat_settings",
+        "parse_duration", "plan_nodes",
+    ),
+    "preflight_checks": (
+        "run_preflight",
     ),
 })

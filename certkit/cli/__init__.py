@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "restrictions",
     "cloud",
     "wire",
+    "preflight",
     "man",
 )
 
@@ -48,6 +49,7 @@ COMMAND_MODULE_OF = {
     "restrictions": "restrictions",
     "cloud": "cloud",
     "wire": "wire",
+    "preflight": "preflight",
     "man": "man",
 }
 

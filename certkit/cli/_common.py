@@ -75,7 +75,7 @@ def es_target_option(version: str | None):  # -> certkit.targets.EsTarget
 
 
 #: The commands that hold private keys, passwords or API keys in memory.
-SECRET_COMMANDS = frozenset({"ca", "cert", "convert", "demo", "inspect", "restrictions", "wire"})
+SECRET_COMMANDS = frozenset({"ca", "cert", "convert", "demo", "inspect", "preflight", "restrictions", "wire"})
 
 
 def forbid_core_dumps(argv: list[str]) -> None:

@@ -16,6 +16,8 @@ FLAG_OF = {
     "x509_fields": "--fields",
     "server_certificate": "--server-cert",
     "signing_certificate": "--signing-cert",
+    "certificate": "--cert",
+    "truststore_cas": "--truststore-ca",
     "signing_alias": "--alias",
     "signing_cas": "--signing-ca",
     "addresses": "--address",

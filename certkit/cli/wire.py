@@ -1,9 +1,13 @@
-"""certkit wire: elasticsearch.yml lines, remote-cluster settings, API-key bodies, keystore steps."""
+"""certkit wire: elasticsearch.yml lines, remote-cluster settings, API-key bodies, keystore steps.
+
+Over 400 lines since ``wire yml`` writes whole node contexts (three layouts, ``--bundle``):
+the command stays with its group rather than move while other branches edit its flags.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -52,8 +56,22 @@ def yml(
         help="x509 fields the restrictions read: othername (default) and/or dns. Repeatable."),
     verification_mode: Optional[str] = typer.Option(
         None, "--verification-mode", metavar="certificate|full",
-        help="Write xpack.security.transport.ssl.verification_mode: certificate (verify the chain, not the "
-             "host name) or full (also the host name). Default: no such line."),
+        help="Transport verification_mode: certificate (verify the chain, not the host name) or full (also "
+             "the host name). Default with --keystore/--cert: certificate, as Elasticsearch recommends with "
+             "trust restrictions; else no such line."),
+    keystore: Optional[str] = typer.Option(
+        None, "--keystore", metavar="PATH",
+        help="Certificate model: the node's PKCS#12 (keystore.path), as the node sees it."),
+    cert: Optional[str] = typer.Option(None, "--cert", metavar="PATH",
+                                       help="Certificate model: the node's PEM certificate (with --key)."),
+    key: Optional[str] = typer.Option(None, "--key", metavar="PATH",
+                                      help="Certificate model: the node's PEM key (with --cert)."),
+    truststore: Optional[str] = typer.Option(
+        None, "--truststore", metavar="PATH",
+        help="Certificate model: trust store instead of --ca (Elasticsearch refuses both)."),
+    truststore_ca: Optional[list[Path]] = typer.Option(
+        None, "--truststore-ca", metavar="CA.pem",
+        help="Write --truststore (under --config-dir, or as given) holding these CAs, empty password. Repeatable."),
     server_cert: Optional[str] = typer.Option(None, "--server-cert", metavar="PATH",
                                               help="API key model: certificate of the remote cluster server port."),
     server_key: Optional[str] = typer.Option(None, "--server-key", metavar="PATH",
@@ -71,6 +89,11 @@ def yml(
     config_dir: Optional[Path] = typer.Option(
         None, "--config-dir", metavar="DIR",
         help="The Elasticsearch config folder: check that the files exist there and hold what they should."),
+    bundle: Optional[Path] = typer.Option(
+        None, "--bundle", metavar="DIR",
+        help="Certificate model: settings per node of this certkit cert folder (its files go to --certs-dir)."),
+    certs_dir: str = typer.Option("certs", "--certs-dir", metavar="PATH",
+                                  help="With --bundle: where each node's files go in its config folder."),
     out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the settings as a JSON object instead."),
@@ -86,6 +109,7 @@ def yml(
     if config_dir is not None and not config_dir.is_dir():
         raise UsageError(f"--config-dir {config_dir} is not a folder")
     report = Report()
+    new_truststore: Optional[tuple[Path, bytes]] = None
     if model == "certificate":
         api_key_flags = [flag for flag, value in (
             ("--server-cert", server_cert), ("--server-key", server_key), ("--server-keystore", server_keystore),
@@ -94,14 +118,27 @@ def yml(
         ) if value]
         if api_key_flags:
             raise UsageError(f"{', '.join(api_key_flags)} belong to --model api-key")
-        settings = wiring.certificate_model_settings(
-            cas=list(ca or []), restrictions=restrictions, x509_fields=list(fields or []),
-            verification_mode=verification_mode, config_dir=config_dir, report=report)
+        if truststore_ca and truststore is None:
+            raise UsageError("--truststore-ca fills the trust store --truststore names: add --truststore PATH")
+        if truststore_ca and truststore is not None:
+            truststore_target = config_dir / truststore if config_dir is not None else Path(truststore)
+            ensure_absent(truststore_target, force)
+            new_truststore = (truststore_target, wiring.truststore_bytes(list(truststore_ca)))
+        trust: dict[str, Any] = dict(cas=list(ca or []), restrictions=restrictions, x509_fields=list(fields or []),
+                     verification_mode=verification_mode, truststore=truststore,
+                     truststore_written=new_truststore is not None, config_dir=config_dir)
+        if bundle is not None:
+            _bundle_yml(bundle, certs_dir, trust, keystore or cert or key, new_truststore, as_json, out, force)
+            return
+        settings = wiring.certificate_model_settings(keystore=keystore, certificate=cert, key=key, report=report,
+                                                     **trust)
         header = ["elasticsearch.yml, certificate model (transport port 9300): on every node",
                   "paths are relative to the Elasticsearch config folder"]
     elif model == "api-key":
         certificate_flags = [flag for flag, value in (
             ("--restrictions", restrictions), ("--fields", fields), ("--verification-mode", verification_mode),
+            ("--keystore", keystore), ("--cert", cert), ("--key", key), ("--truststore", truststore),
+            ("--truststore-ca", truststore_ca), ("--bundle", bundle),
         ) if value]
         if certificate_flags:
             raise UsageError(f"{', '.join(certificate_flags)} belong to the certificate model")
@@ -114,12 +151,65 @@ def yml(
     else:
         raise UsageError(f"--model {model!r}: choose certificate or api-key")
     warn_all(report.warnings)
+    # The API key model's lines carry their keystore step as a comment already.
+    needed = wiring.secure_settings(settings, config_dir=config_dir,
+                                    empty_password_truststores=[truststore or ""] if new_truststore else [],
+                                    ) if model == "certificate" else []
     if as_json:
         import json
 
-        _emit_text(json.dumps(wiring.settings_dict(settings), indent=2, ensure_ascii=False) + "\n", out, force)
+        text = json.dumps(wiring.settings_dict(settings), indent=2, ensure_ascii=False) + "\n"
     else:
-        _emit_text(wiring.render_yml(settings, header), out, force)
+        text = wiring.render_yml(settings, header, wiring.secure_settings_comments(needed))
+    _write_truststore(new_truststore, force)
+    if as_json and needed:
+        info("secure settings to add with bin/elasticsearch-keystore add: " + ", ".join(name for name, _ in needed))
+    _emit_text(text, out, force)
+
+
+def _write_truststore(new_truststore: Optional[tuple[Path, bytes]], force: bool) -> None:
+    """Write the trust store ``--truststore-ca`` made, once everything else was checked."""
+    if new_truststore is None:
+        return
+    from certkit.io import write_file
+
+    write_file(new_truststore[0], new_truststore[1], force=force)
+    info(f"wrote {new_truststore[0]} (a PKCS#12 trust store with the empty password: no secure setting needed)")
+
+
+def _bundle_yml(bundle: Path, certs_dir: str, trust: dict, identity_flag, new_truststore, as_json: bool,
+                out: Optional[Path], force: bool) -> None:
+    """``wire yml --bundle``: one YAML document (or JSON member) per node of the bundle."""
+    import json
+
+    from certkit import wire as wiring
+    from certkit.errors import UsageError
+    from certkit.io.terminal import visible
+    from certkit.model import Report
+
+    if identity_flag:
+        raise UsageError("--bundle gives each node its own identity: drop --keystore, --cert and --key")
+    if not bundle.is_dir():
+        raise UsageError(f"--bundle {bundle} is not a folder (certkit cert --out DIR writes one)")
+    report = Report()
+    nodes = wiring.bundle_node_settings(
+        bundle, certs_dir=certs_dir, report=report,
+        empty_password_truststores=[str(trust["truststore"])] if new_truststore else [], **trust)
+    warn_all(report.warnings)
+    if as_json:
+        text = json.dumps({node.node: wiring.settings_dict(node.settings) for node in nodes},
+                          indent=2, ensure_ascii=False) + "\n"
+    else:
+        documents = []
+        for node in nodes:
+            # bundle paths are this machine's: a control character in one must not break the YAML comment
+            header = [visible(f"node {node.node}: its elasticsearch.yml (certificate model, transport port 9300)"),
+                      *(visible(f"copy {source} to config/{target}") for source, target in node.files)]
+            documents.append("---\n" + wiring.render_yml(node.settings, header,
+                                                          wiring.secure_settings_comments(node.secure)))
+        text = "".join(documents)
+    _write_truststore(new_truststore, force)
+    _emit_text(text, out, force)
 
 
 # --------------------------------------------------------------------------- remote

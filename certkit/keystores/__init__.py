@@ -39,12 +39,14 @@ __all__ = [
     "load_pkcs12",
     "password_problem",
     "serialize_keystore",
+    "serialize_truststore",
 ]
 
 _HOME = {
     "DEFAULT_ITERATIONS": "writer",
     "JDK_TRUSTED_KEY_USAGE": "writer",
     "serialize_keystore": "writer",
+    "serialize_truststore": "writer",
     "JDK_MAX_ITERATIONS": "jdk_view",
     "JdkEntry": "jdk_view",
     "jdk_entries": "jdk_view",
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
         DEFAULT_ITERATIONS,
         JDK_TRUSTED_KEY_USAGE,
         serialize_keystore,
+        serialize_truststore,
     )
 
 

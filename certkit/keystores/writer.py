@@ -43,7 +43,7 @@ from certkit.keystores import der
 from certkit.keystores.jdk_view import UTF8_PASSWORDS_SINCE, password_problem
 from certkit.keystores.kdf import IV_MATERIAL, KEY_MATERIAL, derive, pfx_mac
 
-__all__ = ["DEFAULT_ITERATIONS", "JDK_TRUSTED_KEY_USAGE", "serialize_keystore"]
+__all__ = ["DEFAULT_ITERATIONS", "JDK_TRUSTED_KEY_USAGE", "serialize_keystore", "serialize_truststore"]
 
 #: PBKDF2 and MAC iteration count of the keystores certkit writes. It is the JDK's own
 #: default (``keystore.pkcs12.keyPbeIterationCount``, ``certPbeIterationCount`` and
@@ -264,3 +264,35 @@ def serialize_keystore(
         rounds,
         legacy,
     )
+
+
+def serialize_truststore(
+    trusted: Sequence[tuple[str, x509.Certificate]],
+    *,
+    password: str,
+    iterations: int | None = None,
+    jdk: int | None = None,
+) -> bytes:
+    """A PKCS#12 trust store (DER): one trustedCertEntry per ``(alias, certificate)``, no key.
+
+    What ``truststore.path`` names when a node trusts its own CA and the remote cluster's:
+    the certificate bags carry the JDK's trusted-key-usage attribute, as keytool writes
+    them. ``password`` may be ``""``: Elasticsearch opens a trust store with the empty
+    password when ``truststore.secure_password`` is not set, so such a file needs no secret.
+    """
+    password = _check_jdk_password(password, jdk, False)
+    if not trusted:
+        raise UsageError("a trust store needs at least one CA certificate")
+    rounds = DEFAULT_ITERATIONS if iterations is None else iterations
+    seen: set[str] = set()
+    bags = []
+    for alias, certificate in trusted:
+        _check_alias(alias, "a trusted certificate alias")
+        if alias.lower() in seen:
+            raise UsageError(f"the alias {alias!r} is used twice; trust store aliases must differ (ignoring case)")
+        seen.add(alias.lower())
+        attributes = [_attribute(_FRIENDLY_NAME, der.bmp_string(alias)),
+                      _attribute(_TRUSTED_KEY_USAGE, _ANY_EXTENDED_KEY_USAGE)]
+        bags.append(_certificate_bag(certificate, attributes))
+    algorithm, encrypted = _encrypt_pbes2(der.sequence(*bags), password, rounds)
+    return _pfx([_encrypted_content_info(algorithm, encrypted)], password, rounds, False)

@@ -132,24 +132,83 @@ def _check_restrictions_file(path: str, config_dir: Path | None) -> None:
         raise InputError(f"{file_path} has no trust.subject_name: it is not a trust restrictions file")
 
 
+def _identity_settings(prefix: str, *, keystore: str | None, certificate: str | None, key: str | None,
+                       config_dir: Path | None, report: Report) -> list[Setting]:
+    """The node's own key and certificate: a PKCS#12 ``keystore.path`` or PEM ``certificate`` + ``key``."""
+    settings = []
+    if keystore is not None:
+        settings.append(Setting(f"{prefix}.keystore.path", config_path(keystore, "the node keystore", config_dir, report),
+                                "this node's key and certificate chain (PKCS#12)"))
+    if certificate is not None:
+        path = config_path(certificate, "the node certificate", config_dir, report)
+        _check_pem_certificates(path, config_dir, "the node certificate")
+        settings.append(Setting(f"{prefix}.certificate", path, "this node's certificate chain (PEM)"))
+    if key is not None:
+        settings.append(Setting(f"{prefix}.key", config_path(key, "the node key", config_dir, report)))
+    return settings
+
+
+def refuse_what_elasticsearch_refuses(settings: Sequence[Setting], prefix: str, *, complete: bool) -> None:
+    """Raise, in Elasticsearch's words, when the ``prefix`` context of ``settings`` would not load."""
+    from certkit.wire.ssl_settings import context_of, context_problems
+
+    problems = context_problems(context_of(prefix, settings_dict(settings)), complete=complete)
+    if problems:
+        raise UsageError(f"Elasticsearch would refuse to start: {problems[0]}",
+                         hint="the rules of Elasticsearch's SslConfigurationLoader: docs/wire.md")
+
+
 def certificate_model_settings(
     *,
     cas: Sequence[str],
     restrictions: str | None = None,
     x509_fields: Sequence[str] = (),
     verification_mode: str | None = None,
+    keystore: str | None = None,
+    certificate: str | None = None,
+    key: str | None = None,
+    truststore: str | None = None,
+    truststore_written: bool = False,
     config_dir: Path | None = None,
     report: Report | None = None,
 ) -> list[Setting]:
-    """Transport TLS trust for the certificate model: CA list, restrictions, fields, mode."""
+    """Transport TLS for the certificate model.
+
+    Without the node's identity (``keystore`` or ``certificate`` + ``key``) the result is
+    the trust part only, to add to settings that name it already. With it, the whole
+    context: ``enabled``, ``verification_mode`` (``certificate`` unless told: the trust
+    restrictions, not host names, say which nodes get in), the identity, the trust (a CA
+    list or a ``truststore``, never both) and the restrictions. Either way the settings
+    are judged by :mod:`certkit.wire.ssl_settings` before they are returned.
+    ``truststore_written``: the caller writes ``truststore`` (see :func:`truststore_bytes`).
+    """
     report = report if report is not None else Report()
-    if not cas:
+    if not cas and truststore is None:
         raise UsageError(f"name the CA certificates to trust ({param('cas')}, relative to the config folder)",
                          hint=f"your own CA and the remote cluster's CA, e.g. {param('cas')} certs/ca.crt "
-                              f"{param('cas')} certs/cloud-ca.crt")
-    paths = _ca_paths(cas, "the CA certificate", config_dir, report)
-    settings = [Setting(f"{TRANSPORT_SSL}.certificate_authorities", paths,
-                        "CAs whose node certificates this cluster accepts on the transport port")]
+                              f"{param('cas')} certs/cloud-ca.crt, or a trust store holding both")
+    complete = keystore is not None or certificate is not None or key is not None
+    settings: list[Setting] = []
+    if complete:
+        settings.append(Setting(f"{TRANSPORT_SSL}.enabled", True, "TLS on the transport port (port 9300)"))
+        settings.append(Setting(f"{TRANSPORT_SSL}.verification_mode", verification_mode or "certificate",
+                                "the certificate chain is verified; the trust restrictions say which names get in"))
+        settings += _identity_settings(TRANSPORT_SSL, keystore=keystore, certificate=certificate, key=key,
+                                       config_dir=config_dir, report=report)
+    if cas:
+        paths = _ca_paths(cas, "the CA certificate", config_dir, report)
+        settings.append(Setting(f"{TRANSPORT_SSL}.certificate_authorities", paths,
+                                "CAs whose node certificates this cluster accepts on the transport port"))
+    if truststore is not None:
+        settings.append(Setting(f"{TRANSPORT_SSL}.truststore.path",
+                                # a trust store certkit is about to write is not in the config folder yet
+                                config_path(truststore, "the trust store", None if truststore_written else config_dir,
+                                            report),
+                                "CAs whose node certificates this cluster accepts: your own and the remote one"))
+        if truststore == keystore:
+            report.warn("a node keystore from certkit cert or elasticsearch-certutil trusts only the CA that signed "
+                        "it: as truststore.path it refuses the remote cluster's nodes; write a trust store with "
+                        f"both CAs ({param('truststore_cas')})")
     if restrictions is not None:
         restrictions_path = config_path(restrictions, "the trust restrictions file", config_dir, report)
         _check_restrictions_file(restrictions_path, config_dir)
@@ -168,7 +227,9 @@ def certificate_model_settings(
         if verification_mode not in VERIFICATION_MODES:
             raise UsageError(f"verification mode {verification_mode!r}: choose certificate or full",
                              hint="'none' would switch off the checks the restrictions build on")
-        settings.append(Setting(f"{TRANSPORT_SSL}.verification_mode", verification_mode))
+        if not complete:
+            settings.append(Setting(f"{TRANSPORT_SSL}.verification_mode", verification_mode))
+    refuse_what_elasticsearch_refuses(settings, TRANSPORT_SSL, complete=complete)
     return settings
 
 
@@ -256,6 +317,8 @@ def api_key_model_settings(
         paths = _ca_paths(signing_cas, "the signing CA", config_dir, report)
         settings.append(Setting("cluster.remote.signing.certificate_authorities", paths,
                                 "verify the signatures of calling clusters (Elasticsearch 9.3+)"))
+    if server:
+        refuse_what_elasticsearch_refuses(settings, "xpack.security.remote_cluster_server.ssl", complete=True)
     if not settings:
         raise UsageError(
             f"nothing to configure: give the server side ({param('server_certificate')} + {param('server_key')} "
@@ -277,13 +340,14 @@ def _yaml_scalar(value: SettingValue) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_yml(settings: Sequence[Setting], header: Sequence[str] = ()) -> str:
+def render_yml(settings: Sequence[Setting], header: Sequence[str] = (), footer: Sequence[str] = ()) -> str:
     """The settings as elasticsearch.yml lines: flat keys, quoted strings, flow lists."""
     lines = [f"# {line}" if line else "#" for line in header]
     for setting in settings:
         if setting.comment:
             lines.append(f"# {setting.comment}")
         lines.append(f"{setting.key}: {_yaml_scalar(setting.value)}")
+    lines += [f"# {line}" if line else "#" for line in footer]
     return "\n".join(lines) + "\n"
 
 

@@ -32,17 +32,10 @@ import javax.net.ssl.TrustManagerFactory;
  * "othername <file> <value>", "handshake ok <protocol> server-saw=<dn> client-saw=<dn>".
  */
 public final class NodeKeystoreCheck {
-    // Only a hang guard: the test process waits up to 300 s for this program.
-    private static final int HANG_GUARD_MILLIS = 240_000;
+    private static final int HANG_GUARD_MILLIS = HangGuard.MILLIS;
 
     public static void main(String[] args) throws Exception {
-        Thread watchdog = new Thread(() -> {
-            try { Thread.sleep(HANG_GUARD_MILLIS); } catch (InterruptedException e) { return; }
-            System.err.println("timeout");
-            System.exit(3);
-        });
-        watchdog.setDaemon(true);
-        watchdog.start();
+        HangGuard.start();
 
         char[] password = args[0].toCharArray();
         List<KeyStore> stores = new ArrayList<>();

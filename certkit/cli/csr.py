@@ -15,6 +15,17 @@ from typing import Optional
 import typer
 
 from certkit.cli._common import emit_json, info, is_terminal, warn
+from certkit.cli._node_options import (
+    DnsNames,
+    InstancesFile,
+    IpAddresses,
+    KeyJobs,
+    KeySize,
+    KeyType,
+    NodeFolder,
+    NodeName,
+    OtherNameCns,
+)
 
 CSR_HELP = """\
 Make each node's private key and certificate signing request (PKCS#10, PEM) for a CA that
@@ -62,18 +73,18 @@ def _bundle_entry(issued, pem: bool) -> dict:
 
 
 def csr(
-    in_file: Optional[Path] = typer.Option(None, "--in", metavar="instances.yaml", help="The instances file."),
-    name: Optional[str] = typer.Option(None, "--name", metavar="N", help="One node: its name (subject CN=N)."),
-    filename: Optional[str] = typer.Option(None, "--filename", help="With --name: the node's folder (default: the name)."),
-    dns: Optional[list[str]] = typer.Option(None, "--dns", metavar="D", help="With --name: a DNS name. Repeatable."),
-    ip: Optional[list[str]] = typer.Option(None, "--ip", metavar="A", help="With --name: an IP address. Repeatable."),
-    cn: Optional[list[str]] = typer.Option(None, "--cn", metavar="C", help="With --name: an otherName CN. Repeatable."),
+    in_file: InstancesFile = None,
+    name: NodeName = None,
+    filename: NodeFolder = None,
+    dns: DnsNames = None,
+    ip: IpAddresses = None,
+    cn: OtherNameCns = None,
     out: Optional[Path] = typer.Option(None, "--out", help="csr-bundle.zip (default) or a folder."),
-    key_type: str = typer.Option("rsa", "--key-type", metavar="rsa|ec", help="Key algorithm of the node keys."),
-    keysize: Optional[int] = typer.Option(None, "--keysize", help="RSA bits (default 2048) or EC curve size (256, 384, 521)."),
+    key_type: KeyType = "rsa",
+    keysize: KeySize = None,
     pass_file: Optional[Path] = typer.Option(None, "--pass-file", metavar="FILE",
                                              help="Encrypt the keys with the password in FILE (also $CERTKIT_PASS)."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="Processes generating keys (default: CPUs)."),
+    jobs: KeyJobs = None,
     force: bool = typer.Option(False, "--force", help="Replace the output if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print only a JSON document on stdout: the output, the key "
                                  "type, and each node's files and names."),

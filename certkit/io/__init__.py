@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ensure_absent,
         write_bundle,
         write_file,
+        write_files,
         write_tree,
     )
     from certkit.io.secrets import (
@@ -64,7 +65,7 @@ __all__ = [
     "ensure_absent", "folder_file_certificates", "iter_certificates", "load_certificates", "load_yaml",
     "no_certificates_in_folder", "order_chain", "pem_text_certificates", "port_number", "read_bounded",
     "read_certificate_file", "read_certificates", "read_secret_file", "require_decodable", "require_sources",
-    "write_bundle", "write_file", "write_tree",
+    "write_bundle", "write_file", "write_files", "write_tree",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
@@ -80,7 +81,8 @@ __getattr__ = lazy_exports(__name__, __all__, {
         "MAX_TEXT_INPUT_BYTES", "port_number", "read_bounded", "require_decodable",
     ),
     "outputs": (
-        "OutputFile", "check_secret_target", "ensure_absent", "write_bundle", "write_file", "write_tree",
+        "OutputFile", "check_secret_target", "ensure_absent", "write_bundle", "write_file", "write_files",
+        "write_tree",
     ),
     "secrets": (
         "WarnFn", "read_secret_file",

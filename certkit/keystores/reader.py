@@ -6,10 +6,14 @@ OpenSSL lacks and a damaged file are told apart; iteration counts above
 :data:`MAX_ITERATIONS` are refused before any key is derived; the safes are decrypted here
 (cryptography's primitives, :mod:`certkit.keystores.rc2` for RC2-40) so that every bag
 attribute stays visible and the JDK's view of the file (:mod:`certkit.keystores.jdk_view`)
-can be computed; keys and certificates come from cryptography's PKCS#12 loader.
+can be computed; the key and the certificates are then read from those decrypted bags
+(cryptography's PKCS#12 loader reads only what certkit does not: it derives every key again).
 
 Writing is :mod:`certkit.keystores.writer` (:func:`serialize_keystore`, re-exported here), which
 needs no ASN.1 library.
+
+One module (a little over 400 lines): the direct reading from the decrypted bags and
+cryptography's loader as its fallback share the password, work-bound and error rules.
 """
 
 from __future__ import annotations

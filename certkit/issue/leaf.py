@@ -253,6 +253,10 @@ def _init_worker(parent_pid: int, ca_cert_der: bytes | None, ca_key_der: bytes |
     _worker_state.update(ca=ca, key_type=key_type, key_size=key_size, validity=validity, package=package)
 
 
+def _issue_batch_in_worker(tasks: list[tuple[int, Instance]]) -> list[tuple[int, bytes, bytes, Any]]:
+    return [_issue_in_worker(task) for task in tasks]
+
+
 def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:
     index, instance = task
     state = _worker_state
@@ -267,6 +271,10 @@ def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any
     packaged = package(issued) if package is not None else None  # type: ignore[operator]
     return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
 
+
+#: EC nodes per pool task: enough that the pool's per-task cost (pickling, pipes, the
+#: executor's threads: more CPU than an EC key) is shared, few enough to balance workers.
+EC_BATCH = 16
 
 #: The CPUs this process may run on (the default --jobs).
 default_jobs = _workers.default_jobs
@@ -327,22 +335,29 @@ def issue_all(
             initargs=(os.getpid(), ca_cert_der, ca_key_der, key_type, key_size, validity, package),
         )
         try:
-            # One task per certificate: RSA key generation time varies a lot from key to key,
-            # so small tasks balance the workers; a task's IPC is tiny next to a keygen.
+            # One task per RSA certificate: RSA key generation time varies a lot from key to
+            # key, so small tasks balance the workers, and a task's IPC is tiny next to a
+            # keygen. An EC key takes a fraction of a millisecond, less than sending a task
+            # and its result through the pool, so EC nodes go in batches.
             # (The first submit forks the workers.)
-            futures = [executor.submit(_issue_in_worker, task) for task in enumerate(instances)]
-            for done, future in enumerate(_workers.completed(futures, points), start=1):
-                index, cert_der, key_der, packaged = future.result()
-                results[index] = IssuedCertificate(
-                    instances[index],
-                    x509.load_der_x509_certificate(cert_der),
-                    # The worker just generated this key: re-validating it would cost ~1 ms each.
-                    serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
-                    packaged,
-                    package if package is not None else None,
-                )
-                if progress:
-                    progress(done, total)
+            batch = 1 if key_type == "rsa" else EC_BATCH
+            tasks = list(enumerate(instances))
+            futures = [executor.submit(_issue_batch_in_worker, tasks[start:start + batch])
+                       for start in range(0, total, batch)]
+            done = 0
+            for future in _workers.completed(futures, points):
+                for index, cert_der, key_der, packaged in future.result():
+                    results[index] = IssuedCertificate(
+                        instances[index],
+                        x509.load_der_x509_certificate(cert_der),
+                        # The worker just generated this key: re-validating it would cost ~1 ms each.
+                        serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
+                        packaged,
+                        package if package is not None else None,
+                    )
+                    done += 1
+                    if progress:
+                        progress(done, total)
         except BrokenProcessPool:
             raise RuntimeError("a certificate worker process died unexpectedly") from None
         finally:

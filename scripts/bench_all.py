@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Run every benchmark and put the figures into docs/performance.md, in one command.
 
-Runs bench_startup, bench_issue, bench_audit, bench_scale, bench_patterns and bench_hostile one after
+Runs bench_startup, bench_issue, bench_audit, bench_convert, bench_scale, bench_patterns and bench_hostile one after
 the other (never in parallel: they measure the machine), prints their output as it comes,
 and replaces the block between ``<!-- figures:begin -->`` and ``<!-- figures:end -->`` in
-docs/performance.md with the machine description and each script's output, and the one
-in README.md with a table of every result against its target (each script's last line,
+docs/performance.md with the machine description, the dependency versions and each script's
+output, and the one in README.md with a table of every result against its target (each script's last line,
 ``RESULT area: item; item; …``). The last line gathers those lines.
 
     python scripts/bench_all.py [--quick] [--no-write]
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_common import machine_description  # noqa: E402
+from bench_common import dependency_versions, machine_description  # noqa: E402
 
 SCRIPTS = Path(__file__).resolve().parent
 DOC = SCRIPTS.parent / "docs" / "performance.md"
@@ -35,6 +35,7 @@ FULL = [
     ("startup", ["bench_startup.py", "--runs", "15"]),
     ("issuance", ["bench_issue.py", "--runs", "3"]),
     ("audit", ["bench_audit.py", "--runs", "3"]),
+    ("convert", ["bench_convert.py", "--runs", "5"]),
     ("scale", ["bench_scale.py", "--runs", "2"]),
     ("patterns", ["bench_patterns.py"]),
     ("hostile", ["bench_hostile.py", "--runs", "5"]),
@@ -44,6 +45,7 @@ QUICK = [
     ("issuance", ["bench_issue.py", "--runs", "1", "--nodes", "20", "--ec-nodes", "200", "--openssl", "3",
                   "--keygen-samples", "5"]),
     ("audit", ["bench_audit.py", "--runs", "1", "--count", "2000", "--openssl", "20"]),
+    ("convert", ["bench_convert.py", "--runs", "1", "--files", "5"]),
     ("scale", ["bench_scale.py", "--runs", "1", "--sizes", "10", "100"]),
     ("patterns", ["bench_patterns.py", "--names", "2000", "--repeats", "2"]),
     ("hostile", ["bench_hostile.py", "--runs", "1"]),
@@ -78,7 +80,7 @@ def replace_block(path: Path, text: str) -> None:
 def results_table(result_lines: list[str]) -> str:
     """A Markdown table, one row per ``;``-separated item of every ``RESULT area: …`` line."""
     rows = [f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine_description()} "
-            "by `python scripts/bench_all.py`:", "", "| Area | Result (ratio to a baseline measured in the same run) |",
+            f"with {dependency_versions()} by `python scripts/bench_all.py`:", "", "| Area | Result (ratio to a baseline measured in the same run) |",
             "|---|---|"]
     for line in result_lines:
         area, _, items = line.removeprefix("RESULT ").partition(": ")
@@ -100,7 +102,8 @@ def main() -> int:
     summary = [text.strip().splitlines()[-1] for _, _, text, _ in outputs]
 
     if not args.no_write and not args.quick:
-        blocks = [f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on: {machine_description()}.", ""]
+        blocks = [f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on: {machine_description()}; "
+                  f"{dependency_versions()}.", ""]
         for name, argv, text, seconds in outputs:
             blocks += [f"#### {name} (`python scripts/{' '.join(argv)}`, {seconds:.0f} s)", "", "```",
                        text.rstrip(), "```", ""]

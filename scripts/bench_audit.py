@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Audit benchmark: ``certkit restrictions check`` against merely loading the certificates.
 
-Targets (issue 6), 100,000 certificates and 1,000 patterns, each as one PEM bundle and as
+Targets (issue 15, tightened from issue 6), 100,000 certificates and 1,000 patterns, each as one PEM bundle and as
 a folder of PEM files:
 
-* default output (rejected certificates + summary): wall <= 2.0x the time of loading the
+* default output (rejected certificates + summary): wall <= 1.3x the time of loading the
   same certificates with cryptography (a fresh ``python`` that reads the bundle and calls
   ``x509.load_pem_x509_certificates``; for the folder, reads every file and calls
   ``load_pem_x509_certificate``), measured in the same run;
-* ``--json``: <= 3.0x;
+* ``--json``: <= 1.8x;
 * per certificate at least 50x faster than an ``openssl x509 -noout -ext subjectAltName``
   loop (measured on 500 of the files);
 * peak memory (resident set of the certkit process and its workers, each) <= 300 MB.
@@ -32,6 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_common import CERTKIT, audit_inputs, cores, interleaved, machine_description, python_snippet, ratio_line  # noqa: E402
+
+# Issue 15 (issue 6 asked for 2.0x and 3.0x): certkit reads only what Elasticsearch reads,
+# with its own DER walk, so it can approach the floor of parsing every certificate.
+DEFAULT_TARGET, JSON_TARGET = 1.3, 1.8
 
 LOAD_BUNDLE = """
 import sys
@@ -96,8 +100,12 @@ def main() -> int:
               f"({figures['default'].wall / base:.2f}x, peak {figures['default'].peak_mib:.0f} MiB); "
               f"check --json {figures['json'].wall:.2f} s ({figures['json'].wall / base:.2f}x, "
               f"peak {figures['json'].peak_mib:.0f} MiB)")
-        results.append(ratio_line(f"{layout} default", figures["default"].wall / base, 2.0))
-        results.append(ratio_line(f"{layout} --json", figures["json"].wall / base, 3.0))
+        cpu = figures["baseline"].cpu
+        print(f"{layout} CPU seconds (all processes; steadier than wall on a shared machine): cryptography load "
+              f"{cpu:.2f}; check {figures['default'].cpu:.2f} ({figures['default'].cpu / cpu:.2f}x); "
+              f"check --json {figures['json'].cpu:.2f} ({figures['json'].cpu / cpu:.2f}x)")
+        results.append(ratio_line(f"{layout} default", figures["default"].wall / base, DEFAULT_TARGET))
+        results.append(ratio_line(f"{layout} --json", figures["json"].wall / base, JSON_TARGET))
         peak = max(peak, figures["default"].peak_mib, figures["json"].peak_mib)
         if layout == "bundle":
             per_certificate = figures["default"].wall / args.count

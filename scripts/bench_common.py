@@ -27,6 +27,11 @@ from pathlib import Path
 FIXTURE_VERSION = 1
 CACHE = Path(os.environ.get("CERTKIT_BENCH_CACHE") or Path(tempfile.gettempdir()) / "certkit-bench")
 CERTKIT = [sys.executable, "-m", "certkit"]
+# Measure certkit as installed, with its modules' bytecode cached (pip compiles it): a
+# PYTHONDONTWRITEBYTECODE environment would recompile every module in every child, which
+# is ~60 ms of each command's figure that no user pays. The cache lives with the inputs.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault("PYTHONPYCACHEPREFIX", str(CACHE / "pycache"))
 #: The share of audited certificates no pattern admits (an audit that finds a few strays).
 REJECTED_SHARE = 0.10
 
@@ -36,11 +41,14 @@ REJECTED_SHARE = 0.10
 
 @dataclass(frozen=True)
 class Run:
-    """One finished child process: wall seconds, peak resident memory (MiB), exit status."""
+    """One finished child process: wall seconds, peak resident memory (MiB), exit status,
+    and CPU seconds (user + system, its waited-for workers included: on a shared machine
+    the CPU a command spends is steadier than its wall time)."""
 
     wall: float
     peak_mib: float
     status: int
+    cpu: float = 0.0
 
 
 def run_once(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None,
@@ -52,7 +60,7 @@ def run_once(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, usage.ru_maxrss / 1024, process.returncode)
+    return Run(wall, usage.ru_maxrss / 1024, process.returncode, usage.ru_utime + usage.ru_stime)
 
 
 def median_run(argv: Sequence[str], runs: int, *, expect: Sequence[int] = (0,), prepare=None, **kwargs) -> Run:
@@ -69,7 +77,12 @@ def median_run(argv: Sequence[str], runs: int, *, expect: Sequence[int] = (0,), 
         if run.status not in expect:
             raise SystemExit(f"benchmark command failed (exit {run.status}): {' '.join(map(str, argv))}")
         samples.append(run)
-    return Run(statistics.median(r.wall for r in samples), max(r.peak_mib for r in samples), samples[0].status)
+    return _median(samples)
+
+
+def _median(samples: Sequence[Run]) -> Run:
+    return Run(statistics.median(r.wall for r in samples), max(r.peak_mib for r in samples), samples[0].status,
+               statistics.median(r.cpu for r in samples))
 
 
 def interleaved(commands: dict[str, list[str]], runs: int, expect: dict[str, tuple[int, ...]] | None = None,
@@ -86,8 +99,7 @@ def interleaved(commands: dict[str, list[str]], runs: int, expect: dict[str, tup
             if run.status not in (expect or {}).get(name, (0,)):
                 raise SystemExit(f"{name} failed (exit {run.status}): {' '.join(map(str, argv))}")
             samples[name].append(run)
-    return {name: Run(statistics.median(r.wall for r in runs_), max(r.peak_mib for r in runs_), runs_[0].status)
-            for name, runs_ in samples.items()}
+    return {name: _median(runs_) for name, runs_ in samples.items()}
 
 
 def python_snippet(code: str) -> list[str]:
@@ -103,6 +115,23 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+#: The packages whose releases move the figures (pyproject.toml bounds them).
+DEPENDENCIES = ("cryptography", "typer", "rich", "PyYAML", "pyasn1", "pyasn1-modules")
+
+
+def dependency_versions() -> str:
+    """``cryptography 48.0.0, typer 0.28.0, …``: the installed versions the figures were measured with."""
+    from importlib import metadata
+
+    versions = []
+    for name in DEPENDENCIES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    return ", ".join(versions)
 
 
 def machine_description() -> str:

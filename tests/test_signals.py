@@ -276,25 +276,35 @@ def test_an_interrupt_swallowed_by_python_is_delivered_again(issuance, tmp_path,
 # and as_completed() take every future's lock in a loop, and a KeyboardInterrupt raised
 # between two of them leaves the first ones held, so the executor's shutdown then waits for
 # a lock forever (seen on a loaded CI machine). The driver signals the process right after
-# the first lock is taken, every time.
+# a future's lock is taken, every time: where wait() takes them, and where the parent now
+# follows results instead (Future.add_done_callback, certkit._workers.completed).
 _SIGNAL_WHILE_FUTURES_ARE_LOCKED = """
 import os, signal, sys
 from concurrent.futures import _base
 from certkit.cli import main
 
 acquire_futures = _base._AcquireFutures.__enter__
+add_done_callback = _base.Future.add_done_callback
+
+def interrupt_holding(future):
+    future._condition.acquire()
+    os.kill(os.getpid(), signal.SIG{name})
+    for _ in range(10_000):  # the eval loop checks for pending signals on back jumps
+        pass
+    future._condition.release()
 
 def enter_and_interrupt(self):
     first = next(iter(self.futures), None)
     if first is not None:
-        first._condition.acquire()
-        os.kill(os.getpid(), signal.SIG{name})
-        for _ in range(10_000):  # the eval loop checks for pending signals on back jumps
-            pass
-        first._condition.release()
+        interrupt_holding(first)
     return acquire_futures(self)
 
+def add_callback_and_interrupt(self, callback):
+    interrupt_holding(self)
+    return add_done_callback(self, callback)
+
 _base._AcquireFutures.__enter__ = enter_and_interrupt
+_base.Future.add_done_callback = add_callback_and_interrupt
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -7,6 +7,8 @@ work is in :mod:`certkit.keystores.reader`; this module parses, resolves the pas
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -19,13 +21,17 @@ _HELP = (
     "PKCS#12 to clean PEM (no 'Bag Attributes' lines, certificates leaf first, the key as "
     "unencrypted PKCS#8 with mode 0600), for every PKCS#12 found in the wild (RC2-40 "
     "included), with errors that say what is wrong: "
-    "certkit convert elastic-stack-ca.p12 --nokeys  (writes elastic-stack-ca.crt.pem)\n\n"
+    "certkit convert elastic-stack-ca.p12 --nokeys  (writes elastic-stack-ca.crt.pem); several files or a "
+    "folder in one run: certkit convert certificate-bundle/  (each PEM next to its .p12)\n\n"
     "PEM to a JDK keystore (a PrivateKeyEntry plus a trustedCertEntry per --ca, as "
     "elasticsearch-certutil writes: one file for keystore.path and truststore.path): "
     "certkit convert node1.crt --key node1.key --ca ca.crt --out node1.p12\n\n"
     "PEM to PKCS#12: " + KEYSTORE_PASSWORD_HELP + " With no password and no terminal, convert stops and says "
     "how to give one (it never makes a keystore of your key without being told the password)."
 )
+
+
+PKCS12_SUFFIXES = (".p12", ".pfx", ".pkcs12")
 
 
 def _read_input(path: Path, what: str) -> bytes:
@@ -37,7 +43,7 @@ def _read_input(path: Path, what: str) -> bytes:
 def _default_pem_name(source: Path, with_key: bool) -> Path:
     """``ca.p12`` -> ``ca.crt.pem`` (certificates only) or ``ca.pem`` (key + certificates)."""
     stem = source.name
-    for suffix in (".p12", ".pfx", ".pkcs12"):
+    for suffix in PKCS12_SUFFIXES:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
@@ -53,58 +59,89 @@ def _default_p12_name(certificate_path: Path) -> Path:
     return certificate_path.with_name(f"{stem}.p12")
 
 
-def _load_with_password(data: bytes, source: str, pass_literal: Optional[str], pass_file: Optional[Path]):
-    """Load a PKCS#12, asking for the password only when the file needs one."""
-    import sys
+class _Password:
+    """The PKCS#12 password of a run, resolved at most once: several inputs share it, and a
+    prompt (only when a file needs a password and none was given) is asked only once."""
 
-    from certkit.cli._secrets import PASS, resolve_secret
-    from certkit.errors import PasswordError
-    from certkit.keystores.reader import load_pkcs12
+    def __init__(self, pass_literal: Optional[str], pass_file: Optional[Path]) -> None:
+        from certkit.cli._secrets import PASS, resolve_secret
 
-    password = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
-    try:
-        return load_pkcs12(data, password, source=source)
-    except PasswordError:
-        if password is not None or sys.stdin is None or not sys.stdin.isatty():
-            raise
-    # No password given and the file needs one: ask, as docs/cli-contract.md promises on a terminal.
-    return load_pkcs12(data, resolve_secret(PASS, prompt=True, protects=source), source=source)
+        self.value = resolve_secret(PASS, literal=pass_literal, file=pass_file, prompt=False)
+
+    def load(self, data: bytes, source: str):
+        """Load a PKCS#12, asking for the password only when the file needs one."""
+        import sys
+
+        from certkit.cli._secrets import PASS, resolve_secret
+        from certkit.errors import PasswordError
+        from certkit.keystores.reader import load_pkcs12
+
+        try:
+            return load_pkcs12(data, self.value, source=source)
+        except PasswordError:
+            if self.value is not None or sys.stdin is None or not sys.stdin.isatty():
+                raise
+        # No password given and the file needs one: ask, as docs/cli-contract.md promises on a terminal.
+        self.value = resolve_secret(PASS, prompt=True, protects=source)
+        return load_pkcs12(data, self.value, source=source)
 
 
-def _p12_to_pem(
-    input_path: Path,
-    out: Optional[str],
-    clcerts: bool,
-    cacerts: bool,
-    nokeys: bool,
-    legacy_ok: bool,
-    force: bool,
-    pass_literal: Optional[str],
-    pass_file: Optional[Path],
-) -> dict | None:
-    """Write the PEM; what was written (for --json), or ``None`` when it went to stdout."""
+@dataclass(frozen=True)
+class _Selection:
+    """What a PKCS#12 -> PEM conversion keeps (the --clcerts/--cacerts/--nokeys/--legacy-ok flags)."""
+
+    clcerts: bool
+    cacerts: bool
+    nokeys: bool
+    legacy_ok: bool
+
+
+@dataclass(frozen=True)
+class _PemOutput:
+    """One input converted in memory, not yet written: the run writes all or none."""
+
+    target: Optional[Path]  # None: standard output
+    pem: bytes
+    secret: bool
+    written: str  # what the file holds, for the "wrote ..." line
+    warning: Optional[str]
+    source: str
+    certificates: tuple[str, ...]  # the subjects written, for --json
+
+    def document(self) -> dict:
+        """This output in the ``--json`` document."""
+        return {"out": str(self.target), "source": self.source, "private_key": self.secret,
+                "certificates": list(self.certificates)}
+
+
+def _pkcs12_inputs(paths: list[Path]) -> list[Path]:
+    """The inputs, a folder standing for the PKCS#12 files in it (recursively, by name)."""
+    from certkit.errors import InputError
+
+    inputs: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            inputs.append(path)
+            continue
+        # os.walk follows no symbolic link to a folder: a link loop cannot make the run endless.
+        found = sorted(Path(folder, name) for folder, _, names in os.walk(path) for name in names
+                       if name.lower().endswith(PKCS12_SUFFIXES) and Path(folder, name).is_file())
+        if not found:
+            raise InputError(f"the folder {path} holds no PKCS#12 file ({', '.join(PKCS12_SUFFIXES)})")
+        inputs.extend(found)
+    return list(dict.fromkeys(inputs))
+
+
+def _convert_p12_to_pem(input_path: Path, target: Optional[Path], selection: _Selection, password: _Password) -> _PemOutput:
     from cryptography.hazmat.primitives import serialization
 
-    from certkit.errors import InputError, UsageError
-    from certkit.io import ensure_absent, write_file
+    from certkit.errors import InputError
 
-    if clcerts and cacerts:
-        raise UsageError("--clcerts and --cacerts exclude each other (the default is both)")
-    with_key = not nokeys
-    to_stdout = out == "-"
-    if to_stdout and with_key and not force:
-        raise UsageError(
-            "refusing to write a private key to standard output",
-            hint="add --nokeys for certificates only, or --force to print the key",
-        )
-    target = None if to_stdout else Path(out) if out else _default_pem_name(input_path, with_key)
-    if target is not None:
-        ensure_absent(target, force)
-
+    with_key = not selection.nokeys
     source = str(input_path)
     data = _read_input(input_path, "the input")
     try:
-        loaded = _load_with_password(data, source, pass_literal, pass_file)
+        loaded = password.load(data, source)
     except InputError as exc:
         if data.lstrip().startswith(b"-----BEGIN") and exc.hint is None:
             # A PEM certificate without --key: the user may have meant the other direction.
@@ -122,16 +159,16 @@ def _p12_to_pem(
             hint="add --nokeys to extract the certificates",
         )
     certificates = []
-    if not cacerts:
+    if not selection.cacerts:
         if loaded.certificate is None:
-            if clcerts:
+            if selection.clcerts:
                 raise InputError(f"{source} has no certificate bound to a private key (--clcerts selects that one)")
         else:
             certificates.append(loaded.certificate.certificate)
-    if not clcerts:
+    if not selection.clcerts:
         certificates.extend(other.certificate for other in loaded.others)
     if not certificates and not with_key:
-        raise InputError(f"{source} holds no {'CA ' if cacerts else ''}certificates to write")
+        raise InputError(f"{source} holds no {'CA ' if selection.cacerts else ''}certificates to write")
 
     pem = b"".join(certificate.public_bytes(serialization.Encoding.PEM) for certificate in certificates)
     if with_key:
@@ -139,24 +176,67 @@ def _p12_to_pem(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
 
-    if diagnosis.needs_legacy_provider and not legacy_ok:
+    warning = None
+    if diagnosis.needs_legacy_provider and not selection.legacy_ok:
         legacy_names = " and ".join(
             dict.fromkeys(p.short_name for p in diagnosis.protections if p.needs_legacy_provider)
         )
-        warn(
-            f"{source} is encrypted with {legacy_names} (legacy, weak); "
-            "certkit read it, but re-create it with modern encryption (--legacy-ok silences this)"
-        )
-    if target is None:
-        typer.echo(pem.decode("ascii"), nl=False)
-        return None
-    write_file(target, pem, secret=with_key, force=force)
+        warning = (f"{source} is encrypted with {legacy_names} (legacy, weak); "
+                   "certkit read it, but re-create it with modern encryption (--legacy-ok silences this)")
     parts = [f"{len(certificates)} certificate(s)"]
     if with_key:
         parts.insert(0, "the private key (PKCS#8, unencrypted, mode 0600)")
-    return {"out": str(target), "direction": "pkcs12-to-pem", "private_key": with_key,
-            "certificates": [c.subject.rfc4514_string() for c in certificates],
-            "summary": f"wrote {target}: {' and '.join(parts)}"}
+    return _PemOutput(target, pem, with_key, " and ".join(parts), warning, source,
+                      tuple(c.subject.rfc4514_string() for c in certificates))
+
+
+def _p12_to_pem(
+    input_paths: list[Path],
+    out: Optional[str],
+    selection: _Selection,
+    force: bool,
+    pass_literal: Optional[str],
+    pass_file: Optional[Path],
+) -> dict | None:
+    """Convert every input in memory first, then write all outputs in one step: an error in
+    any input leaves no output at all (docs/cli-contract.md, Convert). What was written
+    (for --json), or ``None`` when the PEM went to standard output."""
+    from certkit.errors import UsageError
+    from certkit.io import OutputFile, ensure_absent, write_files
+
+    if selection.clcerts and selection.cacerts:
+        raise UsageError("--clcerts and --cacerts exclude each other (the default is both)")
+    with_key = not selection.nokeys
+    inputs = _pkcs12_inputs(input_paths)
+    if out is not None and len(inputs) > 1:
+        raise UsageError(f"--out names one output, but {len(inputs)} inputs were given",
+                         hint="leave out --out: each input's PEM is written next to it, named after it")
+    to_stdout = out == "-"
+    if to_stdout and with_key and not force:
+        raise UsageError(
+            "refusing to write a private key to standard output",
+            hint="add --nokeys for certificates only, or --force to print the key",
+        )
+    targets = [None if to_stdout else Path(out) if out else _default_pem_name(path, with_key) for path in inputs]
+    named = [target for target in targets if target is not None]
+    if len(set(named)) < len(named):
+        clash = next(target for target in named if named.count(target) > 1)
+        raise UsageError(f"two inputs would both be written to {clash}", hint="convert them in separate runs")
+    for target in named:
+        ensure_absent(target, force)
+
+    password = _Password(pass_literal, pass_file)
+    outputs = [_convert_p12_to_pem(path, target, selection, password) for path, target in zip(inputs, targets, strict=True)]
+    for output in outputs:
+        if output.warning:
+            warn(output.warning)
+    if to_stdout:
+        typer.echo(outputs[0].pem.decode("ascii"), nl=False)
+        return None
+    write_files({output.target: OutputFile(output.pem, output.secret) for output in outputs if output.target},
+                force=force)
+    return {"direction": "pkcs12-to-pem", "outputs": [output.document() for output in outputs],
+            "summary": "\n".join(f"wrote {output.target}: {output.written}" for output in outputs)}
 
 
 def _load_certificates(path: Path, what: str):
@@ -240,7 +320,10 @@ def register(app) -> None:
 
     @app.command("convert", help=_HELP)
     def convert(
-        input_path: Path = typer.Argument(..., metavar="IN", help="A .p12 to convert to PEM, or a PEM certificate with --key."),
+        input_paths: list[Path] = typer.Argument(
+            ..., metavar="IN...",
+            help="The .p12 file(s) to convert to PEM (a folder: every .p12/.pfx/.pkcs12 in it; all are converted "
+                 "before any is written, so one bad input writes nothing), or one PEM certificate with --key."),
         out: Optional[str] = typer.Option(None, "--out", help="Output file ('-': standard output, PEM only). Default: derived from IN."),
         clcerts: bool = typer.Option(False, "--clcerts", help="p12->PEM: only the certificate bound to the key."),
         cacerts: bool = typer.Option(False, "--cacerts", help="p12->PEM: only the other (CA) certificates."),
@@ -259,8 +342,9 @@ def register(app) -> None:
                  "open it (JDK 25, Elasticsearch 9.3+: any; older: printable ASCII). Default: every line."),
         as_json: bool = typer.Option(
             False, "--json",
-            help="Print only a JSON document on stdout: the file written, the direction, the certificates' "
-                 "subjects (and, for a keystore, its entries and encryption)."),
+            help="Print only a JSON document on stdout: the direction and what was written (PKCS#12 to PEM: "
+                 "each output's file, source and certificates' subjects; to PKCS#12: the file, its entries and "
+                 "encryption)."),
     ) -> None:
         from certkit.errors import UsageError
 
@@ -272,13 +356,15 @@ def register(app) -> None:
                                                  ("--es-version", es_version)) if given]
             if pem_only:
                 raise UsageError(f"{pem_only[0]} builds a PKCS#12 from PEM and needs --key KEY.pem")
-            _report(_p12_to_pem(input_path, out, clcerts, cacerts, nokeys, legacy_ok, force, pass_literal, pass_file),
-                    as_json)
+            _report(_p12_to_pem(input_paths, out, _Selection(clcerts, cacerts, nokeys, legacy_ok), force,
+                                pass_literal, pass_file), as_json)
             return
         p12_only = [f for f, given in (("--clcerts", clcerts), ("--cacerts", cacerts), ("--nokeys", nokeys), ("--legacy-ok", legacy_ok)) if given]
         if p12_only:
             raise UsageError(f"{p12_only[0]} applies to PKCS#12 input, not to building a PKCS#12 with --key")
-        _report(_pem_to_p12(input_path, key, ca, out, name, legacy, force, pass_literal, pass_file, es_version),
+        if len(input_paths) > 1:
+            raise UsageError(f"--key builds one keystore from one certificate, but {len(input_paths)} inputs were given")
+        _report(_pem_to_p12(input_paths[0], key, ca, out, name, legacy, force, pass_literal, pass_file, es_version),
                 as_json)
 
 
@@ -291,4 +377,5 @@ def _report(written: dict | None, as_json: bool) -> None:
 
         emit_json(written)
     else:
-        info(summary)
+        for line in summary.splitlines():
+            info(line)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         ensure_absent,
         write_bundle,
         write_file,
+        write_files,
         write_tree,
     )
     from certkit.io.secrets import (
@@ -72,7 +73,7 @@ __all__ = [
     "iter_certificates", "load_certificates", "load_yaml", "no_certificates_in_folder", "order_chain",
     "pem_text_certificates", "port_number", "read_bounded", "read_certificate_file", "read_certificates",
     "read_secret_file", "require_decodable", "require_sources", "unquoted_aliases", "write_bundle",
-    "write_file", "write_tree",
+    "write_file", "write_files", "write_tree",
 ]
 # Which input cryptography is parsing, for the warnings that do not say (io.certificates).
 __all__ += ["input_being_parsed", "parsing_input"]
@@ -93,7 +94,8 @@ __getattr__ = lazy_exports(__name__, __all__, {
         "MAX_TEXT_INPUT_BYTES", "port_number", "read_bounded", "require_decodable",
     ),
     "outputs": (
-        "OutputFile", "check_secret_target", "ensure_absent", "write_bundle", "write_file", "write_tree",
+        "OutputFile", "check_secret_target", "ensure_absent", "write_bundle", "write_file", "write_files",
+        "write_tree",
     ),
     "secrets": (
         "WarnFn", "read_secret_file",

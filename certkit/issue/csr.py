@@ -62,7 +62,7 @@ def build_csr(instance: Instance, private_key: PrivateKey) -> x509.CertificateSi
     builder = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(subject_for(instance.name))
-        .add_extension(_key_usage(private_key), critical=True)
+        .add_extension(_key_usage(isinstance(private_key, rsa.RSAPrivateKey)), critical=True)
         .add_extension(x509.ExtendedKeyUsage(list(NODE_USAGES)), critical=False)
     )
     sans = subject_alternative_names(instance)

@@ -110,14 +110,68 @@ def subject_alternative_names(instance: Instance) -> list[x509.GeneralName]:
     return names
 
 
-def _key_usage(private_key: PrivateKey) -> x509.KeyUsage:
+def _key_usage(is_rsa: bool) -> x509.KeyUsage:
     # RSA key exchange (TLS 1.2 RSA suites) encrypts with the key; ECDSA keys only sign.
     return x509.KeyUsage(
         digital_signature=True, content_commitment=False,
-        key_encipherment=isinstance(private_key, rsa.RSAPrivateKey),
+        key_encipherment=is_rsa,
         data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
         encipher_only=False, decipher_only=False,
     )
+
+
+def _encoded(extension: x509.ExtensionType) -> x509.UnrecognizedExtension:
+    """``extension`` as its DER value: cryptography copies these bytes into each certificate
+    instead of converting the Python object again, and the certificate is byte for byte
+    the same (tests/test_issue_fixed_parts.py)."""
+    return x509.UnrecognizedExtension(extension.oid, extension.public_bytes())
+
+
+_BASIC_CONSTRAINTS = _encoded(x509.BasicConstraints(ca=False, path_length=None))
+# A transport node is both the server and the client of its peers.
+_EXTENDED_KEY_USAGE = _encoded(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]))
+
+
+@dataclass(frozen=True)
+class _FixedParts:
+    """What every certificate one CA signs in a run shares, built and encoded once."""
+
+    issuer: x509.Name
+    signing_key: PrivateKey
+    basic_constraints: x509.UnrecognizedExtension
+    key_usage: dict[bool, x509.UnrecognizedExtension]  # by "the node key is RSA"
+    extended_key_usage: x509.UnrecognizedExtension
+    authority_key_identifier: x509.UnrecognizedExtension
+
+
+def _fixed_parts_of(ca: CertificateAuthority) -> _FixedParts:
+    try:
+        ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+    except x509.ExtensionNotFound:
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(cast(Any, ca.certificate.public_key()))
+    return _FixedParts(
+        issuer=ca.certificate.subject,
+        signing_key=ca.private_key,
+        basic_constraints=_BASIC_CONSTRAINTS,
+        key_usage={is_rsa: _encoded(_key_usage(is_rsa)) for is_rsa in (True, False)},
+        extended_key_usage=_EXTENDED_KEY_USAGE,
+        authority_key_identifier=_encoded(aki),
+    )
+
+
+# The fixed parts per CA object, kept for the CA's lifetime in this process (a worker keeps
+# its one CA; the CA is held here, so its id cannot be reused by another object).
+_fixed_parts: dict[int, tuple[CertificateAuthority, _FixedParts]] = {}
+
+
+def _fixed_parts_for(ca: CertificateAuthority) -> _FixedParts:
+    cached = _fixed_parts.get(id(ca))
+    if cached is None or cached[0] is not ca:
+        if len(_fixed_parts) > 16:  # a long-lived library caller signing with many CAs
+            _fixed_parts.clear()
+        cached = _fixed_parts[id(ca)] = (ca, _fixed_parts_of(ca))
+    return cached[1]
 
 
 def build_certificate(
@@ -130,28 +184,30 @@ def build_certificate(
     subject = subject_for(instance.name)
     public_key = private_key.public_key()
     ski = x509.SubjectKeyIdentifier.from_public_key(public_key)
-    if ca is None:
-        issuer, signing_key, aki = subject, private_key, x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
-    else:
-        issuer, signing_key = ca.certificate.subject, ca.private_key
-        try:
-            ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-            aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
-        except x509.ExtensionNotFound:
-            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(cast(Any, ca.certificate.public_key()))
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(validity.not_before)
         .not_valid_after(validity.not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=False)
-        .add_extension(_key_usage(private_key), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
+    )
+    is_rsa = isinstance(private_key, rsa.RSAPrivateKey)
+    if ca is None:
+        signing_key: PrivateKey = private_key
+        builder = builder.issuer_name(subject)
+        basic, usage, extended = _BASIC_CONSTRAINTS, _encoded(_key_usage(is_rsa)), _EXTENDED_KEY_USAGE
+        aki = _encoded(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski))
+    else:
+        fixed = _fixed_parts_for(ca)
+        signing_key = fixed.signing_key
+        builder = builder.issuer_name(fixed.issuer)
+        basic, usage, extended = fixed.basic_constraints, fixed.key_usage[is_rsa], fixed.extended_key_usage
+        aki = fixed.authority_key_identifier
+    builder = (
+        builder.add_extension(basic, critical=False)
+        .add_extension(usage, critical=True)
+        .add_extension(extended, critical=False)
         .add_extension(ski, critical=False)
         .add_extension(aki, critical=False)
     )
@@ -197,6 +253,10 @@ def _init_worker(parent_pid: int, ca_cert_der: bytes | None, ca_key_der: bytes |
     _worker_state.update(ca=ca, key_type=key_type, key_size=key_size, validity=validity, package=package)
 
 
+def _issue_batch_in_worker(tasks: list[tuple[int, Instance]]) -> list[tuple[int, bytes, bytes, Any]]:
+    return [_issue_in_worker(task) for task in tasks]
+
+
 def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:
     index, instance = task
     state = _worker_state
@@ -211,6 +271,10 @@ def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any
     packaged = package(issued) if package is not None else None  # type: ignore[operator]
     return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
 
+
+#: EC nodes per pool task: enough that the pool's per-task cost (pickling, pipes, the
+#: executor's threads: more CPU than an EC key) is shared, few enough to balance workers.
+EC_BATCH = 16
 
 #: The CPUs this process may run on (the default --jobs).
 default_jobs = _workers.default_jobs
@@ -271,22 +335,29 @@ def issue_all(
             initargs=(os.getpid(), ca_cert_der, ca_key_der, key_type, key_size, validity, package),
         )
         try:
-            # One task per certificate: RSA key generation time varies a lot from key to key,
-            # so small tasks balance the workers; a task's IPC is tiny next to a keygen.
+            # One task per RSA certificate: RSA key generation time varies a lot from key to
+            # key, so small tasks balance the workers, and a task's IPC is tiny next to a
+            # keygen. An EC key takes a fraction of a millisecond, less than sending a task
+            # and its result through the pool, so EC nodes go in batches.
             # (The first submit forks the workers.)
-            futures = [executor.submit(_issue_in_worker, task) for task in enumerate(instances)]
-            for done, future in enumerate(_workers.completed(futures, points), start=1):
-                index, cert_der, key_der, packaged = future.result()
-                results[index] = IssuedCertificate(
-                    instances[index],
-                    x509.load_der_x509_certificate(cert_der),
-                    # The worker just generated this key: re-validating it would cost ~1 ms each.
-                    serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
-                    packaged,
-                    package if package is not None else None,
-                )
-                if progress:
-                    progress(done, total)
+            batch = 1 if key_type == "rsa" else EC_BATCH
+            tasks = list(enumerate(instances))
+            futures = [executor.submit(_issue_batch_in_worker, tasks[start:start + batch])
+                       for start in range(0, total, batch)]
+            done = 0
+            for future in _workers.completed(futures, points):
+                for index, cert_der, key_der, packaged in future.result():
+                    results[index] = IssuedCertificate(
+                        instances[index],
+                        x509.load_der_x509_certificate(cert_der),
+                        # The worker just generated this key: re-validating it would cost ~1 ms each.
+                        serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
+                        packaged,
+                        package if package is not None else None,
+                    )
+                    done += 1
+                    if progress:
+                        progress(done, total)
         except BrokenProcessPool:
             raise RuntimeError("a certificate worker process died unexpectedly") from None
         finally:

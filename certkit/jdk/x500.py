@@ -117,9 +117,35 @@ def _to_string_ava(oid: str, value: BerValue) -> str:
     return f"{keyword}={_to_string_value(text)}"
 
 
+# The Name certutil and certkit give a node, SEQUENCE { SET { SEQUENCE { 2.5.4.3, UTF8String } } },
+# up to the string: its lengths are checked against the Name's size in _single_plain_cn.
+_CN_ATTRIBUTE_TYPE = b"\x06\x03\x55\x04\x03\x0c"
+
+
+def _single_plain_cn(name_der: bytes) -> str | None:
+    """``CN=value`` for a Name of one short ASCII UTF8String commonName that toString()
+    prints untouched; None for any other Name (the general path decides). An audit prints
+    one subject per certificate, and most are this shape."""
+    size = len(name_der)
+    if (size < 14 or size > 0x81 or name_der[0] != 0x30 or name_der[1] != size - 2 or name_der[2] != 0x31
+            or name_der[3] != size - 4 or name_der[4] != 0x30 or name_der[5] != size - 6
+            or not name_der.startswith(_CN_ATTRIBUTE_TYPE, 6) or name_der[12] != size - 13):
+        return None
+    value = name_der[13:]
+    if not value.isascii():
+        return None
+    text = value.decode("ascii")
+    return "CN=" + text if _PLAIN_VALUE.fullmatch(text) else None
+
+
 def jdk_dn(name_der: bytes, jdk: int = NEWEST.jdk) -> str:
     """``X500Principal.toString()`` of a DER Name (``CN=a, OU=b, O="c, d"``); ``jdk``: the release."""
     del jdk  # the same on every release certkit knows (tests compare JDK 17 and 25)
+    plain = _single_plain_cn(name_der)
+    return plain if plain is not None else _jdk_dn_in_general(name_der)
+
+
+def _jdk_dn_in_general(name_der: bytes) -> str:
     try:
         rdns = name_attributes(name_der)
     except MalformedCertificate:

@@ -128,6 +128,9 @@ class Bag:
     protection: Protection | None = None  # shrouded keys
     certificate_der: bytes | None = field(default=None, repr=False)
     position: int = 0  # index in its SafeContents (the JDK pairs a lone key with bag 0)
+    #: A key bag's PrivateKeyInfo, a shrouded key bag's encrypted octets (decrypted with
+    #: ``protection``): enough to load the key without reading the whole file again.
+    key_data: bytes | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
         document: dict = {"type": self.kind}
@@ -321,14 +324,17 @@ def read_safe_contents(data: bytes) -> tuple[Bag, ...]:
         kind = _BAG_KINDS.get(bag_oid, bag_oid)
         value = fields[1].expect(0xA0, "bag value").only_child("bag value")
         friendly_name, local_key_id, trusted = _attributes(fields[2] if len(fields) > 2 else None)
-        protection = certificate_der = None
+        protection = certificate_der = key_data = None
         if kind == "shrouded key":
-            algorithm = _fields(value, "shrouded key", 2)[0]
+            algorithm, encrypted = _fields(value, "shrouded key", 2)[:2]
             protection = protection_of(*_algorithm(algorithm, "shrouded key encryption"))
+            key_data = _octets(encrypted, "encrypted key")
+        elif kind == "key":
+            key_data = value.encoding
         elif kind == "certificate":
             cert_value = _fields(value, "certificate bag", 2)[1].expect(0xA0, "certificate value")
             certificate_der = _octets(cert_value.only_child("certificate value"), "certificate")
-        bags.append(Bag(kind, friendly_name, local_key_id, trusted, protection, certificate_der, position))
+        bags.append(Bag(kind, friendly_name, local_key_id, trusted, protection, certificate_der, position, key_data))
     return tuple(bags)
 
 

@@ -6,10 +6,14 @@ OpenSSL lacks and a damaged file are told apart; iteration counts above
 :data:`MAX_ITERATIONS` are refused before any key is derived; the safes are decrypted here
 (cryptography's primitives, :mod:`certkit.keystores.rc2` for RC2-40) so that every bag
 attribute stays visible and the JDK's view of the file (:mod:`certkit.keystores.jdk_view`)
-can be computed; keys and certificates come from cryptography's PKCS#12 loader.
+can be computed; the key and the certificates are then read from those decrypted bags
+(cryptography's PKCS#12 loader reads only what certkit does not: it derives every key again).
 
 Writing is :mod:`certkit.keystores.writer` (:func:`serialize_keystore`, re-exported here), which
 needs no ASN.1 library.
+
+One module (a little over 400 lines): the direct reading from the decrypted bags and
+cryptography's loader as its fallback share the password, work-bound and error rules.
 """
 
 from __future__ import annotations
@@ -273,8 +277,14 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         for bag in safe_bags or ():
             if bag.protection is not None:
                 _refuse_endless_work(bag.protection.iterations, f"{bag.protection.short_name} key encryption", source)
-    loaded = None
-    for candidate in candidates:
+    # The MAC verified the password and certkit decrypted every safe: the key and the
+    # certificates are in hand, so reading the file again with cryptography's loader (which
+    # re-derives every key, ~70 ms for 10,000 iterations) is only the fallback for what
+    # certkit does not read itself.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # as below: certkit diagnoses, a library must not print
+        loaded = _from_bags(safes, candidates[0]) if opened_with is not False else None
+    for candidate in candidates if loaded is None else ():
         try:
             with warnings.catch_warnings():
                 # cryptography warns when it falls back to BER (files some JDKs wrote) or meets
@@ -349,6 +359,40 @@ def load_pkcs12(data: bytes, password: str | None, *, source: str) -> LoadedPkcs
         jdk_entries=view,
         key_problem=key_problem,
     )
+
+
+def _from_bags(safes: list[tuple[Bag, ...] | None], password: str | None) -> pkcs12.PKCS12KeyAndCertificates | None:
+    """The key and certificates as cryptography's loader (OpenSSL's PKCS12_parse) returns
+    them, built from the decrypted bags: the key's certificate is the first whose public key
+    is the key's, the others follow in file order. None when a safe, the key or a bag is
+    something only that loader reads (it then reads the file)."""
+    bags = [bag for safe in safes if safe is not None for bag in safe]
+    if any(safe is None for safe in safes) or any(bag.kind not in ("key", "shrouded key", "certificate") for bag in bags):
+        return None
+    key_bags = [bag for bag in bags if bag.kind != "certificate"]
+    if len(key_bags) > 1:
+        return None
+    key = None
+    try:
+        if key_bags:
+            bag = key_bags[0]
+            plaintext = bag.key_data
+            if bag.kind == "shrouded key" and bag.protection is not None and plaintext is not None:
+                plaintext = _decrypt(bag.protection, plaintext, password)
+            if plaintext is None:
+                return None
+            # No RSA consistency check (a prime test, ~60 ms for RSA-2048: most of a convert):
+            # the MAC proved the file is what its writer wrote, and the JDK's KeyStore loads
+            # the key without that check too.
+            key = serialization.load_der_private_key(plaintext, None, unsafe_skip_rsa_key_validation=True)
+        entries = [pkcs12.PKCS12Certificate(x509.load_der_x509_certificate(bag.certificate_der),
+                                            None if bag.friendly_name is None else bag.friendly_name.encode("utf-8"))
+                   for bag in bags if bag.certificate_der is not None]
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+    public = None if key is None else key.public_key()
+    bound = next((entry for entry in entries if public is not None and entry.certificate.public_key() == public), None)
+    return pkcs12.PKCS12KeyAndCertificates(cast(Any, key), bound, [entry for entry in entries if entry is not bound])
 
 
 def _certificates_only(safes: list[tuple[Bag, ...] | None], source: str) -> pkcs12.PKCS12KeyAndCertificates:

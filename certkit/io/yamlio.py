@@ -84,6 +84,12 @@ def _depth_limited_loader() -> type:
             if self.flow_level > MAX_DEPTH + 1:  # each flow level is a node level: the composer would refuse it
                 raise _TooDeep
 
+        def add_indent(self, column: int) -> bool:
+            added = super().add_indent(column)
+            if len(self.indents) > MAX_DEPTH + 1:  # each block indentation opens a node level, too
+                raise _TooDeep
+            return added
+
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self._depth > MAX_DEPTH:
                 raise _TooDeep

@@ -17,6 +17,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Compile each module once per test run, not once per process: with PYTHONDONTWRITEBYTECODE
+# set (as on this project's CI machines), every `python -m certkit` a test starts compiled
+# certkit from source again, and every xdist worker re-rewrote every test module's asserts.
+# The caches go to the usual (git-ignored) __pycache__ folders.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 TESTS = Path(__file__).resolve().parent
 
 # Property tests must not fail because the machine is slow: hypothesis' time-based checks

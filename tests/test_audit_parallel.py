@@ -29,6 +29,9 @@ from tests.restrictions_support import _KEY, explicit0, key_pem, make_ca, make_l
 TRUST = b'trust.subject_name:\n  - "*.node.good.cluster.1.account"\n  - "/n[0-9]+\\\\.node\\\\.regex\\\\..*/"\n'
 FIELDS = (OTHERNAME_COMMON_NAME, DNS_NAME)
 
+# slow: each test starts worker process pools; the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 
 def checker(record_matches: bool = True) -> RestrictionChecker:
     return RestrictionChecker(parse_restrictions(TRUST, "trust.yml"), FIELDS, record_matches=record_matches)

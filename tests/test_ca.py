@@ -41,6 +41,7 @@ def test_ca_pkcs12_is_a_ca_with_key_usage_and_alias_ca(cli, tmp_path, openssl, k
     assert "X509v3 Subject Key Identifier" in text and "Public-Key: (2048 bit)" in text
 
 
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_ca_pem_ec_with_encrypted_key_is_pkcs8_pbes2_with_a_high_count(cli, tmp_path, openssl):
     """Elasticsearch never reads the CA key, so it is not written in the traditional
     DEK-Info format (one MD5 of password and salt) but as PKCS#8 PBES2: OpenSSL shows the KDF."""

@@ -299,4 +299,5 @@ def test_the_damaging_strategy_reaches_loadable_certificates():
     assert find(damaged(valid), loads_but_differs, settings=settings(max_examples=2000, database=None))
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
+# slow: hypothesis feeds every parser hundreds of generated inputs; the full suite runs it, the fast tier does not.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")]

@@ -38,6 +38,9 @@ MAX_TRACED_MIB = 64
 # interpreter, cryptography and typer alone take ~45 MiB).
 MAX_PROCESS_RSS_MIB = 150
 
+# slow: every command against every hostile input kind (the matrix); test_hostile_small holds the quick cases; the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 
 @dataclass(frozen=True)
 class Reader:

@@ -188,6 +188,7 @@ def test_p12_bundle_zip_entries_are_0600(cli, tmp_path, ca_p12):
     assert modes == {"ca/ca.crt": 0o644, "es01/es01.p12": 0o600, "es02/es02.p12": 0o600, "es03/es03.p12": 0o600}
 
 
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_single_keystore_output(cli, tmp_path, ca_p12, keytool):
     out = tmp_path / "es01.p12"
     result = cli("cert", "--ca", ca_p12, "--name", "es01", "--cn", CLUSTER_CN.format("es01"), "--out", out,

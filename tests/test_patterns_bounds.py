@@ -186,6 +186,7 @@ def test_lint_of_a_300KB_regex_literal_is_one_error(cli, tmp_path) -> None:
     assert_one_line_error(cli("restrictions", "lint", str(path)), "300002 characters")
 
 
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_lint_of_a_300KB_wildcard_literal_is_linted(cli, tmp_path) -> None:
     path = tmp_path / "t.json"
     path.write_bytes(_trust(["x" * 300_000, "y*"]))
@@ -194,6 +195,7 @@ def test_lint_of_a_300KB_wildcard_literal_is_linted(cli, tmp_path) -> None:
     assert "2 patterns" in result.stdout
 
 
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_lint_es_version_decides_what_loads(cli, tmp_path) -> None:
     path = tmp_path / "t.json"
     path.write_bytes(_trust(["/.*(bc|d).{12}/"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,9 @@ from certkit.patterns.language import (
     parse_pattern,
     subsumes,
 )
+
+# slow: hypothesis checks the matcher against brute force over generated patterns; the full suite runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
 
 # Small alphabets make collisions (and so interesting matches) likely; they include
 # every wildcard metacharacter and the dot that Cloud names are made of.

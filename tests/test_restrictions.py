@@ -96,6 +96,7 @@ def _valid(text: str) -> bool:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_pattern_text.filter(_valid), max_size=6), st.booleans())
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_written_files_load_back_unchanged(patterns, as_json):
     """Whatever the characters, every pattern is quoted so that Elasticsearch reads it back as written."""
     data = render_restrictions(patterns, json_format=as_json, header="test")
@@ -466,6 +467,7 @@ def test_zip_with_traversal_entry_is_read_never_extracted(cli, tmp_path):
     assert sorted(p for p in tmp_path.parent.rglob("escaped.crt")) == before == []
 
 
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_process_exit_codes(tmp_path, certkit_process, docs_scenario):
     trust, certs, _ = docs_scenario
     assert certkit_process("restrictions", "check", trust, certs / "cloud-a.pem").exit_code == 0

@@ -42,6 +42,7 @@ def _assert_no_canary(results: list[Result], folder: Path) -> None:
             assert CANARY.encode() not in path.read_bytes(), f"{path} holds the secret in clear"
 
 
+@pytest.mark.slow  # seconds of work: the full suite runs it
 def test_no_command_shows_or_writes_a_password_or_api_key(cli, workspace, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     pw = _secret_file(tmp_path / "pw", CANARY)

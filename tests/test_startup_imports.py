@@ -18,6 +18,10 @@ from certkit.cli import COMMAND_MODULE_OF, COMMAND_MODULES
 # import them). certkit.errors and certkit.model are plain Python and allowed.
 HEAVY_PACKAGES = ("cryptography", "yaml", "rich", "pyasn1", "pyasn1_modules", "markdown", "markdown_it", "mdurl", "pygments",
                   "pydantic")
+# slow: each test starts fresh interpreters to see what an import pulls in; the full suite
+# runs it, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 ALLOWED_CERTKIT = {"certkit", "certkit.errors", "certkit.model"}
 
 PROBE = """

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run every benchmark and put the figures into docs/performance.md, in one command.
 
-Runs bench_startup, bench_issue, bench_audit, bench_convert, bench_scale, bench_patterns and bench_hostile one after
+Runs bench_startup, bench_issue, bench_audit, bench_convert, bench_scale, bench_patterns, bench_hostile and
+bench_preflight one after
 the other (never in parallel: they measure the machine), prints their output as it comes,
 and replaces the block between ``<!-- figures:begin -->`` and ``<!-- figures:end -->`` in
 docs/performance.md with the machine description, the dependency versions and each script's
@@ -39,6 +40,7 @@ FULL = [
     ("scale", ["bench_scale.py", "--runs", "2"]),
     ("patterns", ["bench_patterns.py"]),
     ("hostile", ["bench_hostile.py", "--runs", "5"]),
+    ("preflight", ["bench_preflight.py", "--runs", "3"]),
 ]
 QUICK = [
     ("startup", ["bench_startup.py", "--runs", "3"]),
@@ -49,6 +51,7 @@ QUICK = [
     ("scale", ["bench_scale.py", "--runs", "1", "--sizes", "10", "100"]),
     ("patterns", ["bench_patterns.py", "--names", "2000", "--repeats", "2"]),
     ("hostile", ["bench_hostile.py", "--runs", "1"]),
+    ("preflight", ["bench_preflight.py", "--runs", "1", "--nodes", "10"]),
 ]
 
 

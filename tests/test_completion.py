@@ -8,12 +8,11 @@ the printed script sets.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 
 import pytest
-
-from tests.conftest import run_certkit
 
 
 def _complete(words: str, cword: int) -> list[str]:
@@ -25,10 +24,14 @@ def _complete(words: str, cword: int) -> list[str]:
 
 
 def test_show_completion_prints_the_bash_script():
-    result = run_certkit("--show-completion", env={"SHELL": "/bin/bash"})
-    assert result.exit_code == 0, result.stderr
-    assert "_CERTKIT_COMPLETE=complete_bash" in result.stdout
-    assert "complete -o default -F _certkit_completion certkit" in result.stdout
+    # typer detects the shell from the parent process, as a user's shell would be: run
+    # certkit from a real bash, whatever shell started the test run (sh says "not supported").
+    # The "; exit $?" keeps bash as the parent (a lone command would be exec'd in its place).
+    done = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m certkit --show-completion; exit $?"],
+                          env={**os.environ, "SHELL": "/bin/bash"}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "_CERTKIT_COMPLETE=complete_bash" in done.stdout
+    assert "complete -o default -F _certkit_completion certkit" in done.stdout
 
 
 @pytest.mark.parametrize("words, cword, expected", [

@@ -53,7 +53,6 @@ if TYPE_CHECKING:
         RemoteSide,
         cloud_trust_side,
         flat_settings,
-        parse_duration,
         plan_nodes,
     )
     from certkit.audit.preflight_checks import run_preflight
@@ -91,7 +90,7 @@ __all__ = [
     "RecordingReport", "RemoteSide", "Renderer", "ReportContext", "ReportOutputs", "RestrictionChecker",
     "TrustRestrictions", "Verdict", "cloud_trust_side", "cluster_pattern", "content_type", "dedupe",
     "expiry_summary", "expiry_totals", "flat_settings", "instance_patterns", "lint_restrictions",
-    "lint_unloadable", "load_restrictions", "parse_cluster_spec", "parse_duration", "parse_expires_within",
+    "lint_unloadable", "load_restrictions", "parse_cluster_spec", "parse_expires_within",
     "parse_restrictions", "placeholder_warnings", "plan_nodes", "render_csv", "render_html", "render_junit",
     "render_restrictions", "run_preflight", "scope_pattern", "write_restrictions",
 ]
@@ -128,7 +127,7 @@ __getattr__ = lazy_exports(__name__, __all__, {
     ),
     "preflight": (
         "CHECK_FAILED", "CHECK_SKIPPED", "Check", "LocalNode", "RemoteSide", "cloud_trust_side", "flat_settings",
-        "parse_duration", "plan_nodes",
+        "plan_nodes",
     ),
     "preflight_checks": (
         "run_preflight",

@@ -23,16 +23,19 @@ EXPIRING = "expiring"
 EXPIRED = "expired"
 NOT_YET_VALID = "not yet valid"
 
-_DURATION = re.compile(r"([0-9]{1,6})([dh])")
-_UNIT = {"d": dt.timedelta(days=1), "h": dt.timedelta(hours=1)}
+_UNIT = {"d": dt.timedelta(days=1), "h": dt.timedelta(hours=1), "w": dt.timedelta(weeks=1)}
 
 
-def parse_expires_within(text: str) -> dt.timedelta:
-    """``30d`` or ``12h`` (days or hours, ``0d`` for "only what has expired") as a timedelta."""
-    match = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
+def parse_expires_within(text: str, units: str = "dh") -> dt.timedelta:
+    """``30d`` or ``12h`` (``0d`` for "only what has expired") as a timedelta: the
+    ``--expires-within`` window. ``units`` are the suffixes the command takes (preflight's
+    also takes weeks, ``2w``)."""
+    match = re.fullmatch(rf"([0-9]{{1,6}})([{units}])", text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise InputError(f"{param('expires_within')} {text!r} is not a duration such as 30d or 12h",
-                         hint="a whole number of days (d) or hours (h)")
+        spelled = ", ".join(units[:-1]) + f" or {units[-1]}"
+        raise InputError(f"{param('expires_within')} {text!r} is not a number followed by {spelled}, "
+                         "a duration such as 30d or 12h", hint="a whole number of days (d) or hours (h)"
+                         + (" or weeks (w)" if "w" in units else ""))
     return int(match.group(1)) * _UNIT[match.group(2)]
 
 

@@ -16,8 +16,6 @@ differ from the plan is left to the ``names`` check by the restriction checks.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,16 +31,6 @@ OK, WARNING, FAIL, SKIPPED = "ok", "warning", "FAIL", "skipped"
 #: The public names of the statuses a caller tests for.
 CHECK_FAILED, CHECK_SKIPPED = FAIL, SKIPPED
 TRANSPORT = "xpack.security.transport.ssl"
-_DURATION = re.compile(r"(\d+)([dhw])")
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """``30d``, ``12h``, ``2w``: the ``--expires-within`` window."""
-    match = _DURATION.fullmatch(text.strip())
-    if match is None:
-        raise InputError(f"duration {text!r} is not a number followed by d, h or w (e.g. 30d)")
-    amount, unit = int(match.group(1)), match.group(2)
-    return {"d": dt.timedelta(days=amount), "h": dt.timedelta(hours=amount), "w": dt.timedelta(weeks=amount)}[unit]
 
 
 @dataclass(frozen=True)

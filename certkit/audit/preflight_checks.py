@@ -16,6 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from certkit.audit.expiry import EXPIRED, EXPIRING, NOT_YET_VALID, expiry_state
 from certkit.audit.preflight import FAIL, OK, SKIPPED, WARNING, Check, LoadedNode, LocalNode, RemoteSide, load_node
 from certkit.model import Instance
 from certkit.targets import EsTarget
@@ -111,13 +112,13 @@ def check_names(run: PreflightRun) -> Check:
 
 
 def _validity_problems(label: str, certificate: x509.Certificate, run: PreflightRun) -> tuple[list[str], list[str]]:
-    not_after, not_before = certificate.not_valid_after_utc, certificate.not_valid_before_utc
-    if not_after < run.now:
-        return [f"{label} expired on {not_after:%Y-%m-%d}"], []
-    if not_before > run.now:
-        return [f"{label} is not valid before {not_before:%Y-%m-%d}"], []
-    if not_after < run.now + run.expires_within:
-        return [], [f"{label} expires on {not_after:%Y-%m-%d}"]
+    state = expiry_state(certificate, run.now, run.expires_within)  # the JDK's comparisons, as check's
+    if state == EXPIRED:
+        return [f"{label} expired on {certificate.not_valid_after_utc:%Y-%m-%d}"], []
+    if state == NOT_YET_VALID:
+        return [f"{label} is not valid before {certificate.not_valid_before_utc:%Y-%m-%d}"], []
+    if state == EXPIRING:
+        return [], [f"{label} expires on {certificate.not_valid_after_utc:%Y-%m-%d}"]
     return [], []
 
 

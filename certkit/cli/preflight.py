@@ -68,14 +68,14 @@ def preflight(
     junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE", help="Also write a JUnit XML report."),
     force: bool = typer.Option(False, "--force", help="Replace --junit if it exists."),
 ) -> None:
-    from certkit.audit import CHECK_FAILED, parse_duration, run_preflight
+    from certkit.audit import CHECK_FAILED, parse_expires_within, run_preflight
     from certkit.cli import _secrets as secrets
     from certkit.cli._common import emit_json, es_target_option
     from certkit.io import ensure_absent
     from certkit.io.terminal import visible
     from certkit.jdk.pkix import parse_validation_time  # as restrictions check imports it
 
-    window = parse_duration(expires_within)
+    window = parse_expires_within(expires_within, units="dhw")
     target = es_target_option(es_version)
     validation_time = parse_validation_time(at)
     if junit is not None:

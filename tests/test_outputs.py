@@ -152,6 +152,43 @@ def test_concurrent_writers_one_wins_the_other_fails_cleanly(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def _another_run_writes_first(monkeypatch, target: Path) -> None:
+    """Make the other run's folder appear exactly in the window the race hits: after the
+    existence check, just before this run renames its finished folder into place."""
+    real_rename = os.rename
+
+    def rename(source, destination):
+        if Path(destination) == target and not target.exists():
+            target.mkdir()
+            (target / "winner.txt").write_text("the other run's output")
+        return real_rename(source, destination)
+
+    monkeypatch.setattr(os, "rename", rename)
+
+
+def test_a_folder_written_by_another_run_in_the_window_is_reported_as_existing(tmp_path, monkeypatch):
+    target = tmp_path / "bundle"
+    _another_run_writes_first(monkeypatch, target)
+    with pytest.raises(OutputError) as caught:
+        write_tree(target, {"n/n.crt": OutputFile(b"crt")})
+    assert str(caught.value) == f"{target} already exists"
+    assert sorted(p.name for p in target.iterdir()) == ["winner.txt"]
+    assert leftovers(tmp_path) == []
+
+
+def test_with_force_neither_the_other_runs_folder_nor_the_replaced_one_is_lost(tmp_path, monkeypatch):
+    target = tmp_path / "bundle"
+    write_tree(target, {"n/n.crt": OutputFile(b"first")})
+    _another_run_writes_first(monkeypatch, target)
+    with pytest.raises(OutputError) as caught:
+        write_tree(target, {"n/n.crt": OutputFile(b"second")}, force=True)
+    assert (target / "winner.txt").read_text() == "the other run's output"
+    [kept_name] = leftovers(tmp_path)
+    kept = tmp_path / kept_name
+    assert str(caught.value) == f"{target} was written by another run meanwhile; the folder it replaced is kept as {kept}"
+    assert (kept / "n" / "n.crt").read_bytes() == b"first"
+
+
 def test_sigkill_during_write_leaves_only_recognisable_temporaries(tmp_path):
     # SIGKILL cannot be caught: what may remain is a .certkit-tmp-* name, never the target.
     script = (

@@ -281,7 +281,16 @@ def write_tree(
             refuse_foreign_contents(target, files)
             old = _tmp_name(parent)
             os.rename(target, old)
-        os.rename(staging, target)
+        try:
+            _rename_folder_into_place(staging, target)
+        except OutputError:
+            if old is None:
+                raise
+            # Another run wrote the folder after the old one was moved aside: neither is
+            # deleted, the old one stays where the user can find it.
+            kept, old = old, None
+            raise OutputError(f"{target} was written by another run meanwhile; the folder it replaced is kept as "
+                              f"{kept}") from None
         _sync_directory_entry(parent)
     except OSError as exc:
         if old is not None and not target.exists():
@@ -294,6 +303,19 @@ def write_tree(
         if old is not None:
             _remove_members(old, files)
     return target
+
+
+def _rename_folder_into_place(staging: Path, target: Path) -> None:
+    """Rename the finished folder to its name; another run that got there first (between
+    the existence check and this rename) is reported as the existing output it is. rename(2)
+    refuses a non-empty folder (ENOTEMPTY, EEXIST on some file systems) and a file
+    (ENOTDIR) in the way, so the other run's output is never replaced."""
+    try:
+        os.rename(staging, target)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise OutputError(f"{target} already exists", hint=_REPLACE_HINT) from None
+        raise
 
 
 def _directories_of(files: Mapping[str, object]) -> set[str]:

@@ -242,29 +242,42 @@ class Measured:
     max_rss_mib: float
 
 
+#: Starts the measured command from a small interpreter and reports its rusage. Linux
+#: counts into a process's peak RSS the memory of the process it was forked from (the copied
+#: mm at fork, and with vfork the parent's own peak, is recorded at exec), so measuring a
+#: child of a pytest worker that once held 150 MiB reports 150 MiB whatever the child did.
+#: Forked from this launcher, the floor is the launcher's few MiB.
+_MEASURING_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_measured(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> Measured:
-    """Run ``python -m certkit ARGS`` and measure its own peak memory (``wait4``'s rusage is
-    the child's alone, unlike RUSAGE_CHILDREN, which would include earlier JVMs)."""
-    out_path, err_path = cwd / ".measured-stdout", cwd / ".measured-stderr"
+    """Run ``python -m certkit ARGS`` and measure its own peak memory (see _MEASURING_LAUNCHER:
+    neither RUSAGE_CHILDREN nor a direct child's wait4 would exclude this test process)."""
+    out_path, err_path, report_path = cwd / ".measured-stdout", cwd / ".measured-stderr", cwd / ".measured-rusage"
     started = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        process = subprocess.Popen([sys.executable, "-m", "certkit", *map(str, args)], cwd=cwd,
-                                   env={**os.environ, **(env or {})}, stdout=out, stderr=err)
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.02)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    result = Measured(process.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
-                      time.monotonic() - started, usage.ru_maxrss / 1024)
-    out_path.unlink()
-    err_path.unlink()
+        launcher = subprocess.Popen(
+            [sys.executable, "-c", _MEASURING_LAUNCHER, str(report_path), "-m", "certkit", *map(str, args)],
+            cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=err, start_new_session=True)
+        try:
+            launcher.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, 9)
+            launcher.wait()
+            raise AssertionError(f"certkit {' '.join(map(str, args))} still ran after {timeout} s") from None
+    exit_code, max_rss_kib = map(int, report_path.read_text().split())
+    result = Measured(exit_code, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
+                      time.monotonic() - started, max_rss_kib / 1024)
+    for path in (out_path, err_path, report_path):
+        path.unlink()
     return result
 
 

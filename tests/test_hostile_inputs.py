@@ -241,6 +241,17 @@ def test_a_200_mb_input_as_a_real_process_stays_small(workspace, huge_file, tmp_
     assert result.max_rss_mib < MAX_PROCESS_RSS_MIB, f"peak RSS {result.max_rss_mib:.0f} MiB"
 
 
+@pytest.mark.slow
+def test_the_measured_peak_is_the_commands_own_not_this_test_processs(tmp_path):
+    """The bound above means something only if a big pytest worker does not lend the child
+    its own peak (as Linux does through fork and exec: CI once saw 150 MiB for every
+    command, the worker's figure)."""
+    ballast = b"\x01" * (2 * MAX_PROCESS_RSS_MIB << 20)  # touched pages: resident, not just reserved
+    result = run_measured("--version", cwd=tmp_path)
+    assert len(ballast) and result.exit_code == 0, result.stderr
+    assert result.max_rss_mib < MAX_PROCESS_RSS_MIB / 2, f"peak RSS {result.max_rss_mib:.0f} MiB"
+
+
 def test_an_endless_input_is_not_read_forever(cli, workspace, work):
     """/dev/zero has no size to check first: reading stops at the limit."""
     if not Path("/dev/zero").exists():

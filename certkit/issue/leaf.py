@@ -38,10 +38,9 @@ from certkit.issue.ca import (
     check_days,
     check_key_parameters,
     generate_private_key,
-    signature_hash,
 )
+from certkit.issue.tbs import CertificateTemplate, encoded_extension, subject_der
 from certkit.model import Instance
-from certkit.plan import subject_for
 
 ProgressFn = Callable[[int, int], None]
 # A picklable callable run on each new certificate inside the worker that made it.
@@ -120,58 +119,68 @@ def _key_usage(is_rsa: bool) -> x509.KeyUsage:
     )
 
 
-def _encoded(extension: x509.ExtensionType) -> x509.UnrecognizedExtension:
-    """``extension`` as its DER value: cryptography copies these bytes into each certificate
-    instead of converting the Python object again, and the certificate is byte for byte
-    the same (tests/test_issue_fixed_parts.py)."""
-    return x509.UnrecognizedExtension(extension.oid, extension.public_bytes())
+def _extension(extension: x509.ExtensionType, *, critical: bool = False) -> bytes:
+    """``extension`` as the complete Extension encoding every certificate of a run copies."""
+    return encoded_extension(extension.oid, extension.public_bytes(), critical=critical)
 
 
-_BASIC_CONSTRAINTS = _encoded(x509.BasicConstraints(ca=False, path_length=None))
-# A transport node is both the server and the client of its peers.
-_EXTENDED_KEY_USAGE = _encoded(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]))
+#: basicConstraints CA:FALSE, keyUsage (critical) and extendedKeyUsage, in certkit's
+#: extension order, by "the node key is RSA". A transport node is both the server and the
+#: client of its peers.
+_LEADING_EXTENSIONS = {
+    is_rsa: _extension(x509.BasicConstraints(ca=False, path_length=None))
+    + _extension(_key_usage(is_rsa), critical=True)
+    + _extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]))
+    for is_rsa in (True, False)
+}
 
 
-@dataclass(frozen=True)
-class _FixedParts:
-    """What every certificate one CA signs in a run shares, built and encoded once."""
-
-    issuer: x509.Name
-    signing_key: PrivateKey
-    basic_constraints: x509.UnrecognizedExtension
-    key_usage: dict[bool, x509.UnrecognizedExtension]  # by "the node key is RSA"
-    extended_key_usage: x509.UnrecognizedExtension
-    authority_key_identifier: x509.UnrecognizedExtension
-
-
-def _fixed_parts_of(ca: CertificateAuthority) -> _FixedParts:
+def _authority_key_id(ca: CertificateAuthority) -> bytes:
     try:
-        ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+        return ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     except x509.ExtensionNotFound:
-        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(cast(Any, ca.certificate.public_key()))
-    return _FixedParts(
-        issuer=ca.certificate.subject,
-        signing_key=ca.private_key,
-        basic_constraints=_BASIC_CONSTRAINTS,
-        key_usage={is_rsa: _encoded(_key_usage(is_rsa)) for is_rsa in (True, False)},
-        extended_key_usage=_EXTENDED_KEY_USAGE,
-        authority_key_identifier=_encoded(aki),
-    )
+        # The SHA-1 of the CA's public key, as cryptography computes it for the extension.
+        return x509.SubjectKeyIdentifier.from_public_key(cast(Any, ca.certificate.public_key())).digest
 
 
-# The fixed parts per CA object, kept for the CA's lifetime in this process (a worker keeps
-# its one CA; the CA is held here, so its id cannot be reused by another object).
-_fixed_parts: dict[int, tuple[CertificateAuthority, _FixedParts]] = {}
+# The template per (CA object, validity), kept for the CA's lifetime in this process (a
+# worker keeps its one CA; the CA is held here, so its id cannot be reused by another object).
+_templates: dict[tuple[int, Validity], tuple[CertificateAuthority | None, CertificateTemplate]] = {}
 
 
-def _fixed_parts_for(ca: CertificateAuthority) -> _FixedParts:
-    cached = _fixed_parts.get(id(ca))
+def _template_for(ca: CertificateAuthority | None, validity: Validity) -> CertificateTemplate:
+    key = (id(ca), validity)
+    cached = _templates.get(key)
     if cached is None or cached[0] is not ca:
-        if len(_fixed_parts) > 16:  # a long-lived library caller signing with many CAs
-            _fixed_parts.clear()
-        cached = _fixed_parts[id(ca)] = (ca, _fixed_parts_of(ca))
+        if len(_templates) > 16:  # a long-lived library caller signing with many CAs
+            _templates.clear()
+        template = CertificateTemplate(
+            issuer=None if ca is None else ca.certificate.subject,
+            authority_key_id=None if ca is None else _authority_key_id(ca),
+            not_before=validity.not_before, not_after=validity.not_after)
+        cached = _templates[key] = (ca, template)
     return cached[1]
+
+
+def certificate_der(
+    instance: Instance,
+    private_key: PrivateKey,
+    validity: Validity,
+    ca: CertificateAuthority | None,
+) -> bytes:
+    """The DER of ``instance``'s certificate for ``private_key``, signed by ``ca``
+    (``None``: self-signed). What every certificate of a run shares is encoded once
+    (certkit.issue.tbs); the result is what cryptography's CertificateBuilder makes of the
+    same fields."""
+    sans = subject_alternative_names(instance)
+    return _template_for(ca, validity).sign(
+        subject=subject_der(instance.name),
+        public_key=private_key.public_key(),
+        serial_number=x509.random_serial_number(),
+        leading_extensions=_LEADING_EXTENSIONS[isinstance(private_key, rsa.RSAPrivateKey)],
+        subject_alt_names=x509.SubjectAlternativeName(sans) if sans else None,
+        signing_key=private_key if ca is None else ca.private_key,
+    )
 
 
 def build_certificate(
@@ -181,40 +190,7 @@ def build_certificate(
     ca: CertificateAuthority | None,
 ) -> x509.Certificate:
     """Sign ``instance``'s certificate for ``private_key``; ``ca=None`` self-signs it."""
-    subject = subject_for(instance.name)
-    public_key = private_key.public_key()
-    ski = x509.SubjectKeyIdentifier.from_public_key(public_key)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(validity.not_before)
-        .not_valid_after(validity.not_after)
-    )
-    is_rsa = isinstance(private_key, rsa.RSAPrivateKey)
-    if ca is None:
-        signing_key: PrivateKey = private_key
-        builder = builder.issuer_name(subject)
-        basic, usage, extended = _BASIC_CONSTRAINTS, _encoded(_key_usage(is_rsa)), _EXTENDED_KEY_USAGE
-        aki = _encoded(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski))
-    else:
-        fixed = _fixed_parts_for(ca)
-        signing_key = fixed.signing_key
-        builder = builder.issuer_name(fixed.issuer)
-        basic, usage, extended = fixed.basic_constraints, fixed.key_usage[is_rsa], fixed.extended_key_usage
-        aki = fixed.authority_key_identifier
-    builder = (
-        builder.add_extension(basic, critical=False)
-        .add_extension(usage, critical=True)
-        .add_extension(extended, critical=False)
-        .add_extension(ski, critical=False)
-        .add_extension(aki, critical=False)
-    )
-    sans = subject_alternative_names(instance)
-    if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    return builder.sign(signing_key, signature_hash(signing_key))
+    return x509.load_der_x509_certificate(certificate_der(instance, private_key, validity, ca))
 
 
 def issue_certificate(

@@ -231,4 +231,12 @@ def subject_for(name: str) -> x509.Name:
             f"the name {name!r} is {len(name)} characters long; a certificate's CN holds at most 64",
             hint="keep long Cloud-style node names in cn (otherName SAN), not in name",
         )
+    # cryptography, which encodes the names certkit writes, counts the CN's UTF-8 bytes.
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > 64:
+        raise InputError(
+            f"the name {name!r} takes {size} bytes in UTF-8; a certificate's CN holds at most 64 "
+            "(certkit counts bytes, as cryptography does)",
+            hint="keep long or non-ASCII node names in cn (otherName SAN), not in name",
+        )
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])

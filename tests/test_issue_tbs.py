@@ -192,3 +192,33 @@ def test_random_instances_are_encoded_as_cryptography_encodes_them(name, cns, dn
 def _hypothesis_parts():
     """One CA, node key and validity for every example (made on first use, not at collection)."""
     return create_ca("CN=hypothesis CA", key_type="rsa"), generate_private_key("ec"), Validity.starting_now(10)
+
+
+def test_a_certificate_from_a_worker_tells_its_serial_without_being_decoded():
+    from certkit.issue.leaf import IssuedCertificate, certificate_der
+
+    ca = create_ca("CN=serial CA", key_type="ec")
+    key = generate_private_key("ec")
+    for _ in range(20):
+        der = certificate_der(INSTANCES["plain"], key, Validity.starting_now(3), ca)
+        received = IssuedCertificate.from_der(INSTANCES["plain"], der, b"")
+        assert received.serial_number == x509.load_der_x509_certificate(der).serial_number
+        assert received._certificate is None  # still not decoded
+        assert received.certificate.public_bytes(serialization.Encoding.DER) == der
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=64)
+       .filter(lambda n: "=" not in n and len(n.encode()) <= 64))
+def test_a_plain_names_subject_text_is_cryptographys_rfc4514_string(name):
+    from certkit.plan import subject_text
+
+    assert subject_text(name) == subject_for(name).rfc4514_string()
+
+
+def test_subject_text_of_names_rfc4514_escapes():
+    from certkit.plan import subject_text
+
+    for name in ("#hash", " lead", "trail ", "a,b", "a+b", 'q"q', "back\\slash", "semi;colon", "<x>", "nul\x00x",
+                 "CN=dn,O=org"):
+        assert subject_text(name) == subject_for(name).rfc4514_string()

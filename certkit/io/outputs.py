@@ -104,7 +104,7 @@ def ensure_absent(path: Path, force: bool) -> None:
         raise OutputError(f"{path} already exists", hint=_REPLACE_HINT)
 
 
-def _write_new_file(path: Path, data: bytes, mode: int, sync: bool = False) -> None:
+def _write_new_file(path: str | Path, data: bytes, mode: int, sync: bool = False) -> None:
     """Create ``path`` (never an existing file, never through a link); ``sync``: fsync it.
     A folder's files are written unsynced and synced together (:func:`_sync_folder`)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
@@ -266,14 +266,15 @@ def write_tree(
     old: Path | None = None
     try:
         os.mkdir(staging, 0o700)
+        directories = sorted(_directories_of(files), key=lambda name: name.count("/"))
+        for directory in directories:
+            os.mkdir(os.path.join(staging, directory), 0o700)
         for relative, entry in files.items():
-            file_path = staging / relative
-            file_path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-            _write_new_file(file_path, entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
+            _write_new_file(os.path.join(staging, relative), entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
         # Directories made with 0700 so nobody peeks at keys while the bundle is built;
         # opened up to the usual 0755 only once everything is written.
-        for directory in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-            os.chmod(directory, 0o755)
+        for directory in [*reversed(directories), ""]:
+            os.chmod(os.path.join(staging, directory), 0o755)
         _sync_folder(staging)
         if target.exists() or target.is_symlink():
             if not force:
@@ -410,21 +411,14 @@ def _remove_members(old: Path, members: Iterable[str]) -> None:
 
 def zip_bytes(files: Mapping[str, OutputFile]) -> bytes:
     """A zip archive of ``files``, built in memory, entries with Unix modes (keys 0600)."""
-    import io
-    import zipfile
+    from certkit.io.zipwriter import zip_archive
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for directory in sorted(d + "/" for d in _directories_of(files)):
-            info = zipfile.ZipInfo(directory, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
-            archive.writestr(info, b"")
-        for relative, entry in files.items():
-            info = zipfile.ZipInfo(relative, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = (stat.S_IFREG | (SECRET_MODE if entry.secret else PUBLIC_MODE)) << 16
-            archive.writestr(info, entry.data)
-    return buffer.getvalue()
+    folders = [(directory + "/", b"", 0o755) for directory in sorted(_directories_of(files))]
+    members = [(relative, entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE) for relative, entry in files.items()]
+    try:
+        return zip_archive(folders + members)
+    except ValueError as exc:
+        raise OutputError(str(exc), hint="write the bundle to a folder instead (an --out without .zip)") from None
 
 
 def write_bundle(

@@ -17,6 +17,7 @@ writes them atomically (a folder or a zip) with keys 0600.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,15 +53,28 @@ class NodePackaging:
 
     @property
     def ca_chain(self) -> list[x509.Certificate]:
-        return [x509.load_der_x509_certificate(der) for der in self.ca_chain_der]
+        return list(_decoded_chain(self.ca_chain_der).certificates)
+
+    @property
+    def intermediates_pem(self) -> bytes:
+        """The PEM of the CA certificates a node sends with its own: all but a self-signed root."""
+        return _decoded_chain(self.ca_chain_der).intermediates_pem
 
     def __call__(self, issued: IssuedCertificate) -> dict[str, OutputFile]:
         return node_files(issued, self)
 
 
-def _intermediates(ca_chain: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """The CA certificates a node must send with its own: all but a self-signed root."""
-    return [c for c in ca_chain if c.issuer != c.subject]
+@dataclass(frozen=True)
+class _DecodedChain:
+    certificates: tuple[x509.Certificate, ...]
+    intermediates_pem: bytes
+
+
+@functools.lru_cache(maxsize=8)
+def _decoded_chain(chain_der: tuple[bytes, ...]) -> _DecodedChain:
+    """The CA chain decoded once per process (a worker packages every node with it)."""
+    certificates = tuple(x509.load_der_x509_certificate(der) for der in chain_der)
+    return _DecodedChain(certificates, certificate_pem(*(c for c in certificates if c.issuer != c.subject)))
 
 
 def node_files(issued: IssuedCertificate, packaging: NodePackaging) -> dict[str, OutputFile]:
@@ -68,9 +82,7 @@ def node_files(issued: IssuedCertificate, packaging: NodePackaging) -> dict[str,
     folder = issued.instance.filename
     if packaging.pem:
         return {
-            f"{folder}/{folder}.crt": OutputFile(
-                certificate_pem(issued.certificate, *_intermediates(packaging.ca_chain))
-            ),
+            f"{folder}/{folder}.crt": OutputFile(certificate_pem(issued.certificate) + packaging.intermediates_pem),
             f"{folder}/{folder}.key": OutputFile(private_key_pem(issued.private_key, packaging.password), secret=True),
         }
     return {f"{folder}/{folder}.p12": OutputFile(node_keystore(issued, packaging), secret=True)}

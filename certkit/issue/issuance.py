@@ -25,7 +25,7 @@ from certkit.issue.ca import (
 )
 from certkit.issue.leaf import IssuedCertificate, Validity
 from certkit.model import Instance
-from certkit.plan import subject_for
+from certkit.plan import subject_text
 
 PathLike = str | os.PathLike[str]
 
@@ -140,11 +140,11 @@ def plan_document(
     for index, instance in enumerate(instances):
         entry: dict[str, Any] = {
             "name": instance.name, "filename": instance.filename,
-            "subject": subject_for(instance.name).rfc4514_string(),
+            "subject": subject_text(instance.name),
             "names": san_names(instance), "files": _node_paths(instance, pem, single, target),
         }
         if issued is not None:
-            entry["serial"] = format(issued[index].certificate.serial_number, "x")
+            entry["serial"] = format(issued[index].serial_number, "x")
         certificates.append(entry)
     return {
         "dry_run": issued is None,

@@ -40,6 +40,7 @@ from certkit.issue.ca import (
     generate_private_key,
 )
 from certkit.issue.tbs import CertificateTemplate, encoded_extension, subject_der
+from certkit.jdk import read_strict
 from certkit.model import Instance
 
 ProgressFn = Callable[[int, int], None]
@@ -47,17 +48,64 @@ ProgressFn = Callable[[int, int], None]
 PackageFn = Callable[["IssuedCertificate"], Any]
 
 
-@dataclass
 class IssuedCertificate:
-    """A node's new certificate and private key."""
+    """A node's new certificate and private key.
 
-    instance: Instance
-    certificate: x509.Certificate
-    private_key: PrivateKey
-    # What issue_all's ``package`` step made of it in the worker (e.g. the node's files),
-    # and the step itself, so a consumer can tell whether it matches what it wants.
-    packaged: Any = None
-    packaged_with: Any = None
+    ``packaged`` is what issue_all's ``package`` step made of it in the worker (e.g. the
+    node's files) and ``packaged_with`` the step itself, so a consumer can tell whether it
+    matches what it wants. A certificate that came back from a worker holds the DER it was
+    sent and decodes it on first use: a bundle whose files the workers already made never
+    needs the objects, and decoding 2,000 keys cost the parent more than packaging them.
+    """
+
+    __slots__ = ("instance", "packaged", "packaged_with", "_certificate", "_private_key", "_certificate_der", "_key_der")
+
+    def __init__(self, instance: Instance, certificate: x509.Certificate, private_key: PrivateKey,
+                 packaged: Any = None, packaged_with: Any = None) -> None:
+        self.instance, self.packaged, self.packaged_with = instance, packaged, packaged_with
+        self._certificate: x509.Certificate | None = certificate
+        self._private_key: PrivateKey | None = private_key
+        self._certificate_der = self._key_der = b""
+
+    @classmethod
+    def from_der(cls, instance: Instance, certificate_der: bytes, key_der: bytes, packaged: Any = None,
+                 packaged_with: Any = None) -> IssuedCertificate:
+        """What a worker sent: the certificate and its key (PKCS#8) as DER, decoded when used."""
+        issued = cls.__new__(cls)
+        issued.instance, issued.packaged, issued.packaged_with = instance, packaged, packaged_with
+        issued._certificate = issued._private_key = None
+        issued._certificate_der, issued._key_der = certificate_der, key_der
+        return issued
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        if self._certificate is None:
+            self._certificate = x509.load_der_x509_certificate(self._certificate_der)
+        return self._certificate
+
+    @property
+    def private_key(self) -> PrivateKey:
+        if self._private_key is None:
+            # A worker just generated this key: re-validating it would cost ~1 ms for RSA.
+            self._private_key = cast(PrivateKey, serialization.load_der_private_key(
+                self._key_der, None, unsafe_skip_rsa_key_validation=True))
+        return self._private_key
+
+    @property
+    def serial_number(self) -> int:
+        """The certificate's serial, read from its DER when the certificate is not decoded."""
+        if self._certificate is not None:
+            return self._certificate.serial_number
+        der = self._certificate_der
+        _, certificate_start, certificate_end = read_strict(der, 0, len(der))
+        _, tbs_start, tbs_end = read_strict(der, certificate_start, certificate_end)
+        tag, serial_start, serial_end = read_strict(der, tbs_start, tbs_end)
+        if tag == 0xA0:  # [0] EXPLICIT version (absent only in v1 certificates)
+            _, serial_start, serial_end = read_strict(der, serial_end, tbs_end)
+        return int.from_bytes(der[serial_start:serial_end], "big", signed=True)
+
+    def __repr__(self) -> str:
+        return f"IssuedCertificate({self.instance.name!r})"
 
 
 @dataclass(frozen=True)
@@ -236,21 +284,21 @@ def _issue_batch_in_worker(tasks: list[tuple[int, Instance]]) -> list[tuple[int,
 def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:
     index, instance = task
     state = _worker_state
-    issued = issue_certificate(
-        state["ca"], instance, key_type=state["key_type"], key_size=state["key_size"],  # type: ignore[arg-type]
-        validity=state["validity"],  # type: ignore[arg-type]
-    )
-    key_der = issued.private_key.private_bytes(
+    private_key = generate_private_key(state["key_type"], state["key_size"])  # type: ignore[arg-type]
+    cert_der = certificate_der(instance, private_key, state["validity"], state["ca"])  # type: ignore[arg-type]
+    key_der = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     package = state["package"]
-    packaged = package(issued) if package is not None else None  # type: ignore[operator]
-    return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
+    packaged = None
+    if package is not None:
+        packaged = package(IssuedCertificate(instance, x509.load_der_x509_certificate(cert_der), private_key))  # type: ignore[operator]
+    return index, cert_der, key_der, packaged
 
 
 #: EC nodes per pool task: enough that the pool's per-task cost (pickling, pipes, the
 #: executor's threads: more CPU than an EC key) is shared, few enough to balance workers.
-EC_BATCH = 16
+EC_BATCH = 64
 
 #: The CPUs this process may run on (the default --jobs).
 default_jobs = _workers.default_jobs
@@ -323,14 +371,7 @@ def issue_all(
             done = 0
             for future in _workers.completed(futures, points):
                 for index, cert_der, key_der, packaged in future.result():
-                    results[index] = IssuedCertificate(
-                        instances[index],
-                        x509.load_der_x509_certificate(cert_der),
-                        # The worker just generated this key: re-validating it would cost ~1 ms each.
-                        serialization.load_der_private_key(key_der, None, unsafe_skip_rsa_key_validation=True),  # type: ignore[arg-type]
-                        packaged,
-                        package if package is not None else None,
-                    )
+                    results[index] = IssuedCertificate.from_der(instances[index], cert_der, key_der, packaged, package)
                     done += 1
                     if progress:
                         progress(done, total)

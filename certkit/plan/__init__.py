@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         check_cluster_id,
         check_name_component,
         check_scope_id,
+        check_subject,
         cloud_scope_id_problem,
         cloud_scope_warning,
         format_node_name,
@@ -39,14 +40,15 @@ if TYPE_CHECKING:
         parse_node_name,
         require_cloud_scope_id,
         subject_for,
+        subject_text,
     )
 
 __all__ = [
     "InventoryRow", "NodeName", "check_cluster_id", "check_instances", "check_name_component",
-    "check_scope_id", "cloud_scope_id_problem", "cloud_scope_warning", "dump_instances", "format_node_name",
+    "check_scope_id", "check_subject", "cloud_scope_id_problem", "cloud_scope_warning", "dump_instances", "format_node_name",
     "generate_instances", "is_cloud_scope_id", "lint_instances", "load_instances", "make_instance",
     "parse_dn", "parse_instances", "parse_node_name", "read_inventory_csv", "require_cloud_scope_id",
-    "scope_findings", "subject_for",
+    "scope_findings", "subject_for", "subject_text",
 ]
 
 __getattr__ = lazy_exports(__name__, __all__, {
@@ -56,8 +58,8 @@ __getattr__ = lazy_exports(__name__, __all__, {
     ),
     "inventory": ("InventoryRow", "read_inventory_csv"),
     "naming": (
-        "NodeName", "check_cluster_id", "check_name_component", "check_scope_id", "cloud_scope_id_problem",
+        "NodeName", "check_cluster_id", "check_name_component", "check_scope_id", "check_subject", "cloud_scope_id_problem",
         "cloud_scope_warning", "format_node_name", "is_cloud_scope_id", "parse_dn", "parse_node_name",
-        "require_cloud_scope_id", "subject_for",
+        "require_cloud_scope_id", "subject_for", "subject_text",
     ),
 })

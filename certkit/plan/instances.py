@@ -36,10 +36,10 @@ from certkit.plan.inventory import InventoryRow
 from certkit.plan.naming import (
     check_cluster_id,
     check_scope_id,
+    check_subject,
     cloud_scope_warning,
     format_node_name,
     parse_node_name,
-    subject_for,
 )
 
 # certutil's CertificateTool.isValidFilename, verbatim character class and length.
@@ -179,7 +179,7 @@ def make_instance(
     if _CONTROL.search(name):
         raise InputError(f"{where}: the name contains control characters")
     try:
-        subject_for(name)
+        check_subject(name)
     except InputError as exc:
         raise exc.within(where) from None
     resolved_filename = name if filename is None else filename

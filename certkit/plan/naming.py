@@ -222,10 +222,8 @@ def parse_dn(text: str) -> x509.Name:
     return name
 
 
-def subject_for(name: str) -> x509.Name:
-    """The subject certutil gives an instance: ``name`` as a DN if it contains ``=``, else ``CN=name``."""
-    if "=" in name:
-        return parse_dn(name)
+def _check_common_name(name: str) -> None:
+    """The length rules a plain name meets to become ``CN=<name>``."""
     if len(name) > 64:
         raise InputError(
             f"the name {name!r} is {len(name)} characters long; a certificate's CN holds at most 64",
@@ -239,4 +237,33 @@ def subject_for(name: str) -> x509.Name:
             "(certkit counts bytes, as cryptography does)",
             hint="keep long or non-ASCII node names in cn (otherName SAN), not in name",
         )
+
+
+def subject_for(name: str) -> x509.Name:
+    """The subject certutil gives an instance: ``name`` as a DN if it contains ``=``, else ``CN=name``."""
+    if "=" in name:
+        return parse_dn(name)
+    _check_common_name(name)
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+
+
+def check_subject(name: str) -> None:
+    """Raise what :func:`subject_for` raises for ``name``, without building the Name of a
+    plain name (planning checks every instance; issuing builds them)."""
+    if "=" in name:
+        parse_dn(name)
+    else:
+        _check_common_name(name)
+
+
+#: A plain name RFC 4514 (and cryptography's rfc4514_string) writes as it is: none of the
+#: characters it escapes, no leading '#' or space, no trailing space.
+_RFC4514_AS_IS = re.compile(r'(?![# ])[^"+,;<>\\\x00=]*(?<! )')
+
+
+def subject_text(name: str) -> str:
+    """``subject_for(name).rfc4514_string()``, without building the Name of a plain name."""
+    if "=" not in name and name and _RFC4514_AS_IS.fullmatch(name):
+        _check_common_name(name)
+        return "CN=" + name
+    return subject_for(name).rfc4514_string()

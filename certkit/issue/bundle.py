@@ -18,8 +18,10 @@ writes them atomically (a folder or a zip) with keys 0600.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +29,9 @@ from cryptography.hazmat.primitives import serialization
 from certkit.io import OutputFile
 from certkit.issue.ca import CertificateAuthority, ca_private_key_pem, certificate_pem, private_key_pem
 from certkit.issue.leaf import IssuedCertificate
+
+if TYPE_CHECKING:
+    from certkit.keystores import SharedDerivations
 
 CA_CERT_PATH = "ca/ca.crt"
 CA_KEY_PATH = "ca/ca.key"
@@ -50,6 +55,9 @@ class NodePackaging:
     # cryptography's certificate objects cannot be pickled.
     ca_chain_der: tuple[bytes, ...] = ()
     legacy: bool = False
+    # Names the run, so that each process derives the keystores' keys once per run
+    # (keystores.SharedDerivations) and never shares them with another run's files.
+    run: bytes = field(default_factory=lambda: os.urandom(16), compare=False, repr=False)
 
     @property
     def ca_chain(self) -> list[x509.Certificate]:
@@ -98,14 +106,24 @@ def node_keystore(issued: IssuedCertificate, packaging: NodePackaging) -> bytes:
 
     ca_chain = packaging.ca_chain
     trusted = [(CA_KEY_ALIAS, ca_chain[0])] if ca_chain else []
+    password = packaging.password if packaging.password is not None else ""
     return serialize_keystore(
         alias=issued.instance.name,
         private_key=issued.private_key,
         chain=[issued.certificate, *ca_chain],
         trusted=trusted,
-        password=packaging.password if packaging.password is not None else "",
+        password=password,
         legacy=packaging.legacy,
+        shared=None if packaging.legacy else _shared_derivations(packaging.run, password),
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_derivations(run: bytes, password: str) -> SharedDerivations:
+    """The keys of one run's keystores, derived once per process (see SharedDerivations)."""
+    from certkit.keystores import SharedDerivations
+
+    return SharedDerivations.derive(password)
 
 
 def bundle_files(

@@ -34,6 +34,7 @@ __all__ = [
     "LoadedPkcs12",
     "Pkcs12Certificate",
     "Pkcs12Diagnosis",
+    "SharedDerivations",
     "diagnose",
     "jdk_entries",
     "load_pkcs12",
@@ -45,6 +46,7 @@ __all__ = [
 _HOME = {
     "DEFAULT_ITERATIONS": "writer",
     "JDK_TRUSTED_KEY_USAGE": "writer",
+    "SharedDerivations": "writer",
     "serialize_keystore": "writer",
     "serialize_truststore": "writer",
     "JDK_MAX_ITERATIONS": "jdk_view",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from certkit.keystores.writer import (
         DEFAULT_ITERATIONS,
         JDK_TRUSTED_KEY_USAGE,
+        SharedDerivations,
         serialize_keystore,
         serialize_truststore,
     )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from certkit.audit.expiry import expiry_state, expiry_warning, iso
+from certkit.audit.expiry import expiry_of, iso
 from certkit.audit.trust_file import TrustRestrictions
 from certkit.io import CertificateItem
 from certkit.jdk import (
@@ -185,11 +185,8 @@ class RestrictionChecker:
         verdict = self._judge(item, fields_of_item, chain)
         verdict.certificate = item.certificate
         if self.expires_within is not None and verdict.subject_der is not None:
-            certificate = item.certificate
-            verdict.expiry = expiry_state(certificate, self._expiry_at, self.expires_within)
-            verdict.not_after = certificate.not_valid_after_utc
-            verdict.expiry_note = expiry_warning(verdict.expiry, certificate.not_valid_before_utc,
-                                                 verdict.not_after, self._expiry_at)
+            verdict.expiry, verdict.not_after, verdict.expiry_note = expiry_of(
+                item.certificate, self._expiry_at, self.expires_within)
         return verdict
 
     def _judge(self, item: CertificateItem, fields_of_item: CertificateFields | None,

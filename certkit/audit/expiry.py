@@ -11,6 +11,7 @@ chain (``--at``, else now): an expired certificate is never admitted silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from cryptography import x509
@@ -42,18 +43,27 @@ def parse_expires_within(text: str, units: str = "dh") -> dt.timedelta:
 def expiry_state(certificate: x509.Certificate, at: dt.datetime, within: dt.timedelta) -> str:
     """:data:`EXPIRED`, :data:`NOT_YET_VALID`, :data:`EXPIRING` (notAfter within ``within``
     of ``at``) or :data:`VALID`, with the JDK's comparisons (notAfter itself is still valid)."""
+    return expiry_of(certificate, at, within)[0]
+
+
+def expiry_of(certificate: x509.Certificate, at: dt.datetime, within: dt.timedelta) -> tuple[str, dt.datetime, str | None]:
+    """(:func:`expiry_state`, notAfter, :func:`expiry_warning`) of ``certificate``, each
+    validity date read once (an audit asks this of every certificate)."""
     not_after = certificate.not_valid_after_utc
     if at > not_after:
-        return EXPIRED
-    if at < certificate.not_valid_before_utc:
-        return NOT_YET_VALID
+        return EXPIRED, not_after, expiry_warning(EXPIRED, certificate.not_valid_before_utc, not_after, at)
+    not_before = certificate.not_valid_before_utc
+    if at < not_before:
+        return NOT_YET_VALID, not_after, expiry_warning(NOT_YET_VALID, not_before, not_after, at)
     if not_after - at <= within:
-        return EXPIRING
-    return VALID
+        return EXPIRING, not_after, expiry_warning(EXPIRING, not_before, not_after, at)
+    return VALID, not_after, None
 
 
+@functools.lru_cache(maxsize=1024)
 def iso(moment: dt.datetime) -> str:
-    """ISO 8601 UTC with a ``Z``, as the reports print times."""
+    """ISO 8601 UTC with a ``Z``, as the reports print times (cached: the certificates of
+    one bundle share their dates, and a JSON audit prints one per certificate)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

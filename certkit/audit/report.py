@@ -77,32 +77,27 @@ class JsonReport:
             return ""
         quote = _quote
         names = verdict.names
-        parts = [',\n    {"source": ', quote(verdict.source), ', "subject": ', quote(verdict.subject), ', "names": {']
-        for index, field in enumerate(self.fields):
-            if index:
-                parts.append(", ")
-            parts.append(self._field_keys[index])
-            parts.append("[" + ", ".join(map(quote, names.for_field(field))) + "]")
-        parts.append('}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [')
+        field_lists = ", ".join(key + "[" + ", ".join(map(quote, names.for_field(field))) + "]"
+                                for key, field in zip(self._field_keys, self.fields, strict=True))
         patterns = self._patterns
-        for index, (name, pattern) in enumerate(verdict.matched):
+        matches = []
+        for name, pattern in verdict.matched:
             encoded = patterns.get(pattern)
             if encoded is None:
                 encoded = patterns[pattern] = quote(pattern)
-            parts.append(('{"name": ' if not index else ', {"name": ') + quote(name) + ', "pattern": ' + encoded + "}")
-        parts.append('], "chain": ')
-        parts.append(quote(verdict.chain))
-        parts.append(', "reason": ')
-        parts.append("null" if verdict.reason is None else quote(verdict.reason))
+            matches.append('{"name": ' + quote(name) + ', "pattern": ' + encoded + "}")
+        text = (',\n    {"source": ' + quote(verdict.source) + ', "subject": ' + quote(verdict.subject)
+                + ', "names": {' + field_lists
+                + ('}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [')
+                + ", ".join(matches) + '], "chain": ' + quote(verdict.chain) + ', "reason": '
+                + ("null" if verdict.reason is None else quote(verdict.reason)))
         if verdict.explanation:
-            parts.append(', "explanation": ')
-            parts.append(quote(verdict.explanation))
+            text += ', "explanation": ' + quote(verdict.explanation)
         if names.warnings:
-            parts.append(', "warnings": [' + ", ".join(map(quote, names.warnings)) + "]")
+            text += ', "warnings": [' + ", ".join(map(quote, names.warnings)) + "]"
         if verdict.expiry is not None and verdict.not_after is not None:
-            parts.append(f', "not_after": "{iso(verdict.not_after)}", "expiry": "{verdict.expiry}"')
-        parts.append("}")
-        return "".join(parts)
+            text += f', "not_after": "{iso(verdict.not_after)}", "expiry": "{verdict.expiry}"'
+        return text + "}"
 
     def warnings(self, verdict: Verdict) -> tuple[str, ...]:
         return ()

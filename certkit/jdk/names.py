@@ -131,7 +131,9 @@ def locate_fields(der: bytes) -> CertificateFields:
 
     Run once per audited certificate, so it takes the shortest path: a certificate that
     cryptography has loaded has a well-formed TBSCertificate, and any inconsistency left
-    (a truncated or garbled input) surfaces as :class:`MalformedCertificate`.
+    (a truncated or garbled input) surfaces as :class:`MalformedCertificate`. The length
+    forms every certificate uses (short, one and two octets) are read inline, the rest by
+    :func:`span`: a call per element was a third of the walk's time.
     """
     try:
         if der[0] != _SEQUENCE:
@@ -144,14 +146,36 @@ def locate_fields(der: bytes) -> CertificateFields:
             raise MalformedCertificate("truncated certificate")
         if der[offset] == 0xA0:  # [0] version
             offset = span(der, offset)[1]
-        # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo.
+        # serialNumber, signature, issuer, validity: skipped.
         for _ in range(4):
-            offset = span(der, offset)[1]
+            length = der[offset + 1]
+            if length < 0x80:
+                offset += 2 + length
+            elif length == 0x81:
+                offset += 3 + der[offset + 2]
+            elif length == 0x82:
+                offset += 4 + (der[offset + 2] << 8 | der[offset + 3])
+            else:
+                offset = span(der, offset)[1]
         if der[offset] != _SEQUENCE:
             raise MalformedCertificate("the subject is not a Name")
-        subject_end = span(der, offset)[1]
+        length = der[offset + 1]
+        if length < 0x80:
+            subject_end = offset + 2 + length
+        elif length == 0x81:
+            subject_end = offset + 3 + der[offset + 2]
+        else:
+            subject_end = span(der, offset)[1]
         subject = der[offset:subject_end]
-        offset = span(der, subject_end)[1]
+        length = der[subject_end + 1]  # subjectPublicKeyInfo: skipped
+        if length < 0x80:
+            offset = subject_end + 2 + length
+        elif length == 0x81:
+            offset = subject_end + 3 + der[subject_end + 2]
+        elif length == 0x82:
+            offset = subject_end + 4 + (der[subject_end + 2] << 8 | der[subject_end + 3])
+        else:
+            offset = span(der, subject_end)[1]
         sans: list[tuple[bool, bytes]] = []
         is_ca: bool | None = None
         while offset < tbs_end:
@@ -160,7 +184,15 @@ def locate_fields(der: bytes) -> CertificateFields:
             if tag == 0xA3:  # [3] extensions
                 position, extensions_end = span(der, content)
                 while position < extensions_end:
-                    ext_content, ext_end = span(der, position)
+                    length = der[position + 1]
+                    if length < 0x80:
+                        ext_content = position + 2
+                        ext_end = ext_content + length
+                    elif length == 0x81:
+                        ext_content = position + 3
+                        ext_end = ext_content + der[position + 2]
+                    else:
+                        ext_content, ext_end = span(der, position)
                     # The OID's length and contents: 3 bytes for every 2.5.29.x extension.
                     head = der[ext_content + 1:ext_content + 5]
                     oid_end = ext_content + 5

@@ -63,6 +63,8 @@ _OID_COMMON_NAME = "2.5.4.3"
 # An extension's OID as a length byte and its contents, compared in one slice.
 _SAN_HEAD = bytes([len(_OID_SUBJECT_ALT_NAME)]) + _OID_SUBJECT_ALT_NAME
 _BASIC_CONSTRAINTS_HEAD = bytes([len(_OID_BASIC_CONSTRAINTS)]) + _OID_BASIC_CONSTRAINTS
+# OBJECT IDENTIFIER, length 3, then 2.5.29 (id-ce): what both extensions' IDs start with.
+_ID_CE_HEAD = b"\x06\x03\x55\x1d"
 _NOT_CA = b"\x30\x00"  # basicConstraints SEQUENCE {} (cA defaults to FALSE)
 _CA = b"\x30\x03\x01\x01\xff"  # SEQUENCE { cA TRUE }
 
@@ -193,13 +195,18 @@ def locate_fields(der: bytes) -> CertificateFields:
                         ext_end = ext_content + der[position + 2]
                     else:
                         ext_content, ext_end = span(der, position)
-                    # The OID's length and contents: 3 bytes for every 2.5.29.x extension.
-                    head = der[ext_content + 1:ext_content + 5]
-                    oid_end = ext_content + 5
-                    if head[0] & 0x80:  # a long-form OID length: the general step
+                    # The OID's length and contents: 3 bytes for every 2.5.29.x extension,
+                    # compared in place (no slice per extension).
+                    if der.startswith(_ID_CE_HEAD, ext_content):
+                        last = der[ext_content + 4]
+                        head = _SAN_HEAD if last == 0x11 else _BASIC_CONSTRAINTS_HEAD if last == 0x13 else b""
+                        oid_end = ext_content + 5
+                    elif der[ext_content + 1] & 0x80:  # a long-form OID length: the general step
                         oid_start, oid_end = span(der, ext_content)
                         head = bytes([3]) + der[oid_start:oid_end] if oid_end - oid_start == 3 else b""
-                    if head == _SAN_HEAD or head == _BASIC_CONSTRAINTS_HEAD:
+                    else:
+                        head = b""
+                    if head:
                         critical = False
                         value_tag, value_start, value_end = read_strict(der, oid_end, ext_end)
                         if value_tag == 0x01:  # critical BOOLEAN

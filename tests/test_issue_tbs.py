@@ -222,3 +222,15 @@ def test_subject_text_of_names_rfc4514_escapes():
     for name in ("#hash", " lead", "trail ", "a,b", "a+b", 'q"q', "back\\slash", "semi;colon", "<x>", "nul\x00x",
                  "CN=dn,O=org"):
         assert subject_text(name) == subject_for(name).rfc4514_string()
+
+
+def test_a_second_ca_gets_its_own_template():
+    validity = Validity.starting_now(30)
+    first, second = create_ca("CN=first CA", key_type="ec"), create_ca("CN=second CA", key_type="ec")
+    key = generate_private_key("ec")
+    for ca in (first, second, first):
+        certificate = build_certificate(INSTANCES["plain"], key, validity, ca)
+        assert certificate.issuer == ca.certificate.subject
+        ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+        aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        assert aki.key_identifier == ca_ski

@@ -10,6 +10,7 @@ files, a PKCS#12 that needs a password (workers cannot prompt), an empty folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -24,7 +25,7 @@ from certkit.audit.trust_file import parse_restrictions
 from certkit.errors import CertkitError
 from certkit.io.sources import iter_certificates
 from certkit.jdk.names import DNS_NAME, OTHERNAME_COMMON_NAME
-from tests.restrictions_support import _KEY, explicit0, key_pem, make_ca, make_leaf, pem, utf8_value
+from tests.restrictions_support import _KEY, NOW, explicit0, key_pem, make_ca, make_leaf, pem, utf8_value
 
 TRUST = b'trust.subject_name:\n  - "*.node.good.cluster.1.account"\n  - "/n[0-9]+\\\\.node\\\\.regex\\\\..*/"\n'
 FIELDS = (OTHERNAME_COMMON_NAME, DNS_NAME)
@@ -33,8 +34,13 @@ FIELDS = (OTHERNAME_COMMON_NAME, DNS_NAME)
 pytestmark = pytest.mark.slow
 
 
+#: The expiry window of the checkers (None: dates not judged); the expiry test sets it.
+EXPIRES_WITHIN: dict[str, dt.timedelta | None] = {"window": None}
+
+
 def checker(record_matches: bool = True) -> RestrictionChecker:
-    return RestrictionChecker(parse_restrictions(TRUST, "trust.yml"), FIELDS, record_matches=record_matches)
+    return RestrictionChecker(parse_restrictions(TRUST, "trust.yml"), FIELDS, record_matches=record_matches,
+                              expires_within=EXPIRES_WITHIN["window"], now=NOW)
 
 
 def renderers():
@@ -152,6 +158,38 @@ def _bundle_text(certificates, *, decorate: bool) -> bytes:
             parts.append(key_pem())
         parts.append(pem(certificate))
     return b"".join(parts)
+
+
+def test_admissions_with_expiry_or_name_warnings_are_reported_whatever_the_path(tmp_path, tiny_units, monkeypatch):
+    """The default report counts plain admissions without building their verdicts
+    (RestrictionChecker.check_quietly): an admitted certificate that is expired, not yet
+    valid or expiring, or whose names carry a warning, must still be reported as the
+    sequential pass reports it."""
+    monkeypatch.setitem(EXPIRES_WITHIN, "window", dt.timedelta(days=30))
+    monkeypatch.setattr(audit_module, "SLICE_BYTES", 9000)  # most certificates settled inside a slice
+    good = "{}.node.good.cluster.1.account"
+    certificates = []
+    for index in range(24):
+        kind = index % 6
+        if kind == 0:
+            certificates.append(make_leaf(f"e{index}", cns=[good.format(index)], not_before=NOW - dt.timedelta(days=9),
+                                          not_after=NOW - dt.timedelta(days=2)))  # expired
+        elif kind == 1:
+            certificates.append(make_leaf(f"f{index}", cns=[good.format(index)], not_before=NOW + dt.timedelta(days=2)))
+        elif kind == 2:
+            certificates.append(make_leaf(f"s{index}", cns=[good.format(index)], not_after=NOW + dt.timedelta(days=5)))
+        elif kind == 3:  # a name Elasticsearch cannot decode beside one it admits: a warning
+            certificates.append(make_leaf(f"w{index}", cns=[good.format(index)],
+                                          other_names=[("2.5.4.3", b"\x02\x01\x05")]))  # an INTEGER
+        else:
+            certificates.append(make_leaf(f"p{index}", cns=[good.format(index)]))
+    bundle = tmp_path / "expiry.pem"
+    bundle.write_bytes(b"".join(pem(c) for c in certificates))
+    quiet = parallel([str(bundle)], HumanReport(show_all=False), False, 2)
+    assert any(kind == "warn" and "expired" in text for kind, text in quiet[0])
+    assert any(kind == "warn" and "expires soon" in text for kind, text in quiet[0])
+    assert any(kind == "warn" and "not a string type" in text for kind, text in quiet[0]), quiet[0]
+    assert_same([str(bundle)])
 
 
 @pytest.mark.parametrize("slice_bytes", [1500, 2600, 9000])

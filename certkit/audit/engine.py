@@ -311,7 +311,9 @@ class _Judge:
 
         render, warnings = self.renderer.render, self.renderer.warnings
         record = getattr(self.renderer, "record", None)
-        tracker = ChainTracker(self.checker)
+        # A report that prints nothing for a plain admission lets the checker count those
+        # without building their verdicts (RestrictionChecker.check_quietly).
+        tracker = ChainTracker(self.checker, quiet=record is None and getattr(self.renderer, "quiet_admissions", False))
         # The CA certificates a unit starts with may be the chain of the leaf the previous
         # unit ended with (the next slice of its file), which only the parent holds: they
         # go back unjudged, as "head" items.
@@ -339,6 +341,9 @@ class _Judge:
                     flush_out()
                     events.append((_FLUSH, None))
                 for verdict in tracker.feed_located(item, located):
+                    if verdict is None:
+                        result.admitted += 1
+                        continue
                     if verdict.skipped:
                         result.skipped.append((verdict.source, verdict.subject, verdict.skipped))
                     elif verdict.admitted:
@@ -731,10 +736,14 @@ class Audit:
             item = leaf.item()
             self._tracker.pending = (item, self._tracker.locate(item), [c.item() for c in chain])
 
-    def _verdicts(self, verdicts: list[Verdict]) -> Iterator[tuple[str, str]]:
+    def _verdicts(self, verdicts: list[Verdict | None]) -> Iterator[tuple[str, str]]:
         renderer = self.renderer
         record = getattr(renderer, "record", None)
         for verdict in verdicts:
+            if verdict is None:  # a quiet admission (the parent's tracker is not quiet)
+                self.admitted += 1
+                self.certificates += 1
+                continue
             if verdict.skipped:
                 self.skipped.append((verdict.source, verdict.subject, verdict.skipped))
             elif verdict.admitted:

@@ -23,6 +23,8 @@ class HumanReport:
 
     def __init__(self, show_all: bool) -> None:
         self.show_all = show_all
+        #: Nothing is printed for an admission without warnings (see the engine).
+        self.quiet_admissions = not show_all
 
     def render(self, verdict: Verdict) -> str:
         # Names, sources and reasons come from certificates and files: escaped, so that

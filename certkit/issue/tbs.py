@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
 
+from certkit.issue.ca import signature_hash
 from certkit.jdk import read_strict
 from certkit.keystores import der
 
@@ -100,12 +101,15 @@ def _key_identifier(spki: bytes) -> bytes:
 
 
 def _signature_algorithm(signing_key) -> tuple[bytes, tuple]:
-    """The AlgorithmIdentifier and ``sign`` arguments of SHA-256 with ``signing_key``, as
-    certutil signs (SHA256withRSA, SHA256withECDSA) whatever the key size."""
+    """The AlgorithmIdentifier and ``sign`` arguments for ``signing_key`` with the digest
+    certkit signs with (certkit.issue.ca.signature_hash: SHA-256, as certutil)."""
+    digest = signature_hash(signing_key)
+    if not isinstance(digest, hashes.SHA256):
+        raise TypeError(f"no signature algorithm encoded for {digest.name}")
     if isinstance(signing_key, rsa.RSAPrivateKey):
-        return _SHA256_WITH_RSA, (padding.PKCS1v15(), hashes.SHA256())
+        return _SHA256_WITH_RSA, (padding.PKCS1v15(), digest)
     if isinstance(signing_key, ec.EllipticCurvePrivateKey):
-        return _ECDSA_WITH_SHA256, (ec.ECDSA(hashes.SHA256()),)
+        return _ECDSA_WITH_SHA256, (ec.ECDSA(digest),)
     raise TypeError(f"cannot sign with a {type(signing_key).__name__}: certkit signs with RSA or EC keys")
 
 

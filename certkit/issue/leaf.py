@@ -284,16 +284,16 @@ def _issue_batch_in_worker(tasks: list[tuple[int, Instance]]) -> list[tuple[int,
 def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any]:
     index, instance = task
     state = _worker_state
-    private_key = generate_private_key(state["key_type"], state["key_size"])  # type: ignore[arg-type]
-    cert_der = certificate_der(instance, private_key, state["validity"], state["ca"])  # type: ignore[arg-type]
-    key_der = private_key.private_bytes(
+    issued = issue_certificate(
+        state["ca"], instance, key_type=state["key_type"], key_size=state["key_size"],  # type: ignore[arg-type]
+        validity=state["validity"],  # type: ignore[arg-type]
+    )
+    key_der = issued.private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     package = state["package"]
-    packaged = None
-    if package is not None:
-        packaged = package(IssuedCertificate(instance, x509.load_der_x509_certificate(cert_der), private_key))  # type: ignore[operator]
-    return index, cert_der, key_der, packaged
+    packaged = package(issued) if package is not None else None  # type: ignore[operator]
+    return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
 
 
 #: EC nodes per pool task: enough that the pool's per-task cost (pickling, pipes, the

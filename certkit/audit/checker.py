@@ -192,11 +192,15 @@ class RestrictionChecker:
         warning, no chain verified, valid on the day (no expiry warning). A report that
         lists only rejections and warnings counts those without building their verdicts:
         nine in ten certificates of an audit, a fifth of its time."""
-        if not self.anchors and self._judge(item, fields_of_item, chain, True) is None:
-            if self.expires_within is None or expiry_of(item.certificate, self._expiry_at,
-                                                        self.expires_within)[2] is None:
-                return None
-        return self.check(item, fields_of_item, chain)
+        if self.anchors:
+            return self.check(item, fields_of_item, chain)
+        verdict = self._judge(item, fields_of_item, chain, True)
+        if verdict is not None:  # a rejection or a warning: the verdict check() builds
+            return self._with_expiry(verdict, item)
+        if self.expires_within is None or expiry_of(item.certificate, self._expiry_at,
+                                                    self.expires_within)[2] is None:
+            return None
+        return self.check(item, fields_of_item, chain)  # admitted with an expiry warning
 
     def _with_expiry(self, verdict: Verdict, item: CertificateItem) -> Verdict:
         verdict.certificate = item.certificate
@@ -223,12 +227,15 @@ class RestrictionChecker:
             for value in values:
                 for pattern in patterns.matching(value):
                     matched.append((value, pattern.text))
+        elif quiet and not names.warnings:
+            admits = patterns.admits  # an admission is not built: whether, not by which
+            for value in values:
+                if admits(value):
+                    return None
         else:
             for value in values:
                 first = patterns.first_match(value)
                 if first is not None:
-                    if quiet and not names.warnings:
-                        return None
                     matched.append((value, first.text))
                     break
         chain_state = "unchecked"

@@ -430,8 +430,8 @@ class PatternSet:
         return self.patterns[tags[0]] if tags else None
 
     def admits(self, name: str) -> bool:
-        """True when at least one pattern matches ``name``."""
-        return bool(self._matcher.tags(name))
+        """True when at least one pattern matches ``name`` (stops at the first that does)."""
+        return self._matcher.admits(name)
 
 
 # -- language questions -----------------------------------------------------------

@@ -224,6 +224,10 @@ class LazyDFA:
             state = state[ch]
         return state.tags
 
+    def admits(self, name: str) -> bool:
+        """Whether any pattern matches the whole of ``name``."""
+        return bool(self.tags(name))
+
     @property
     def cached_states(self) -> int:
         return len(self._states)
@@ -402,6 +406,27 @@ class Matcher:
             found += self.dfa.tags_of_code_points(name)
         # Tags from several indexes (and duplicate patterns) are merged into file order.
         return found if len(found) < 2 else tuple(sorted(set(found)))
+
+    def admits(self, name: str) -> bool:
+        """Whether any pattern matches the whole of ``name``: :meth:`tags`, stopping at the
+        first match (the question an audit asks of nine names in ten)."""
+        name = java_code_points(name)
+        if self._always or name in self._exact:
+            return True
+        size = len(name)
+        for index, at_end in self._indexes:
+            for length, table in index:
+                if length > size:
+                    break
+                hit = table.get(name[size - length:] if at_end else name[:length])
+                if hit is not None:
+                    plain, globs = hit
+                    if plain:
+                        return True
+                    for glob in globs:
+                        if glob.matches(name):
+                            return True
+        return self.dfa is not None and bool(self.dfa.tags_of_code_points(name))
 
     @property
     def cached_states(self) -> int:

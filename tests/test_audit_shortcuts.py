@@ -12,19 +12,28 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from binascii import a2b_base64
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from certkit.audit import engine
+from certkit.audit.checker import RestrictionChecker
+from certkit.audit.expiry import expiry_of
+from certkit.audit.trust_file import parse_restrictions
+from certkit.errors import CertkitError
+from certkit.io import pem_text_certificates
+from certkit.io.sources import NotCertificates
 from certkit.jdk import names as jdk_names
 from certkit.jdk import x500
 from certkit.jdk.der import MalformedCertificate
-from tests.restrictions_support import NOW, make_leaf, name
+from tests.restrictions_support import NOW, make_leaf, name, pem
 from tests.restrictions_support import der as der_of
 
 TEXT = st.text(st.sampled_from("aZ09 .-_*@:,+=\"\\#;<>'()/?é\x00\n"), min_size=1, max_size=130)
@@ -286,3 +295,77 @@ def test_the_san_shortcut_takes_the_usual_names():
     usual = jdk_names._usual_names(value)
     assert usual is not None and usual.other_name_cns == ("é.node",) and usual.ip_addresses == ("10.0.0.1",)
     assert usual == jdk_names._decode_in_general(value, 21)
+
+
+# ----------------------------------------------------------------------------- cutting a slice
+# A slice of a PEM bundle made only of plain CERTIFICATE blocks is cut with one split
+# (certkit.audit.engine._plain_bodies); anything else goes through the PEM reader. Held to
+# that reader: whenever the split answers, it finds the same certificates.
+
+_BLOCKS = [pem(make_leaf(f"n{i}", cns=[f"n{i}.node.c.cluster.s.account"])) for i in range(3)]
+_PIECE = st.one_of(
+    st.sampled_from(_BLOCKS),
+    st.sampled_from([b"\n", b"junk text\n", b"-", b"------", b"---", b"-----", b"-----BEGIN CERTIFICATE-----\n",
+                     b"-----END CERTIFICATE-----\n", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                     b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"]),
+    st.sampled_from(_BLOCKS).map(lambda block: block.replace(b"-----END", b"------END")),
+    st.sampled_from(_BLOCKS).map(lambda block: block[:40] + b"-" + block[40:]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(_PIECE, max_size=8))
+def test_a_slice_is_cut_as_the_pem_reader_reads_it(pieces):
+    data = b"".join(pieces)
+    expected = data.count(b"-----BEGIN CERTIFICATE-----")
+    bodies = engine._plain_bodies(data, expected)
+    if bodies is None:
+        return
+    try:  # as the engine loads them: a body that fails sends the slice to the PEM reader
+        cut = [x509.load_der_x509_certificate(a2b_base64(body)) for body in bodies]
+    except ValueError:
+        return
+    try:
+        read = [item.der for item in pem_text_certificates(data, "slice")]
+    except NotCertificates:
+        read = []
+    except CertkitError:
+        read = None
+    assert [certificate.public_bytes(Encoding.DER) for certificate in cut] == read
+
+
+def test_a_slice_of_plain_blocks_is_cut_by_the_split():
+    data = b"\n".join(_BLOCKS) + b"\n"
+    bodies = engine._plain_bodies(data, 3)
+    assert bodies is not None and [a2b_base64(b) for b in bodies] == [item.der for item in pem_text_certificates(data, "s")]
+
+
+# ----------------------------------------------------------------------------- expiry per Validity
+# A checker judges the dates of each distinct Validity once (RestrictionChecker._expiry):
+# held to expiry_of on every certificate, with validities shared, distinct, and differing
+# by one second.
+
+
+def test_expiry_judged_once_per_validity_is_every_certificates_own():
+    within = dt.timedelta(days=30)
+    windows = [(NOW - dt.timedelta(days=9), NOW - dt.timedelta(days=2)),  # expired
+               (NOW + dt.timedelta(days=2), NOW + dt.timedelta(days=90)),  # not yet valid
+               (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=5)),  # expiring
+               (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=5, seconds=1)),
+               (NOW - dt.timedelta(days=1), NOW + within + dt.timedelta(seconds=2)),  # valid by a second
+               (NOW - dt.timedelta(days=1), NOW + within - dt.timedelta(seconds=1))]  # expiring by a second
+    certificates = [make_leaf(f"n{i}", cns=[f"n{i}.node.c.cluster.s.account" if i % 3 else "other"],
+                              not_before=windows[i % len(windows)][0], not_after=windows[i % len(windows)][1])
+                    for i in range(30)]
+    bundle = pem(*certificates)
+    restrictions = parse_restrictions(b'trust.subject_name: ["*.node.c.cluster.s.account"]\n', "trust.yml")
+    at = NOW.replace(microsecond=0) + dt.timedelta(seconds=1)
+    checker = RestrictionChecker(restrictions, expires_within=within, now=at)
+    items = list(pem_text_certificates(bundle, "bundle.pem"))
+    verdicts = list(checker.check_items(items))
+    assert len(verdicts) == len(certificates) and len(checker._expiries) == len(windows)
+    seen = set()
+    for verdict, item in zip(verdicts, items, strict=True):
+        assert (verdict.expiry, verdict.not_after, verdict.expiry_note) == expiry_of(item.certificate, at, within)
+        seen.add(verdict.expiry)
+    assert seen == {"expired", "not yet valid", "expiring", "valid"}

@@ -37,6 +37,8 @@ from certkit.jdk import (
 REASON_PATTERN_LIMIT = 20
 
 _NO_NAMES = SubjectAltNames()
+#: Distinct Validity values whose expiry a checker keeps (then it starts again).
+_EXPIRIES_KEPT = 4096
 
 
 @dataclass(slots=True)
@@ -160,6 +162,7 @@ class RestrictionChecker:
         # Fixed once: every verdict of an audit (and of its workers) is "on the same day".
         self._expiry_at = now or datetime.datetime.now(datetime.UTC)
         self._patterns = restrictions.compiled
+        self._expiries: dict[bytes, tuple[str, datetime.datetime, str | None]] = {}
         self._fields_text = _list_text(self.fields)
         self._trusted_text = _list_text(restrictions.patterns, REASON_PATTERN_LIMIT)
 
@@ -184,7 +187,7 @@ class RestrictionChecker:
         """The verdict for one leaf ``item`` (``chain``: the certificates the peer would send after it)."""
         verdict = self._judge(item, fields_of_item, chain, False)
         assert verdict is not None
-        return self._with_expiry(verdict, item)
+        return self._with_expiry(verdict, item, fields_of_item)
 
     def check_quietly(self, item: CertificateItem, fields_of_item: CertificateFields | None = None,
                       chain: Sequence[CertificateItem] = ()) -> Verdict | None:
@@ -196,18 +199,30 @@ class RestrictionChecker:
             return self.check(item, fields_of_item, chain)
         verdict = self._judge(item, fields_of_item, chain, True)
         if verdict is not None:  # a rejection or a warning: the verdict check() builds
-            return self._with_expiry(verdict, item)
-        if self.expires_within is None or expiry_of(item.certificate, self._expiry_at,
-                                                    self.expires_within)[2] is None:
+            return self._with_expiry(verdict, item, fields_of_item)
+        if self.expires_within is None or self._expiry(item, fields_of_item)[2] is None:
             return None
         return self.check(item, fields_of_item, chain)  # admitted with an expiry warning
 
-    def _with_expiry(self, verdict: Verdict, item: CertificateItem) -> Verdict:
+    def _with_expiry(self, verdict: Verdict, item: CertificateItem, located: CertificateFields | None) -> Verdict:
         verdict.certificate = item.certificate
         if self.expires_within is not None and verdict.subject_der is not None:
-            verdict.expiry, verdict.not_after, verdict.expiry_note = expiry_of(
-                item.certificate, self._expiry_at, self.expires_within)
+            verdict.expiry, verdict.not_after, verdict.expiry_note = self._expiry(item, located)
         return verdict
+
+    def _expiry(self, item: CertificateItem, located: CertificateFields | None) -> tuple[str, datetime.datetime, str | None]:
+        """:func:`expiry_of` the item, once per distinct Validity: the same DER holds the same
+        dates, and the certificates of one issuance share it."""
+        assert self.expires_within is not None
+        validity = located.validity if located is not None else b""
+        known = self._expiries.get(validity) if validity else None
+        if known is None:
+            known = expiry_of(item.certificate, self._expiry_at, self.expires_within)
+            if validity:
+                if len(self._expiries) >= _EXPIRIES_KEPT:
+                    self._expiries.clear()
+                self._expiries[validity] = known
+        return known
 
     def _judge(self, item: CertificateItem, fields_of_item: CertificateFields | None,
                chain: Sequence[CertificateItem], quiet: bool) -> Verdict | None:

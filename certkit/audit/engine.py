@@ -218,8 +218,7 @@ class _SliceAnomaly(Exception):
     """A slice that cannot be judged apart from the rest of its file."""
 
 
-_BEGIN_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
-_END_CERTIFICATE = b"-----END CERTIFICATE-----"
+_BEGIN_LABEL, _END_LABEL = b"BEGIN CERTIFICATE", b"END CERTIFICATE"
 #: Dashes in one plain block: five on each side of its BEGIN and END labels.
 _DASHES_PER_BLOCK = 20
 
@@ -233,16 +232,15 @@ def _plain_bodies(data: bytes, expected: int) -> list[bytes] | None:
     or between blocks to make it read anything differently. Cutting them is then a
     split, at C speed.
     """
-    if (data.count(b"-") != _DASHES_PER_BLOCK * expected or data.count(_BEGIN_CERTIFICATE) != expected
-            or data.count(_END_CERTIFICATE) != expected):
+    if data.count(b"-") != _DASHES_PER_BLOCK * expected:
         return None
-    bodies = []
-    for part in data.split(_BEGIN_CERTIFICATE)[1:]:
-        end = part.find(_END_CERTIFICATE)
-        if end < 0:
-            return None
-        bodies.append(part[:end])
-    return bodies
+    # Split at the five-dash runs: when there are 4 x expected of them, every dash is in
+    # one, and the parts go text, label, body, label, text...; the labels must then be
+    # BEGIN and END CERTIFICATE, alternating (a run of another length shifts them).
+    parts = data.split(b"-----")
+    if parts[1::4] != [_BEGIN_LABEL] * expected or parts[3::4] != [_END_LABEL] * expected:
+        return None
+    return parts[2::4]
 
 
 def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:

@@ -123,6 +123,9 @@ class CertificateFields(NamedTuple):
     is_ca: bool | None
     san_critical: bool = False
     more_sans: tuple[tuple[bool, bytes], ...] = ()
+    #: The DER of the Validity: certificates of one issuance share it, so a check of their
+    #: dates can be made once per distinct value (certkit.audit.checker).
+    validity: bytes = b""
 
 
 def locate_fields(der: bytes) -> CertificateFields:
@@ -177,8 +180,10 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
         if length & 0x80:
             return None
         offset += 2 + length
-    # serialNumber, signature, issuer, validity: stepped over.
+    # serialNumber, signature, issuer, validity: stepped over (the last one kept).
+    validity_start = offset
     for _ in range(4):
+        validity_start = offset
         length = der[offset + 1]
         if length < 0x80:
             offset += 2 + length
@@ -192,6 +197,7 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
     # check after them covers both.
     if der[offset] != _SEQUENCE:
         return None
+    validity = der[validity_start:offset]
     length = der[offset + 1]
     if length < 0x80:
         subject_end = offset + 2 + length
@@ -212,7 +218,7 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
     else:
         return None
     if offset == tbs_end:
-        return CertificateFields(subject, None, None)
+        return CertificateFields(subject, None, None, validity=validity)
     # Only one [3] extensions element, ending the TBSCertificate, holding a SEQUENCE that
     # ends with it (unique IDs and anything else: the general walk).
     if der[offset] != 0xA3:
@@ -305,7 +311,7 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
         offset = ext_end
     if offset != tbs_end:
         return None
-    return CertificateFields(subject, san, is_ca, san_critical)
+    return CertificateFields(subject, san, is_ca, san_critical, (), validity)
 
 
 def _locate_walk(der: bytes) -> CertificateFields:
@@ -321,8 +327,10 @@ def _locate_walk(der: bytes) -> CertificateFields:
             raise MalformedCertificate("truncated certificate")
         if der[offset] == 0xA0:  # [0] version
             offset = span(der, offset)[1]
-        for _ in range(4):  # serialNumber, signature, issuer, validity: skipped.
-            offset = span(der, offset)[1]
+        validity_start = offset
+        for _ in range(4):  # serialNumber, signature, issuer, validity: skipped (the last one kept).
+            validity_start, offset = offset, span(der, offset)[1]
+        validity = der[validity_start:offset]
         if der[offset] != _SEQUENCE:
             raise MalformedCertificate("the subject is not a Name")
         subject_end = span(der, offset)[1]
@@ -360,8 +368,8 @@ def _locate_walk(der: bytes) -> CertificateFields:
     except IndexError:
         raise MalformedCertificate("truncated DER") from None
     if not sans:
-        return CertificateFields(subject, None, is_ca)
-    return CertificateFields(subject, sans[0][1], is_ca, sans[0][0], tuple(sans[1:]))
+        return CertificateFields(subject, None, is_ca, validity=validity)
+    return CertificateFields(subject, sans[0][1], is_ca, sans[0][0], tuple(sans[1:]), validity)
 
 
 def _basic_constraints_ca(value: bytes) -> bool:

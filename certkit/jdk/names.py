@@ -218,7 +218,7 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
     else:
         return None
     if offset == tbs_end:
-        return CertificateFields(subject, None, None, validity=validity)
+        return _new_tuple(CertificateFields, (subject, None, None, False, (), validity))
     # Only one [3] extensions element, ending the TBSCertificate, holding a SEQUENCE that
     # ends with it (unique IDs and anything else: the general walk).
     if der[offset] != 0xA3:
@@ -311,7 +311,7 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
         offset = ext_end
     if offset != tbs_end:
         return None
-    return CertificateFields(subject, san, is_ca, san_critical, (), validity)
+    return _new_tuple(CertificateFields, (subject, san, is_ca, san_critical, (), validity))
 
 
 def _locate_walk(der: bytes) -> CertificateFields:
@@ -496,6 +496,7 @@ EMPTY = SubjectAltNames()
 # The otherName certutil and certkit write, ``[0] { 2.5.4.3, [0] { UTF8String } }``, up to
 # the UTF8String's length byte: recognised with one comparison (see decode_general_names).
 _COMMON_NAME_OTHER_NAME = b"\x06\x03\x55\x04\x03\xa0"
+_new_tuple = tuple.__new__
 
 
 def _usual_names(value: bytes) -> SubjectAltNames | None:
@@ -534,16 +535,23 @@ def _usual_names(value: bytes) -> SubjectAltNames | None:
             if (length > 9 and value.startswith(_COMMON_NAME_OTHER_NAME, content)
                     and value[content + 6] == length - 7 and value[content + 7] == _UTF8_STRING
                     and value[content + 8] == length - 9):
-                # What the JDK + Elasticsearch read for it on any JDK, without their steps.
-                cns.append(decode_utf8(value[content + 9:offset]))
+                # What the JDK + Elasticsearch read for it on any JDK, without their steps;
+                # well-formed UTF-8 (where Java's decoder and Python's agree) without a call.
+                text = value[content + 9:offset]
+                try:
+                    cns.append(text.decode("utf-8"))
+                except UnicodeDecodeError:
+                    cns.append(decode_utf8(text))
             else:
                 return None
         elif tag == 0x87 and (length == 4 or length == 16):
             ips.append(gn._ip_text(value[content:offset]))
         else:
             return None
-    return SubjectAltNames(tuple(cns), tuple(dns), tuple(ips),
-                           tuple([OtherName(_OID_COMMON_NAME, text) for text in cns]) if cns else ())
+    # tuple.__new__: the named tuple without its Python-level constructor (one per certificate).
+    return _new_tuple(SubjectAltNames, (tuple(cns), tuple(dns), tuple(ips),
+                                        tuple([_new_tuple(OtherName, (_OID_COMMON_NAME, text, None)) for text in cns]),
+                                        (), None))
 
 
 def decode_general_names(value: bytes, jdk: int = DEFAULT_JDK) -> SubjectAltNames:

@@ -79,20 +79,32 @@ class JsonReport:
             return ""
         quote = _quote
         names = verdict.names
-        field_lists = ", ".join(key + "[" + ", ".join(map(quote, names.for_field(field))) + "]"
-                                for key, field in zip(self._field_keys, self.fields, strict=True))
+        if len(self.fields) == 1:  # the usual audit: one field, so no generator per certificate
+            field_lists = self._field_keys[0] + "[" + ", ".join(map(quote, names.for_field(self.fields[0]))) + "]"
+        else:
+            field_lists = ", ".join(key + "[" + ", ".join(map(quote, names.for_field(field))) + "]"
+                                    for key, field in zip(self._field_keys, self.fields, strict=True))
         patterns = self._patterns
-        matches = []
-        for name, pattern in verdict.matched:
+        matched = verdict.matched
+        if len(matched) == 1:
+            name, pattern = matched[0]
             encoded = patterns.get(pattern)
             if encoded is None:
                 encoded = patterns[pattern] = quote(pattern)
-            matches.append('{"name": ' + quote(name) + ', "pattern": ' + encoded + "}")
-        text = (',\n    {"source": ' + quote(verdict.source) + ', "subject": ' + quote(verdict.subject)
-                + ', "names": {' + field_lists
-                + ('}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [')
-                + ", ".join(matches) + '], "chain": ' + quote(verdict.chain) + ', "reason": '
-                + ("null" if verdict.reason is None else quote(verdict.reason)))
+            matches = '{"name": ' + quote(name) + ', "pattern": ' + encoded + "}"
+        else:
+            pieces = []
+            for name, pattern in matched:
+                encoded = patterns.get(pattern)
+                if encoded is None:
+                    encoded = patterns[pattern] = quote(pattern)
+                pieces.append('{"name": ' + quote(name) + ', "pattern": ' + encoded + "}")
+            matches = ", ".join(pieces)
+        text = "".join((',\n    {"source": ', quote(verdict.source), ', "subject": ', quote(verdict.subject),
+                        ', "names": {', field_lists,
+                        '}, "admitted": true, "matched": [' if verdict.admitted else '}, "admitted": false, "matched": [',
+                        matches, '], "chain": ', quote(verdict.chain), ', "reason": ',
+                        "null" if verdict.reason is None else quote(verdict.reason)))
         if verdict.explanation:
             text += ', "explanation": ' + quote(verdict.explanation)
         if names.warnings:

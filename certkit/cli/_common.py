@@ -103,3 +103,21 @@ def forbid_core_dumps(argv: list[str]) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0)
         except (OSError, AttributeError):
             pass
+
+
+def parse_validation_time(text: str | None):  # -> datetime.datetime | None
+    """``--at TIME``: an ISO 8601 instant (``2027-01-15T00:00:00Z``; a date alone is midnight UTC,
+    a time without offset is UTC). None stays None (now). Here, not beside the chain checks
+    that use it: a command that parses ``--at`` need not import them."""
+    if text is None:
+        return None
+    import datetime as dt
+
+    from certkit.errors import InputError, param
+
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{param('at')} {text!r} is not an ISO 8601 time",
+                         hint=f"e.g. {param('at')} 2027-01-15T00:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -46,10 +46,9 @@ def inspect(
 ) -> None:
     from functools import partial
 
-    from certkit.cli._common import es_target_option
+    from certkit.cli._common import es_target_option, parse_validation_time
     from certkit.io import iter_certificates, require_sources
     from certkit.jdk import describe_certificate
-    from certkit.jdk.pkix import parse_validation_time
 
     moment = parse_validation_time(at)
     target = es_target_option(es_version)

@@ -70,10 +70,9 @@ def preflight(
 ) -> None:
     from certkit.audit import CHECK_FAILED, parse_expires_within, run_preflight
     from certkit.cli import _secrets as secrets
-    from certkit.cli._common import emit_json, es_target_option
+    from certkit.cli._common import emit_json, es_target_option, parse_validation_time
     from certkit.io import ensure_absent
     from certkit.io.terminal import visible
-    from certkit.jdk.pkix import parse_validation_time  # as restrictions check imports it
 
     window = parse_expires_within(expires_within, units="dhw")
     target = es_target_option(es_version)

@@ -200,11 +200,10 @@ def check(
         load_restrictions,
         parse_expires_within,
     )
-    from certkit.cli._common import es_target_option, warn
+    from certkit.cli._common import es_target_option, parse_validation_time, warn
     from certkit.errors import InputError
     from certkit.io import read_certificates, require_sources
     from certkit.jdk import parse_fields
-    from certkit.jdk.pkix import parse_validation_time
     from certkit.patterns import compiling_for
 
     chosen_fields = parse_fields(fields)

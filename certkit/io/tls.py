@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import ssl
 import time
 from dataclasses import dataclass
 
@@ -102,6 +101,8 @@ def fetch_tls_certificate(host: str, port: int, options: TlsOptions = TlsOptions
     each read: a server that trickles bytes, or sends a HelloRequest every second, is
     cut off at the deadline. At most MAX_TLS_HANDSHAKE_BYTES are read from it.
     """
+    import ssl  # here, not at the top: every audit imports this module, few read a server
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

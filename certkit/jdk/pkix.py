@@ -358,18 +358,3 @@ def verify_chain(leaf: x509.Certificate, intermediates: Sequence[x509.Certificat
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         return f"the certificate cannot be decoded as a verifier would ({reason})"
     return None
-
-
-def parse_validation_time(text: str | None) -> dt.datetime | None:
-    """``--at TIME``: an ISO 8601 instant (``2027-01-15T00:00:00Z``; a date alone is midnight UTC,
-    a time without offset is UTC). None stays None (now)."""
-    if text is None:
-        return None
-    from certkit.errors import InputError, param
-
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{param('at')} {text!r} is not an ISO 8601 time",
-                         hint=f"e.g. {param('at')} 2027-01-15T00:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -149,6 +149,10 @@ def _slash_error(text: str) -> PatternError:
 def _wildcard_tokens(text: str) -> tuple[int, ...]:
     """Automatons.wildcard's scan, over UTF-16 code units."""
     units = lre.to_java_units(text)
+    if _WILDCARD_ESCAPE not in units:  # nearly every trust pattern: one pass in a comprehension
+        star, any_char = _matcher.STAR, _matcher.ANY_CHAR
+        return tuple([star if unit == _WILDCARD_STRING else any_char if unit == _WILDCARD_CHAR else unit
+                      for unit in units])
     tokens: list[int] = []
     i = 0
     while i < len(units):

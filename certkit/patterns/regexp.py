@@ -26,6 +26,8 @@ Grammar (highest number binds tightest)::
 
 from __future__ import annotations
 
+import array
+import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -55,8 +57,10 @@ class Node:
 
 def to_java_units(text: str) -> list[int]:
     """The UTF-16 code units of ``text``, as a Java String would hold them."""
-    raw = text.encode("utf-16-le", "surrogatepass")
-    return [raw[i] | (raw[i + 1] << 8) for i in range(0, len(raw), 2)]
+    units = array.array("H", text.encode("utf-16-le", "surrogatepass"))
+    if sys.byteorder == "big":
+        units.byteswap()
+    return units.tolist()
 
 
 def code_points_of_units(units: list[int]) -> tuple[int, ...]:

@@ -92,6 +92,14 @@ class IssuedCertificate:
         return self._private_key
 
     @property
+    def certificate_der(self) -> bytes:
+        """The certificate's DER (kept from signing or from the worker: not re-encoded)."""
+        if not self._certificate_der:
+            assert self._certificate is not None
+            self._certificate_der = self._certificate.public_bytes(serialization.Encoding.DER)
+        return self._certificate_der
+
+    @property
     def serial_number(self) -> int:
         """The certificate's serial, read from its DER when the certificate is not decoded."""
         if self._certificate is not None:
@@ -253,7 +261,10 @@ def issue_certificate(
     """A new key and a certificate for ``instance`` signed by ``ca`` (``None``: self-signed)."""
     validity = validity or Validity.starting_now(days)
     private_key = generate_private_key(key_type, key_size)
-    return IssuedCertificate(instance, build_certificate(instance, private_key, validity, ca), private_key)
+    der = certificate_der(instance, private_key, validity, ca)
+    issued = IssuedCertificate(instance, x509.load_der_x509_certificate(der), private_key)
+    issued._certificate_der = der  # what a worker sends back: not encoded a second time
+    return issued
 
 
 # ---------------------------------------------------------------------------------------
@@ -293,7 +304,7 @@ def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any
     )
     package = state["package"]
     packaged = package(issued) if package is not None else None  # type: ignore[operator]
-    return index, issued.certificate.public_bytes(serialization.Encoding.DER), key_der, packaged
+    return index, issued.certificate_der, key_der, packaged
 
 
 #: EC nodes per pool task: enough that the pool's per-task cost (pickling, pipes, the

@@ -271,11 +271,11 @@ def _locate_usual(der: bytes) -> CertificateFields | None:
             return None
         if der[content + 1] & 0x80:  # a long-form OID length (an extension past the TBSCertificate
             return None              # leaves offset beyond tbs_end, which the loop's end refuses)
-        # The OID's tag, length and first two arcs: the same 4 bytes for every 2.5.29.x
-        # extension, compared in place (no slice per extension).
-        if der.startswith(_ID_CE_HEAD, content):
-            last = der[content + 4]
-            if last == 0x11 or last == 0x13:
+        # 2.5.29.17 or 2.5.29.19: the OID's last octet first (most extensions are 2.5.29.x
+        # too: the common 4-byte head is compared in place only for these two).
+        last = der[content + 4]
+        if last == 0x11 or last == 0x13:
+            if der.startswith(_ID_CE_HEAD, content):
                 value = content + 5
                 critical = False
                 if der[value] == 0x01:  # critical BOOLEAN, of the one length DER allows

@@ -376,3 +376,19 @@ def test_workers_started_without_fork_rebuild_the_same_judge(tmp_path, tiny_unit
     bundle.write_bytes(_bundle_text(_mixed_certificates(20), decorate=True))
     renderer = JsonReport(FIELDS)
     assert parallel([str(bundle)], renderer, True, 2) == sequential([str(bundle)], renderer, True)
+
+
+@pytest.mark.parametrize("slice_bytes", [1500, 2600, 9000])
+def test_a_begin_line_glued_to_text_is_text_in_every_slice(tmp_path, tiny_units, monkeypatch, slice_bytes):
+    """A "-----BEGIN CERTIFICATE-----" that does not start a line is text to the PEM reader
+    (as to OpenSSL's): the slices, cut with a split when they hold only plain blocks, must
+    not read it as a certificate either, wherever the cut falls."""
+    monkeypatch.setattr(audit_module, "SLICE_BYTES", slice_bytes)
+    monkeypatch.setattr(audit_module, "SLICED_FILE_BYTES", 2 * slice_bytes)
+    blocks = [pem(c) for c in _mixed_certificates(30)]
+    for index in (4, 11, 12, 20):
+        blocks[index] = b"glued text " + blocks[index]
+    blocks[25] = blocks[24].rstrip(b"\n") + blocks[25]  # right after an END, on its line
+    bundle = tmp_path / "glued.pem"
+    bundle.write_bytes(b"".join(blocks))
+    assert_same([str(bundle)])

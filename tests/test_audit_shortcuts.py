@@ -23,13 +23,12 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certkit.audit import engine
 from certkit.audit.checker import RestrictionChecker
 from certkit.audit.expiry import expiry_of
 from certkit.audit.trust_file import parse_restrictions
 from certkit.errors import CertkitError
 from certkit.io import pem_text_certificates
-from certkit.io.sources import NotCertificates
+from certkit.io.sources import NotCertificates, PasswordCache, folder_file_certificates, plain_certificate_bodies
 from certkit.jdk import names as jdk_names
 from certkit.jdk import x500
 from certkit.jdk.der import MalformedCertificate
@@ -298,14 +297,15 @@ def test_the_san_shortcut_takes_the_usual_names():
 
 
 # ----------------------------------------------------------------------------- cutting a slice
-# A slice of a PEM bundle made only of plain CERTIFICATE blocks is cut with one split
-# (certkit.audit.engine._plain_bodies); anything else goes through the PEM reader. Held to
-# that reader: whenever the split answers, it finds the same certificates.
+# A slice of a PEM bundle, or a file of a folder, made only of plain CERTIFICATE blocks is
+# cut with one split (certkit.io.sources.plain_certificate_bodies); anything else goes
+# through the PEM reader. Held to that reader: whenever the split answers, it finds the
+# same certificates.
 
 _BLOCKS = [pem(make_leaf(f"n{i}", cns=[f"n{i}.node.c.cluster.s.account"])) for i in range(3)]
 _PIECE = st.one_of(
     st.sampled_from(_BLOCKS),
-    st.sampled_from([b"\n", b"junk text\n", b"-", b"------", b"---", b"-----", b"-----BEGIN CERTIFICATE-----\n",
+    st.sampled_from([b"\n", b"junk text\n", b"glued text", b"-", b"------", b"---", b"-----", b"-----BEGIN CERTIFICATE-----\n",
                      b"-----END CERTIFICATE-----\n", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
                      b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"]),
     st.sampled_from(_BLOCKS).map(lambda block: block.replace(b"-----END", b"------END")),
@@ -318,7 +318,7 @@ _PIECE = st.one_of(
 def test_a_slice_is_cut_as_the_pem_reader_reads_it(pieces):
     data = b"".join(pieces)
     expected = data.count(b"-----BEGIN CERTIFICATE-----")
-    bodies = engine._plain_bodies(data, expected)
+    bodies = plain_certificate_bodies(data, expected)
     if bodies is None:
         return
     try:  # as the engine loads them: a body that fails sends the slice to the PEM reader
@@ -336,7 +336,7 @@ def test_a_slice_is_cut_as_the_pem_reader_reads_it(pieces):
 
 def test_a_slice_of_plain_blocks_is_cut_by_the_split():
     data = b"\n".join(_BLOCKS) + b"\n"
-    bodies = engine._plain_bodies(data, 3)
+    bodies = plain_certificate_bodies(data, 3)
     assert bodies is not None and [a2b_base64(b) for b in bodies] == [item.der for item in pem_text_certificates(data, "s")]
 
 
@@ -369,3 +369,40 @@ def test_expiry_judged_once_per_validity_is_every_certificates_own():
         assert (verdict.expiry, verdict.not_after, verdict.expiry_note) == expiry_of(item.certificate, at, within)
         seen.add(verdict.expiry)
     assert seen == {"expired", "not yet valid", "expiring", "valid"}
+
+
+@pytest.mark.parametrize("glue", [b"glued text", b"", b"\nmore text "])
+def test_a_begin_glued_to_text_is_left_to_the_pem_reader(glue):
+    # After the first block, on the line its END ends (or after text on a line of its own):
+    # the PEM reader reads that BEGIN as text, so the split must not answer.
+    first, second = _BLOCKS[0].rstrip(b"\n") if not glue.startswith(b"\n") else _BLOCKS[0], _BLOCKS[1]
+    data = first + glue + second
+    assert plain_certificate_bodies(data, 2) is None
+    assert len(list(pem_text_certificates(data, "s"))) == 1
+    assert plain_certificate_bodies(b"glued text" + second, 1) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(_PIECE, min_size=1, max_size=5))
+def test_a_folder_file_is_read_as_the_pem_reader_reads_it(tmp_path_factory, pieces):
+    # A file of a folder is cut with the split when it is made of plain blocks: held to the
+    # PEM reader on the same bytes (labels, #N numbering, positions, the error's words).
+    data = b"".join(pieces)
+    path = tmp_path_factory.mktemp("folder") / "node.crt"
+    path.write_bytes(data)
+
+    def outcome(read):
+        try:
+            return [(item.source, item.der, item.container, item.position) for item in read()]
+        except NotCertificates:
+            return "no certificates"
+        except CertkitError as exc:
+            return str(exc)
+
+    notes: list[str] = []
+    from_folder = outcome(lambda: folder_file_certificates(str(path), PasswordCache(None), notes.append))
+    from_reader = outcome(lambda: pem_text_certificates(data, str(path)))
+    if from_reader == "no certificates":
+        assert from_folder == [] and notes
+    else:
+        assert from_folder == from_reader

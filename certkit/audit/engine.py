@@ -70,6 +70,7 @@ from certkit.io import (
     parsing_input,
     pem_text_certificates,
 )
+from certkit.io.sources import plain_certificate_bodies
 
 #: A PEM bundle is cut into slices of about this size (~1,400 certutil-style certificates).
 SLICE_BYTES = 1024 * 1024
@@ -82,6 +83,7 @@ SLICED_FILE_BYTES = 2 * SLICE_BYTES
 UNITS_IN_FLIGHT_PER_JOB = 3
 
 _BEGIN = b"-----BEGIN "
+_BEGIN_LINE = b"\n" + _BEGIN
 _CERTIFICATE_BEGINS = (b"-----BEGIN CERTIFICATE-----", b"-----BEGIN X509 CERTIFICATE-----",
                        b"-----BEGIN TRUSTED CERTIFICATE-----")
 _PEM_SNIFF_BYTES = 64 * 1024
@@ -218,36 +220,13 @@ class _SliceAnomaly(Exception):
     """A slice that cannot be judged apart from the rest of its file."""
 
 
-_BEGIN_LABEL, _END_LABEL = b"BEGIN CERTIFICATE", b"END CERTIFICATE"
-#: Dashes in one plain block: five on each side of its BEGIN and END labels.
-_DASHES_PER_BLOCK = 20
-
-
-def _plain_bodies(data: bytes, expected: int) -> list[bytes] | None:
-    """The bodies of a slice made only of plain CERTIFICATE blocks, or None.
-
-    When the slice's only dashes are those of ``expected`` BEGIN CERTIFICATE and as many
-    END CERTIFICATE lines, and every BEGIN is followed by an END before the next BEGIN,
-    then sources' reader finds exactly these blocks: no other label, no dash in a body
-    or between blocks to make it read anything differently. Cutting them is then a
-    split, at C speed.
-    """
-    if data.count(b"-") != _DASHES_PER_BLOCK * expected:
-        return None
-    # Split at the five-dash runs: when there are 4 x expected of them, every dash is in
-    # one, and the parts go text, label, body, label, text...; the labels must then be
-    # BEGIN and END CERTIFICATE, alternating (a run of another length shifts them).
-    parts = data.split(b"-----")
-    if parts[1::4] != [_BEGIN_LABEL] * expected or parts[3::4] != [_END_LABEL] * expected:
-        return None
-    return parts[2::4]
 
 
 def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
     """The certificates of a slice, numbered as in the whole file; _SliceAnomaly if unsure.
 
     When every ``-----BEGIN`` of the slice opens a plain base64 CERTIFICATE block, the
-    blocks are cut with a split (see _plain_bodies). Anything else goes through sources'
+    blocks are cut with a split (see certkit.io.sources.plain_certificate_bodies). Anything else goes through sources'
     reader itself.
     """
     source, first = unit.source, unit.first_number
@@ -257,7 +236,7 @@ def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
         raise _SliceAnomaly from None  # the sequential reader says what is wrong with the file
     if len(data) != unit.length:
         raise _SliceAnomaly  # the file changed under us
-    bodies = _plain_bodies(data, unit.expected_certificates)
+    bodies = plain_certificate_bodies(data, unit.expected_certificates)
     items: list[CertificateItem] = []
     if bodies is not None:
         load = x509.load_der_x509_certificate
@@ -556,10 +535,12 @@ class Audit:
                         buffer += chunk
                     else:
                         eof = True
-                # The last BEGIN starting within SLICE_BYTES, else the first one after.
-                cut = buffer.rfind(_BEGIN, 1, SLICE_BYTES + len(_BEGIN))
+                # Before the last BEGIN line starting within SLICE_BYTES, else the first one
+                # after: a slice starts a line, as the PEM reader needs to read its first
+                # block as the whole file's reading does (a BEGIN glued to text is text).
+                cut = buffer.rfind(_BEGIN_LINE, 0, SLICE_BYTES + len(_BEGIN_LINE)) + 1
                 if cut <= 0:
-                    cut = buffer.find(_BEGIN, SLICE_BYTES)
+                    cut = buffer.find(_BEGIN_LINE, SLICE_BYTES) + 1
                 if cut <= 0 and not eof:
                     if len(buffer) < _MAX_SLICES_WITHOUT_CUT * SLICE_BYTES:
                         chunk = stream.read(SLICE_BYTES)

@@ -54,6 +54,8 @@ PasswordProvider = Callable[[], "str | None"]
 #: Bytes read from a PEM file at a time: large enough to amortise the Python work per
 #: chunk, small enough that a 120 MB bundle never sits in memory whole.
 PEM_CHUNK = 4 * 1024 * 1024
+#: The first bytes of a file read to tell its format (the whole of a usual certificate file).
+_SNIFF_BYTES = 64 * 1024
 #: Zip-bomb limits: the archive itself, one member, and all members together (uncompressed).
 MAX_ZIP_BYTES = 1024 * 1024 * 1024
 MAX_ZIP_MEMBER_BYTES = 64 * 1024 * 1024
@@ -202,6 +204,58 @@ def _find_begin(buffer: bytes, start: int, buffer_at_line_start: bool) -> int:
         start = begin + 1
 
 
+_BEGIN_LABEL, _END_LABEL = b"BEGIN CERTIFICATE", b"END CERTIFICATE"
+#: Dashes in one plain block: five on each side of its BEGIN and END labels.
+_DASHES_PER_BLOCK = 20
+
+
+def plain_certificate_bodies(data: bytes, expected: int) -> list[bytes] | None:
+    """The base64 bodies of PEM text made only of ``expected`` plain CERTIFICATE blocks, or None.
+
+    When the only dashes of ``data`` are those of ``expected`` BEGIN CERTIFICATE and END
+    CERTIFICATE lines, each BEGIN starting a line (``data`` itself starts one) and followed
+    by its END before the next BEGIN, the PEM reader (:func:`_pem_blocks`) finds exactly
+    these blocks: no other label, no dash in a body or between blocks to make it read
+    anything differently. Cutting them is then a split, at C speed: the audit cuts its
+    slices of a bundle and the files of a folder this way.
+    """
+    if data.count(b"-") != _DASHES_PER_BLOCK * expected:
+        return None
+    # Split at the five-dash runs: when there are 4 x expected of them, every dash is in
+    # one, and the parts go text, label, body, label, text...; the labels must then be
+    # BEGIN and END CERTIFICATE, alternating (a run of another length shifts them), and
+    # the text before each BEGIN must end a line (a BEGIN glued to text is text).
+    parts = data.split(b"-----")
+    if parts[1::4] != [_BEGIN_LABEL] * expected or parts[3::4] != [_END_LABEL] * expected:
+        return None
+    if parts[0] and not parts[0].endswith(b"\n"):
+        return None
+    for between in parts[4:-1:4]:
+        if not between.endswith(b"\n"):
+            return None
+    return parts[2::4]
+
+
+def _plain_pem_certificates(data: bytes, source: str) -> list[CertificateItem] | None:
+    """:func:`_pem_certificates` for a whole file of plain CERTIFICATE blocks, cut with a
+    split (:func:`plain_certificate_bodies`); None for anything else, and for a block that
+    does not decode, which the PEM reader then words."""
+    bodies = plain_certificate_bodies(data, data.count(b"-----BEGIN CERTIFICATE-----"))
+    if not bodies:
+        return None
+    items = []
+    try:
+        for number, body in enumerate(bodies, 1):
+            der = binascii.a2b_base64(body)
+            items.append(CertificateItem(f"{source}#{number}", der, certificate_from_der(der, source), source,
+                                         number - 1))
+    except ValueError:  # binascii.Error included
+        return None
+    if len(items) == 1:
+        items[0].source = source
+    return items
+
+
 def _pem_certificates(stream: BinaryIO, source: str, container: str) -> Iterator[CertificateItem]:
     """Every certificate of a PEM stream; the label gets ``#N`` once a second one shows up."""
     pending: CertificateItem | None = None
@@ -298,9 +352,14 @@ def _file_certificates(
 ) -> Iterator[CertificateItem]:
     """The certificates of one file (or zip member) whatever its format."""
     with opener() as stream:
-        head = stream.read(64 * 1024)
+        head = stream.read(_SNIFF_BYTES)
         kind = _sniff(head)
         if kind == "pem":
+            # A short read is the whole file: one certificate file of a folder, most often.
+            plain = _plain_pem_certificates(head, source) if len(head) < _SNIFF_BYTES else None
+            if plain is not None:
+                yield from plain
+                return
             yield from _pem_certificates(cast(BinaryIO, _Rewound(head, stream)), source, source)
             return
         if kind == "unknown":

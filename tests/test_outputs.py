@@ -94,6 +94,42 @@ def test_disk_full_leaves_no_partial_file(tmp_path):
         subprocess.run(["umount", str(mount)], check=True)
 
 
+def _many_node_files(count: int, size: int = 100) -> dict[str, OutputFile]:
+    files = {"ca/ca.crt": OutputFile(b"ca")}
+    for index in range(count):
+        files[f"n{index}/n{index}.crt"] = OutputFile(b"c%d" % index * size)
+        files[f"n{index}/n{index}.key"] = OutputFile(b"k%d" % index, secret=True)
+    return files
+
+
+def test_a_big_tree_is_written_whole_by_the_writer_threads(tmp_path):
+    files = _many_node_files(300)  # far past the count from which threads share the files
+    out = write_tree(tmp_path / "bundle", files)
+    written = {str(path.relative_to(out)): path for path in out.rglob("*") if path.is_file()}
+    assert sorted(written) == sorted(files)
+    for relative, entry in files.items():
+        assert written[relative].read_bytes() == entry.data
+        assert stat.S_IMODE(written[relative].stat().st_mode) == (0o600 if entry.secret else 0o644)
+    assert {stat.S_IMODE(path.stat().st_mode) for path in out.rglob("*") if path.is_dir()} == {0o755}
+    assert leftovers(tmp_path) == []
+
+
+def test_a_writer_thread_failing_leaves_nothing_behind(tmp_path):
+    # The disk fills while the threads write: one error, and neither the output nor the
+    # staging folder remains (the threads have all stopped before it is removed).
+    mount = tmp_path / "small"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        with pytest.raises(OutputError, match="no space left"):
+            write_tree(mount / "bundle", _many_node_files(300, size=400))
+        assert list(mount.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
 def test_tree_is_written_whole_with_key_modes(tmp_path):
     files = {
         "ca/ca.crt": OutputFile(b"ca"),

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import itertools
 import os
 import re
 import secrets as _secrets
@@ -267,10 +269,13 @@ def write_tree(
     try:
         os.mkdir(staging, 0o700)
         directories = sorted(_directories_of(files), key=lambda name: name.count("/"))
-        for directory in directories:
-            os.mkdir(os.path.join(staging, directory), 0o700)
-        for relative, entry in files.items():
-            _write_new_file(os.path.join(staging, relative), entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
+        depths = itertools.groupby(directories, key=lambda name: name.count("/"))
+        for _, level in depths:  # a level's folders only once their parents exist
+            for directory in level:
+                os.mkdir(os.path.join(staging, directory), 0o700)
+        _in_parallel([functools.partial(_write_new_file, os.path.join(staging, relative), entry.data,
+                                        SECRET_MODE if entry.secret else PUBLIC_MODE)
+                      for relative, entry in files.items()])
         # Directories made with 0700 so nobody peeks at keys while the bundle is built;
         # opened up to the usual 0755 only once everything is written.
         for directory in [*reversed(directories), ""]:
@@ -304,6 +309,41 @@ def write_tree(
         if old is not None:
             _remove_members(old, files)
     return target
+
+
+#: Threads that create a folder's files (and folders) together, and the fewest files worth
+#: them. Creating a file is a system call the kernel spends ~60-100 µs on, with the GIL
+#: released: a 2,000-node bundle's 6,000 entries took 0.3-0.7 s in one thread, all of it
+#: after the key generation, on one core.
+WRITER_THREADS = 4
+_PARALLEL_FROM = 64
+
+
+def _in_parallel(calls: list[functools.partial[None]]) -> None:
+    """Run every call, on WRITER_THREADS threads when there are many. A thread stops at its
+    first error, which is raised once every thread has stopped: the caller then removes a
+    staging folder nothing writes to any more."""
+    if len(calls) < _PARALLEL_FROM:
+        for call in calls:
+            call()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = min(WRITER_THREADS, os.cpu_count() or 1)
+    shares = [calls[start::threads] for start in range(threads)]
+
+    def run(share: list[functools.partial[None]]) -> BaseException | None:
+        for call in share:
+            try:
+                call()
+            except BaseException as exc:  # reported below, after every thread has stopped
+                return exc
+        return None
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="certkit-writer") as pool:
+        errors = [error for error in pool.map(run, shares) if error is not None]
+    if errors:
+        raise errors[0]
 
 
 def _rename_folder_into_place(staging: Path, target: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
 import sys
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,15 +83,22 @@ def test_disk_full_leaves_no_partial_file(tmp_path):
         pytest.skip("no /dev/full")
     # /dev/full cannot be a folder, so exercise the ENOSPC branch by writing through a
     # small tmpfs when we may mount one, else by the /dev/full device behaviour itself.
-    mount = tmp_path / "small"
-    mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with _small_tmpfs(tmp_path, "64k") as mount:
         with pytest.raises(OutputError, match="no space left"):
             write_file(mount / "big.p12", b"x" * (1024 * 1024), secret=True)
         assert list(mount.iterdir()) == []
+
+
+@contextlib.contextmanager
+def _small_tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
+    """A real file system of ``size`` that fills up (skips where one cannot be mounted)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
     finally:
         subprocess.run(["umount", str(mount)], check=True)
 
@@ -117,17 +126,10 @@ def test_a_big_tree_is_written_whole_by_the_writer_threads(tmp_path):
 def test_a_writer_thread_failing_leaves_nothing_behind(tmp_path):
     # The disk fills while the threads write: one error, and neither the output nor the
     # staging folder remains (the threads have all stopped before it is removed).
-    mount = tmp_path / "small"
-    mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True)
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with _small_tmpfs(tmp_path, "256k") as mount:
         with pytest.raises(OutputError, match="no space left"):
             write_tree(mount / "bundle", _many_node_files(300, size=400))
         assert list(mount.iterdir()) == []
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
 
 
 def test_tree_is_written_whole_with_key_modes(tmp_path):

@@ -153,6 +153,8 @@ def test_indexes_answer_what_the_automaton_answers(patterns: list[str], sample: 
     reference = _compile(ps.patterns, index=False)
     for name in sample:
         assert ps._matcher.tags(name) == reference.tags(name), (patterns, name)
+        # admits (the audit's question: any match?) stops at the first hit of the same scan.
+        assert ps._matcher.admits(name) == ps.admits(name) == bool(reference.tags(name)) == reference.admits(name)
 
 
 def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
@@ -168,6 +170,7 @@ def test_a_crowded_index_key_leaves_its_patterns_to_the_automaton() -> None:
     reference = _compile(ps.patterns, index=False)
     for name in ["a.n7.b.account", "a.n17.n3.c.account", "x.n1.y.account", ".account", "n1.account", "a.n39..account"]:
         assert ps._matcher.tags(name) == reference.tags(name), name
+        assert ps._matcher.admits(name) == bool(reference.tags(name)), name
         assert ps.matching(name) == [p for p in ps.patterns if brute_force_wildcard(p.text, name)]
 
 
@@ -184,6 +187,7 @@ def test_rare_key_lengths_leave_the_indexes_for_the_automaton() -> None:
     reference = _compile(ps.patterns, index=False)
     for name in ["n." + "a" * 7, "n." + "a" * 70, "n.b", "xy.aaa", "x.c", "." + "a" * 100, "n.a" + "a" * 100]:
         assert ps._matcher.tags(name) == reference.tags(name), name
+        assert ps._matcher.admits(name) == bool(reference.tags(name)), name
         assert ps.matching(name) == [p for p in ps.patterns if brute_force_wildcard(p.text, name)]
 
 

@@ -410,7 +410,9 @@ class Matcher:
 
     def admits(self, name: str) -> bool:
         """Whether any pattern matches the whole of ``name``: :meth:`tags`, stopping at the
-        first match (the question an audit asks of nine names in ten)."""
+        first match (the question an audit asks of nine names in ten). The index scan is
+        written out again rather than shared through a generator, which cost a third of
+        this method's time; the property tests hold both to the automaton."""
         name = java_code_points(name)
         if self._always or name in self._exact:
             return True

@@ -23,6 +23,7 @@ FILES = {
     "node1/node1.crt": OutputFile(os.urandom(3000)),  # incompressible
     "empty/empty.crt": OutputFile(b""),
     "nœud/nœud.p12": OutputFile(b"\x00\x01" * 100, secret=True),  # a UTF-8 name
+    "node1/node1.p12": OutputFile(os.urandom(2000), secret=True, compressible=False),  # stored
     "deep/er/still/file.txt": OutputFile(b"x"),
 }
 
@@ -44,12 +45,14 @@ def test_zipfile_reads_every_member_with_its_data_and_mode():
     assert all(members[name] == (b"", stat.S_IFDIR | 0o755) for name in folders)
 
 
-def test_members_are_deflated_and_dated_1980():
+def test_members_are_deflated_unless_incompressible_and_dated_1980():
     with zipfile.ZipFile(io.BytesIO(zip_bytes(FILES))) as archive:
         for info in archive.infolist():
             assert info.date_time == (1980, 1, 1, 0, 0, 0)
-            assert info.compress_type == (zipfile.ZIP_STORED if info.is_dir() else zipfile.ZIP_DEFLATED)
+            stored = info.is_dir() or not FILES[info.filename].compressible
+            assert info.compress_type == (zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED), info.filename
         assert archive.getinfo("ca/ca.crt").compress_size < 200  # 1,200 'A's
+        assert archive.getinfo("node1/node1.p12").compress_size == 2000
 
 
 @needs_unzip
@@ -90,3 +93,20 @@ def test_an_archive_beyond_the_32_bit_offsets_is_refused_not_written_wrong(monke
     with pytest.raises(OutputError, match="over 4 GiB") as caught:
         zip_bytes({f"n{i}/n{i}.crt": OutputFile(os.urandom(1000)) for i in range(10)})
     assert caught.value.hint and "folder" in caught.value.hint
+
+
+def test_a_bundle_stores_its_keystores_and_deflates_its_pem_files():
+    # Keystores are encrypted: deflate shrinks a 2,000-node bundle's by 3%, for more CPU
+    # than each node's EC key. PEM files (base64) shrink by a quarter.
+    from certkit.issue import bundle
+    from certkit.issue.leaf import issue_certificate
+    from certkit.plan import make_instance
+
+    issued = issue_certificate(None, make_instance("node1", dns=["node1.example"]), key_type="ec")
+    keystore = bundle.node_files(issued, bundle.packaging_for(None, pem=False, password="pw"))
+    pem = bundle.node_files(issued, bundle.packaging_for(None, pem=True, password=None))
+    with zipfile.ZipFile(io.BytesIO(zip_bytes({**keystore, **pem}))) as archive:
+        methods = {info.filename: info.compress_type for info in archive.infolist() if not info.is_dir()}
+        assert archive.read("node1/node1.p12") == keystore["node1/node1.p12"].data
+    assert methods == {"node1/node1.p12": zipfile.ZIP_STORED, "node1/node1.crt": zipfile.ZIP_DEFLATED,
+                       "node1/node1.key": zipfile.ZIP_DEFLATED}

@@ -3,7 +3,8 @@
 ``zipfile`` spent ~50 µs of Python per member (ZipInfo objects, a writer object per
 member, two header encodings, a compressor flushed through a file-like wrapper): for a
 2,000-node bundle more than packaging the nodes. A bundle needs little of the format: an
-in-memory archive, every member known up front, deflated files and stored folders, Unix
+in-memory archive, every member known up front, deflated files (stored when deflate
+cannot shrink them: keystores are encrypted) and stored folders, Unix
 modes, the 1980-01-01 timestamp certkit gives every member. That is written here (PKWARE
 APPNOTE 6.3.x: local headers, central directory, end record; the ZIP64 end records when
 there are more than 65,535 members). ``tests/test_zipwriter.py`` reads the archives with
@@ -34,22 +35,25 @@ _DOS_DIRECTORY = 0x10
 _MAX_16, _MAX_32 = 0xFFFF, 0xFFFFFFFF
 
 
-def zip_archive(members: Iterable[tuple[str, bytes, int]]) -> bytes:
-    """The archive of ``members`` (name, data, permission bits), in order: files deflated,
-    folders (names ending with ``/``, no data) stored."""
+def zip_archive(members: Iterable[tuple[str, bytes, int, bool]]) -> bytes:
+    """The archive of ``members`` (name, data, permission bits, deflate it), in order:
+    files deflated unless told not to, folders (names ending with ``/``, no data) stored."""
     parts: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     count = 0
-    for name, data, mode in members:
+    for name, data, mode, deflate in members:
         encoded_name = name.encode("utf-8")
         flags = 0 if encoded_name.isascii() else _UTF8_NAME
         if name.endswith("/"):
             method, body, crc = _STORED, b"", 0
             attributes = (stat.S_IFDIR | mode) << 16 | _DOS_DIRECTORY
-        else:
+        elif deflate:
             compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
             method, body, crc = _DEFLATED, compressor.compress(data) + compressor.flush(), zlib.crc32(data)
+            attributes = (stat.S_IFREG | mode) << 16
+        else:
+            method, body, crc = _STORED, data, zlib.crc32(data)
             attributes = (stat.S_IFREG | mode) << 16
         if offset > _MAX_32 or len(data) > _MAX_32:
             raise ValueError("a bundle over 4 GiB cannot be written as one zip")

@@ -317,3 +317,41 @@ def test_an_interrupt_while_futures_are_locked_does_not_hang(issuance, tmp_path,
     result = _run_driver(_SIGNAL_WHILE_FUTURES_ARE_LOCKED, signum, _command(issuance, out, pem=True)[3:], tmp_path)
     assert "certkit/" not in result.stderr, result.stderr
     _assert_interrupted_cleanly(result, out, tmp_path)
+
+
+def test_an_interrupt_cpython_swallows_in_a_callback_is_raised_again(monkeypatch):
+    """A signal handler that runs inside a weakref callback (every import has one: its
+    module lock's) raises a KeyboardInterrupt that CPython prints as "Exception ignored"
+    and drops, and the run would go on to write its output. certkit's CLI installs an
+    unraisable hook that delivers the interrupt again, in the code the callback interrupted."""
+    import weakref
+
+    from certkit import cli
+
+    previous_handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGALRM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_hook = sys.unraisablehook
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: cli._interrupt_again(unraisable, previous_hook))
+
+    class Node:
+        pass
+
+    def callback(_reference):
+        raise KeyboardInterrupt  # what the SIGTERM handler does, here inside the callback
+
+    node = Node()
+    reference = weakref.ref(node, callback)
+    raised_in = None
+    try:
+        del node  # the callback runs and raises; CPython drops it; the hook arranges it again
+        hang_guard = time.monotonic() + 120  # not a speed bound: only a stop for an endless loop
+        while time.monotonic() < hang_guard:
+            pass
+    except KeyboardInterrupt as interrupt:
+        raised_in = interrupt.__traceback__.tb_frame.f_code.co_name
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
+    assert raised_in == "test_an_interrupt_cpython_swallows_in_a_callback_is_raised_again"
+    assert reference() is None

@@ -100,6 +100,48 @@ def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001 - signal handler s
     raise KeyboardInterrupt
 
 
+def _interrupt_again(unraisable: Any, previous: Any) -> None:
+    """``sys.unraisablehook``: an interrupt CPython swallowed is delivered again.
+
+    A signal handler runs at the next bytecode of the main thread, wherever that is: in a
+    weakref callback (importlib's module locks have one, so every import is a window), a
+    finalizer or an at-fork callback, CPython prints its KeyboardInterrupt as "Exception
+    ignored" (a traceback through certkit) and the run carries on, to write its output.
+    The interrupt is delivered again a millisecond later, from SIGALRM, by the SIGINT
+    handler in place then: once this hook and the C code that called it have returned, in
+    the code the callback interrupted. (While a pool runs, SIGINT's handler only takes
+    note and the parent raises at a safe point, certkit._workers.) Running the handler
+    here would not do: signal.raise_signal and _thread.interrupt_main run it before they
+    return, inside this hook, where the KeyboardInterrupt would be dropped again.
+    """
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        previous(unraisable)
+        return
+    import signal
+
+    _redelivering[0] = True
+    signal.signal(signal.SIGALRM, _deliver_interrupt)
+    signal.setitimer(signal.ITIMER_REAL, _REDELIVERY_SECONDS)
+    _redelivering[0] = False  # the last step: no bytecode after it checks for signals
+
+
+#: How long after a swallowed interrupt it is delivered again (see _interrupt_again).
+_REDELIVERY_SECONDS = 0.001
+_redelivering = [False]
+
+
+def _deliver_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    """SIGALRM: the swallowed interrupt, through SIGINT's handler (see _interrupt_again)."""
+    import signal
+
+    if _redelivering[0]:  # the alarm came while the hook itself ran: once more, later
+        signal.setitimer(signal.ITIMER_REAL, _REDELIVERY_SECONDS)
+        return
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+
+
 def main(args: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if args is None else args)
     if argv == ["--version"]:
@@ -110,9 +152,18 @@ def main(args: Sequence[str] | None = None) -> int:
 
     try:
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    except ValueError:  # not the main thread (e.g. called from a test thread)
-        pass
+    except ValueError:  # not the main thread (e.g. called from a test thread): no signals here
+        return _run(argv)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: _interrupt_again(unraisable, previous_hook)
+    try:
+        return _run(argv)
+    finally:
+        sys.unraisablehook = previous_hook
 
+
+def _run(argv: list[str]) -> int:
+    """:func:`main` once its interrupts are in place."""
     try:
         import typer
 

@@ -160,6 +160,11 @@ def main(args: Sequence[str] | None = None) -> int:
         return _run(argv)
     finally:
         sys.unraisablehook = previous_hook
+        if signal.getsignal(signal.SIGALRM) is _deliver_interrupt:
+            # A redelivery still pending once the command has finished (its output, if
+            # any, complete) must not fire after main returns, in CPython's shutdown.
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def _run(argv: list[str]) -> int:

@@ -37,11 +37,9 @@ one protocol; split, each half would be unreadable without the other.)
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import gc
 import os
-from binascii import a2b_base64
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -70,7 +68,7 @@ from certkit.io import (
     parsing_input,
     pem_text_certificates,
 )
-from certkit.io.sources import plain_certificate_bodies
+from certkit.io.sources import plain_pem_certificates
 
 #: A PEM bundle is cut into slices of about this size (~1,400 certutil-style certificates).
 SLICE_BYTES = 1024 * 1024
@@ -131,7 +129,6 @@ class _RawItem:
         return cls(item.source, item.der, item.container, item.position, item.chain, item.pkcs12)
 
     def item(self) -> CertificateItem:
-        from cryptography import x509
 
         with parsing_input(self.source):  # cryptography's warnings about it name it (io.certificates)
             certificate = x509.load_der_x509_certificate(self.der)
@@ -220,14 +217,12 @@ class _SliceAnomaly(Exception):
     """A slice that cannot be judged apart from the rest of its file."""
 
 
-
-
 def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
     """The certificates of a slice, numbered as in the whole file; _SliceAnomaly if unsure.
 
     When every ``-----BEGIN`` of the slice opens a plain base64 CERTIFICATE block, the
-    blocks are cut with a split (see certkit.io.sources.plain_certificate_bodies). Anything else goes through sources'
-    reader itself.
+    blocks are cut with a split (certkit.io.sources.plain_pem_certificates). Anything
+    else goes through sources' reader itself.
     """
     source, first = unit.source, unit.first_number
     try:
@@ -236,19 +231,11 @@ def _slice_items(unit: _SliceUnit) -> list[CertificateItem]:
         raise _SliceAnomaly from None  # the sequential reader says what is wrong with the file
     if len(data) != unit.length:
         raise _SliceAnomaly  # the file changed under us
-    bodies = plain_certificate_bodies(data, unit.expected_certificates)
+    plain = plain_pem_certificates(data, source, unit.expected_certificates, first)
+    if plain is not None:
+        return plain
+    # Anything else (a block that does not decode included: the reader words it).
     items: list[CertificateItem] = []
-    if bodies is not None:
-        load = x509.load_der_x509_certificate
-        try:
-            with parsing_input(source):  # once per slice: cryptography's warnings name the file
-                for offset, body in enumerate(bodies):
-                    der = a2b_base64(body)
-                    items.append(CertificateItem(f"{source}#{first + offset}", der, load(der), source,
-                                                 first + offset - 1))
-        except (binascii.Error, ValueError, x509.InvalidVersion):
-            raise _SliceAnomaly from None  # the sequential reader words the error
-        return items
     try:
         for item in pem_text_certificates(data, source):
             number = first + item.position

@@ -37,7 +37,7 @@ from typing import Any, BinaryIO, cast
 from cryptography import x509
 
 from certkit.errors import InputError, PasswordError, RemoteError
-from certkit.io.certificates import certificate_from_der
+from certkit.io.certificates import certificate_from_der, parsing_input
 from certkit.io.tls import (  # noqa: F401 - TlsOptions and the TLS reader are part of this API
     DEFAULT_TLS_TIMEOUT,
     MAX_TLS_HANDSHAKE_BYTES,
@@ -236,20 +236,31 @@ def plain_certificate_bodies(data: bytes, expected: int) -> list[bytes] | None:
     return parts[2::4]
 
 
-def _plain_pem_certificates(data: bytes, source: str) -> list[CertificateItem] | None:
-    """:func:`_pem_certificates` for a whole file of plain CERTIFICATE blocks, cut with a
-    split (:func:`plain_certificate_bodies`); None for anything else, and for a block that
-    does not decode, which the PEM reader then words."""
-    bodies = plain_certificate_bodies(data, data.count(b"-----BEGIN CERTIFICATE-----"))
-    if not bodies:
+def plain_pem_certificates(data: bytes, source: str, expected: int, first: int = 1) -> list[CertificateItem] | None:
+    """The certificates of PEM text made only of ``expected`` plain CERTIFICATE blocks, cut
+    with a split (:func:`plain_certificate_bodies`) and labelled ``source#N`` from ``first``
+    on; None for any other text, and for a block that does not decode, which the PEM
+    reader then words. The audit reads its slices of a bundle this way."""
+    bodies = plain_certificate_bodies(data, expected)
+    if bodies is None:
         return None
+    load = x509.load_der_x509_certificate
     items = []
     try:
-        for number, body in enumerate(bodies, 1):
-            der = binascii.a2b_base64(body)
-            items.append(CertificateItem(f"{source}#{number}", der, certificate_from_der(der, source), source,
-                                         number - 1))
-    except ValueError:  # binascii.Error included
+        with parsing_input(source):  # once for them all: cryptography's warnings name the file
+            for number, body in enumerate(bodies, first):
+                der = binascii.a2b_base64(body)
+                items.append(CertificateItem(f"{source}#{number}", der, load(der), source, number - 1))
+    except (ValueError, x509.InvalidVersion):  # binascii.Error included
+        return None
+    return items
+
+
+def _plain_pem_certificates(data: bytes, source: str) -> list[CertificateItem] | None:
+    """:func:`_pem_certificates` for a whole file of plain CERTIFICATE blocks
+    (:func:`plain_pem_certificates`); None for anything else."""
+    items = plain_pem_certificates(data, source, data.count(b"-----BEGIN CERTIFICATE-----"))
+    if not items:
         return None
     if len(items) == 1:
         items[0].source = source

@@ -8,11 +8,8 @@ import shutil
 import stat
 import subprocess
 import zipfile
-import zlib
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from certkit.errors import OutputError
 from certkit.io import zipwriter
@@ -113,28 +110,3 @@ def test_a_bundle_stores_its_keystores_and_deflates_its_pem_files():
         assert archive.read("node1/node1.p12") == keystore["node1/node1.p12"].data
     assert methods == {"node1/node1.p12": zipfile.ZIP_STORED, "node1/node1.crt": zipfile.ZIP_DEFLATED,
                        "node1/node1.key": zipfile.ZIP_DEFLATED}
-
-
-def _deflated_with_the_full_window(data: bytes) -> bytes:
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush()
-
-
-# Sizes either side of each window's reach (2**bits less zlib's 262-byte lookahead), where a
-# window one size too small would miss the earliest matches.
-_WINDOW_EDGES = sorted({size for bits in range(9, 16) for size in (2**bits - 263, 2**bits - 262, 2**bits - 261)
-                        if size >= 0})
-
-
-@pytest.mark.parametrize("size", [0, 1, 700, *_WINDOW_EDGES, 40_000])
-def test_the_small_window_deflate_is_the_full_window_stream_at_each_window_edge(size):
-    text = (b"-----BEGIN CERTIFICATE-----\nMIIB" + bytes(range(65, 91)) * 3 + b"\n") * (size // 100 + 1)
-    for data in (text[:size], os.urandom(size), (b"ab" * size)[:size]):
-        assert zipwriter.deflate_raw(data) == _deflated_with_the_full_window(data)
-        assert zlib.decompress(zipwriter.deflate_raw(data), -zlib.MAX_WBITS) == data
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=5000) | st.text(alphabet="ab-\nMIIB", max_size=5000).map(str.encode))
-def test_the_small_window_deflate_is_the_full_window_stream(data):
-    assert zipwriter.deflate_raw(data) == _deflated_with_the_full_window(data)

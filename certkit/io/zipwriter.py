@@ -18,7 +18,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 
-__all__ = ["deflate_raw", "zip_archive"]
+__all__ = ["zip_archive"]
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
@@ -35,25 +35,6 @@ _DOS_DIRECTORY = 0x10
 _MAX_16, _MAX_32 = 0xFFFF, 0xFFFFFFFF
 
 
-#: How far behind the current position zlib looks for a match, short of its window: its
-#: MAX_DIST is the window size less MIN_LOOKAHEAD (258 + 3 + 1 bytes).
-_ZLIB_LOOKAHEAD = 262
-
-
-def deflate_raw(data: bytes) -> bytes:
-    """``data`` deflated (raw, level 6), byte for byte what zlib writes with its full 32 KiB
-    window, but with the smallest window that still reaches back over all of ``data``.
-
-    Setting up the full window costs zlib ~65 µs (it allocates and clears 256 KiB), more
-    than deflating a 1 KB PEM file; a 2 KiB window costs ~13 µs. A window that spans the
-    whole input finds every match the full one finds, so the stream is the same
-    (tests/test_zipwriter.py compares them); an unzip never sees the window size.
-    """
-    window_bits = max(9, min(zlib.MAX_WBITS, (len(data) + _ZLIB_LOOKAHEAD).bit_length()))
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -window_bits)
-    return compressor.compress(data) + compressor.flush()
-
-
 def zip_archive(members: Iterable[tuple[str, bytes, int, bool]]) -> bytes:
     """The archive of ``members`` (name, data, permission bits, deflate it), in order:
     files deflated unless told not to, folders (names ending with ``/``, no data) stored."""
@@ -68,7 +49,8 @@ def zip_archive(members: Iterable[tuple[str, bytes, int, bool]]) -> bytes:
             method, body, crc = _STORED, b"", 0
             attributes = (stat.S_IFDIR | mode) << 16 | _DOS_DIRECTORY
         elif deflate:
-            method, body, crc = _DEFLATED, deflate_raw(data), zlib.crc32(data)
+            compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+            method, body, crc = _DEFLATED, compressor.compress(data) + compressor.flush(), zlib.crc32(data)
             attributes = (stat.S_IFREG | mode) << 16
         else:
             method, body, crc = _STORED, data, zlib.crc32(data)

@@ -33,6 +33,20 @@ PASSWORD = "bench-password"
 TARGET = 3.0
 
 
+CRYPTOGRAPHY_IMPORTS = "import cryptography.hazmat.primitives.serialization, cryptography.x509"
+#: The least a Python convert does: cryptography's own PKCS#12 loader (which also checks an
+#: RSA key's primes, ~40 ms for RSA-2048, a check certkit's reader skips), then PEM out.
+BARE_CONVERT = """
+import os, sys
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.serialization import pkcs12
+key, cert, extra = pkcs12.load_key_and_certificates(open(sys.argv[1], "rb").read(), os.environb[b"CERTKIT_PASS"])
+pem = key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption())
+pem += b"".join(c.public_bytes(s.Encoding.PEM) for c in [cert, *extra])
+open(sys.argv[2], "wb").write(pem)
+"""
+
+
 def openssl_loop_command(files: list[Path]) -> list[str]:
     """One shell running ``openssl pkcs12`` once per file, as a user's loop would."""
     loop = "; ".join(f"openssl pkcs12 -in {f} -passin env:CERTKIT_PASS -nodes -out {f.with_suffix('.openssl.pem')}"
@@ -69,6 +83,10 @@ def main() -> int:
               f"median of {args.runs} runs, the commands taking turns")
         runs = interleaved({
             "python": [sys.executable, "-c", "pass"],
+            # What any Python reading a keystore and writing its certificates imports: the
+            # floor of a Python convert, before any certkit code or any key derivation.
+            "imports": [sys.executable, "-c", CRYPTOGRAPHY_IMPORTS],
+            "bare loader": [sys.executable, "-c", BARE_CONVERT, str(single), str(work / "bare.pem")],
             "certkit one": CERTKIT + ["convert", str(single)],
             "openssl one": openssl_loop_command([single]),
             "certkit many": CERTKIT + ["convert", str(bundle)],
@@ -80,6 +98,10 @@ def main() -> int:
               f"openssl pkcs12 -nodes {runs['openssl one'].wall * 1e3:.0f} ms: {one:.2f}x")
         print(f"  (the interpreter alone, python -c pass: {runs['python'].wall * 1e3:.0f} ms = "
               f"{runs['python'].wall / runs['openssl one'].wall:.2f}x openssl: the floor of any Python command)")
+        print(f"  (python importing cryptography's serialization and x509: {runs['imports'].wall * 1e3:.0f} ms = "
+              f"{runs['imports'].wall / runs['openssl one'].wall:.2f}x openssl; a bare convert with cryptography's "
+              f"pkcs12 loader and nothing else: {runs['bare loader'].wall * 1e3:.0f} ms = "
+              f"{runs['bare loader'].wall / runs['openssl one'].wall:.2f}x)")
         print(f"{len(files)} files: one certkit convert run {runs['certkit many'].wall:.2f} s "
               f"({runs['certkit many'].wall / len(files) * 1e3:.1f} ms per file), an openssl loop "
               f"{runs['openssl many'].wall:.2f} s ({runs['openssl many'].wall / len(files) * 1e3:.1f} ms per file): "

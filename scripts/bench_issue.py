@@ -178,7 +178,7 @@ def main() -> int:
         # Each run's folder is moved aside, not deleted, before the next run: on ext4
         # mounted with `discard` (this VM's disk), creating 4,000 files right after deleting
         # 4,000 costs the kernel 10-30x the CPU of creating them on a quiet file system
-        # (0.1 s vs 1-4 s, measured with a bare mkdir/open loop), which would time the
+        # (0.15 s vs 1-6 s, measured with a bare mkdir/open loop), which would time the
         # previous run's deletion, not certkit. The moved folders go with `work`.
         set_aside = work / "previous-folders"
         set_aside.mkdir()

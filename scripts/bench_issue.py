@@ -32,6 +32,7 @@ pool of as many processes that generates the same number of keys and does nothin
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import statistics
@@ -182,11 +183,12 @@ def main() -> int:
         # previous run's deletion, not certkit. The moved folders go with `work`.
         set_aside = work / "previous-folders"
         set_aside.mkdir()
+        run_numbers = itertools.count()
 
         def fresh_both() -> None:
             fresh()
             if folder.exists():
-                folder.rename(set_aside / f"run-{len(list(set_aside.iterdir()))}")
+                folder.rename(set_aside / f"run-{next(run_numbers)}")
 
         ec_cert = cert(args.ec_nodes, "--pem", "--key-type", "ec")
         ec = interleaved({

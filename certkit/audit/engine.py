@@ -129,7 +129,6 @@ class _RawItem:
         return cls(item.source, item.der, item.container, item.position, item.chain, item.pkcs12)
 
     def item(self) -> CertificateItem:
-
         with parsing_input(self.source):  # cryptography's warnings about it name it (io.certificates)
             certificate = x509.load_der_x509_certificate(self.der)
         return CertificateItem(self.source, self.der, certificate, self.container, self.position, self.chain,

@@ -48,13 +48,12 @@ def zip_archive(members: Iterable[tuple[str, bytes, int, bool]]) -> bytes:
         if name.endswith("/"):
             method, body, crc = _STORED, b"", 0
             attributes = (stat.S_IFDIR | mode) << 16 | _DOS_DIRECTORY
-        elif deflate:
-            compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
-            method, body, crc = _DEFLATED, compressor.compress(data) + compressor.flush(), zlib.crc32(data)
-            attributes = (stat.S_IFREG | mode) << 16
         else:
             method, body, crc = _STORED, data, zlib.crc32(data)
             attributes = (stat.S_IFREG | mode) << 16
+            if deflate:
+                compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+                method, body = _DEFLATED, compressor.compress(data) + compressor.flush()
         if offset > _MAX_32 or len(data) > _MAX_32:
             raise ValueError("a bundle over 4 GiB cannot be written as one zip")
         parts.append(_LOCAL_HEADER.pack(0x04034B50, _NEEDS_DEFLATE, flags, method, 0, _DOS_DATE_1980, crc,

@@ -7,13 +7,13 @@ OpenSSL in the tests themselves.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import ssl
 import subprocess
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -168,34 +168,38 @@ class PythonTlsServer:
         self.thread.join(timeout=20)
 
 
-def _free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
+@contextlib.contextmanager
+def openssl_server(openssl_bin: str, tmp_path: Path, leaf, *extra: str) -> Iterator[int]:
+    """``openssl s_server -Verify 1`` (demands a client certificate) for one connection; yields
+    its port and, on leaving, waits for it to exit.
 
-
-def start_openssl_server(openssl_bin: str, tmp_path: Path, leaf, *extra: str) -> tuple[subprocess.Popen, int]:
-    """``openssl s_server -Verify 1`` (demands a client certificate), exits after one connection."""
+    openssl binds port 0 itself and reports the port it got ("ACCEPT 127.0.0.1:PORT"). A port
+    picked by the test and bound later by openssl could be taken in between by a parallel
+    test's server or outgoing connection, and the test would then talk to that one."""
     (tmp_path / "s.pem").write_bytes(pem(leaf))
     (tmp_path / "s.key").write_bytes(key_pem())
-    port = _free_port()
-    process = subprocess.Popen(
-        [openssl_bin, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp_path / "s.pem"),
-         "-key", str(tmp_path / "s.key"), "-Verify", "1", "-naccept", "1", "-quiet", *extra],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300  # a hang guard: openssl listens within milliseconds
-    while time.monotonic() < deadline and not _listening(port):  # without spending its one connection
-        time.sleep(0.05)
-    return process, port
-
-
-def _listening(port: int) -> bool:
-    """True once something listens on 127.0.0.1:port (Linux /proc; elsewhere: after a pause)."""
-    table = Path("/proc/net/tcp")
-    if not table.exists():
-        time.sleep(1)
-        return True
-    wanted = f"0100007F:{port:04X}"
-    return any(fields[1] == wanted and fields[3] == "0A"
-               for fields in (line.split() for line in table.read_text().splitlines()[1:]))
+    with subprocess.Popen(
+        [openssl_bin, "s_server", "-accept", "127.0.0.1:0", "-cert", str(tmp_path / "s.pem"),
+         "-key", str(tmp_path / "s.key"), "-Verify", "1", "-naccept", "1", *extra],
+        # Without -quiet (which hides the ACCEPT line) s_server ends the session at the end
+        # of its stdin: a pipe kept open, never written, has no end until the session does.
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    ) as process:
+        assert process.stdout is not None
+        # The ACCEPT line comes once the socket listens: reading it is the wait (no polling).
+        for line in process.stdout:
+            if line.startswith(b"ACCEPT "):
+                port = int(line.split(b":")[-1])
+                break
+        else:
+            raise AssertionError(f"openssl s_server exited ({process.wait()}) without listening")
+        # What s_server prints about the session is drained, so it never blocks on a full pipe.
+        drain = threading.Thread(target=process.stdout.read, name="s_server-output", daemon=True)
+        drain.start()
+        try:
+            yield port
+        finally:
+            process.wait(timeout=300)  # a hang guard: it exits once its one connection ends
+            drain.join(timeout=300)
 
 

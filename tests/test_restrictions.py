@@ -21,8 +21,8 @@ from tests.restrictions_support import (
     PythonTlsServer,
     make_ca,
     make_leaf,
+    openssl_server,
     pem,
-    start_openssl_server,
     write_pem,
 )
 
@@ -334,11 +334,8 @@ def test_live_openssl_endpoint_demanding_client_cert(cli, tmp_path, openssl_bin)
     trust.write_text(DOCS_TRUST)
     leaf = make_leaf("ossl", cns=["n1.node.xxxxyyyyxxxxyyyy.cluster.1053523734.account"])
     write_pem(tmp_path / "ossl.pem", leaf)
-    process, port = start_openssl_server(openssl_bin, tmp_path, leaf)
-    try:
+    with openssl_server(openssl_bin, tmp_path, leaf) as port:
         from_endpoint = _verdict(cli, trust, f"tls://127.0.0.1:{port}")
-    finally:
-        process.wait(timeout=300)
     assert from_endpoint == _verdict(cli, trust, tmp_path / "ossl.pem")
     assert from_endpoint[0] == 0
 

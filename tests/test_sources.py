@@ -16,8 +16,8 @@ from tests.restrictions_support import (
     key_pem,
     make_ca,
     make_leaf,
+    openssl_server,
     pem,
-    start_openssl_server,
     write_pem,
 )
 
@@ -198,20 +198,19 @@ def test_tls_with_client_certificate(tmp_path):
 
 
 def test_tls_connection_refused():
-    probe = socket.create_server(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    with pytest.raises(RemoteError, match="cannot connect"):
-        fetch_tls_certificate("127.0.0.1", port, TlsOptions(timeout=5))
+    # The port stays bound, never listening, while certkit connects: the kernel refuses the
+    # connection, and no parallel test's server can take the port in between.
+    with socket.socket() as bound_not_listening:
+        bound_not_listening.bind(("127.0.0.1", 0))
+        port = bound_not_listening.getsockname()[1]
+        with pytest.raises(RemoteError, match="cannot connect"):
+            fetch_tls_certificate("127.0.0.1", port, TlsOptions(timeout=120))
 
 
 @pytest.mark.openssl
 @pytest.mark.parametrize("extra", [(), ("-tls1_2",)], ids=["tls13", "tls12"])
 def test_openssl_s_server_demanding_client_cert(tmp_path, openssl_bin, extra):
     leaf = make_leaf("ossl", cns=["ossl.node.c.cluster.s.account"])
-    process, port = start_openssl_server(openssl_bin, tmp_path, leaf, *extra)
-    try:
+    with openssl_server(openssl_bin, tmp_path, leaf, *extra) as port:
         got = fetch_tls_certificate("127.0.0.1", port, TlsOptions(timeout=120))
-    finally:
-        process.wait(timeout=300)
     assert got == der(leaf)

@@ -260,11 +260,13 @@ def test_the_api_key_is_never_an_argument(cli):
 def test_connection_refused(cli, pki):
     import socket
 
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = cli(*REMOTE, "--apply", "--es-url", f"https://127.0.0.1:{port}", "--es-ca", pki["ca"],
-                 env={"CERTKIT_ES_API_KEY": API_KEY})
+    # Bound, never listening, for the whole run: refused by the kernel, and no parallel
+    # test's server can take the port in between.
+    with socket.socket() as bound_not_listening:
+        bound_not_listening.bind(("127.0.0.1", 0))
+        port = bound_not_listening.getsockname()[1]
+        result = cli(*REMOTE, "--apply", "--es-url", f"https://127.0.0.1:{port}", "--es-ca", pki["ca"],
+                     env={"CERTKIT_ES_API_KEY": API_KEY})
     assert_one_line_error(result, "refused the connection")
 
 

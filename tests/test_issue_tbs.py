@@ -234,3 +234,19 @@ def test_a_second_ca_gets_its_own_template():
         ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
         aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
         assert aki.key_identifier == ca_ski
+
+
+def test_the_pem_written_from_the_der_is_cryptographys_pem_for_every_length():
+    """A PEM bundle's certificates are base64'd from their DER (certificate_pem_of_der), not
+    decoded and re-encoded: the bytes must be cryptography's, whatever the DER's length
+    modulo 48 (a base64 line's worth: the last line full, short, or of one character)."""
+    from certkit.issue.ca import certificate_pem, certificate_pem_of_der
+    from certkit.issue.leaf import issue_certificate
+
+    ca = create_ca("CN=PEM CA", key_type="rsa")  # signatures of one length: the DER grows with the name
+    residues = set()
+    for length in range(1, 120):
+        issued = issue_certificate(ca, Instance("node", "node", cn=("c" * length,)), key_type="ec")
+        residues.add(len(issued.certificate_der) % 48)
+        assert certificate_pem_of_der(issued.certificate_der) == certificate_pem(issued.certificate)
+    assert residues == set(range(48))

@@ -37,8 +37,6 @@ one protocol; split, each half would be unreadable without the other.)
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -51,6 +49,7 @@ from typing import Any, Protocol
 from cryptography import x509
 
 from certkit import _workers
+from certkit._collector import collector_at_rest, rest_the_collector
 from certkit.audit.checker import ChainTracker, RestrictionChecker, Verdict
 from certkit.audit.trust_file import TrustRestrictions
 from certkit.errors import CertkitError
@@ -378,7 +377,7 @@ class _Recipe:
 def _init_worker(parent_pid: int, recipe: _Recipe) -> None:
     global _WORKER_JUDGE
     _workers.prepare_worker(parent_pid)
-    _rest_the_collector()
+    rest_the_collector()
     if _WORKER_JUDGE is None:
         from cryptography import x509
 
@@ -621,7 +620,7 @@ class Audit:
     # -- the report ------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        with _collector_at_rest():
+        with collector_at_rest():
             yield from self._report()
 
     def _report(self) -> Iterator[tuple[str, str]]:
@@ -737,32 +736,6 @@ class Audit:
 def _count_expiry(counts: dict[str, int], verdict: Verdict) -> None:
     if verdict.expiry_note and verdict.expiry is not None:
         counts[verdict.expiry] = counts.get(verdict.expiry, 0) + 1
-
-
-def _rest_the_collector() -> tuple[int, int, int]:
-    """Keep the cyclic garbage collector out of the way; returns the thresholds to restore.
-
-    An audit allocates millions of short-lived objects that hold no reference cycles,
-    while the compiled patterns (tens of thousands of long-lived objects) would be walked
-    by every full collection: those are frozen out of the collector and collections
-    happen much less often.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], 50_000), thresholds[1], thresholds[2])
-    return thresholds
-
-
-@contextlib.contextmanager
-def _collector_at_rest() -> Iterator[None]:
-    frozen_before = gc.get_freeze_count()
-    thresholds = _rest_the_collector()
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        if not frozen_before:  # leave a caller's own frozen objects alone
-            gc.unfreeze()
 
 
 def _count_certificate_blocks(data: bytes, end: int) -> int:

@@ -27,7 +27,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from certkit.io import OutputFile
-from certkit.issue.ca import CertificateAuthority, ca_private_key_pem, certificate_pem, private_key_pem
+from certkit.issue.ca import (
+    CertificateAuthority,
+    ca_private_key_pem,
+    certificate_pem,
+    certificate_pem_of_der,
+    private_key_pem,
+)
 from certkit.issue.leaf import IssuedCertificate
 
 if TYPE_CHECKING:
@@ -90,7 +96,7 @@ def node_files(issued: IssuedCertificate, packaging: NodePackaging) -> dict[str,
     folder = issued.instance.filename
     if packaging.pem:
         return {
-            f"{folder}/{folder}.crt": OutputFile(certificate_pem(issued.certificate) + packaging.intermediates_pem),
+            f"{folder}/{folder}.crt": OutputFile(certificate_pem_of_der(issued.certificate_der) + packaging.intermediates_pem),
             f"{folder}/{folder}.key": OutputFile(private_key_pem(issued.private_key, packaging.password), secret=True),
         }
     # Encrypted: a zip stores it as it is (deflate would win 3% for much CPU).

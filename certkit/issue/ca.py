@@ -11,6 +11,7 @@ certificate, and it must not have expired; softer problems are warnings.
 
 from __future__ import annotations
 
+import binascii
 import datetime as _dt
 import os
 import re
@@ -523,3 +524,13 @@ def ca_private_key_pem(key: PrivateKey, password: str | None = None) -> bytes:
 
 def certificate_pem(*certificates: x509.Certificate) -> bytes:
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+
+def certificate_pem_of_der(certificate_der: bytes) -> bytes:
+    """The PEM of a certificate given as DER, as ``certificate_pem`` writes it (RFC 7468:
+    base64 in lines of 64, each ending with a newline), without decoding the certificate:
+    a pool worker has just signed the DER, and decoding it to encode it costs it more than
+    the base64 (tests/test_issue.py holds the two to the byte)."""
+    text = binascii.b2a_base64(certificate_der, newline=False)
+    lines = b"\n".join([text[start:start + 64] for start in range(0, len(text), 64)])
+    return b"-----BEGIN CERTIFICATE-----\n" + lines + b"\n-----END CERTIFICATE-----\n"

@@ -56,6 +56,7 @@ class IssuedCertificate:
     matches what it wants. A certificate that came back from a worker holds the DER it was
     sent and decodes it on first use: a bundle whose files the workers already made never
     needs the objects, and decoding 2,000 keys cost the parent more than packaging them.
+    A certificate just signed (:meth:`signed`) keeps its DER the same way.
     """
 
     __slots__ = ("instance", "packaged", "packaged_with", "_certificate", "_private_key", "_certificate_der", "_key_der")
@@ -75,6 +76,16 @@ class IssuedCertificate:
         issued.instance, issued.packaged, issued.packaged_with = instance, packaged, packaged_with
         issued._certificate = issued._private_key = None
         issued._certificate_der, issued._key_der = certificate_der, key_der
+        return issued
+
+    @classmethod
+    def signed(cls, instance: Instance, certificate_der: bytes, private_key: PrivateKey) -> IssuedCertificate:
+        """A certificate just signed: its DER (what a worker sends back, and what a PEM
+        bundle encodes) kept, the certificate object decoded on first use."""
+        issued = cls.__new__(cls)
+        issued.instance, issued.packaged, issued.packaged_with = instance, None, None
+        issued._certificate, issued._private_key = None, private_key
+        issued._certificate_der, issued._key_der = certificate_der, b""
         return issued
 
     @property
@@ -261,10 +272,7 @@ def issue_certificate(
     """A new key and a certificate for ``instance`` signed by ``ca`` (``None``: self-signed)."""
     validity = validity or Validity.starting_now(days)
     private_key = generate_private_key(key_type, key_size)
-    der = certificate_der(instance, private_key, validity, ca)
-    issued = IssuedCertificate(instance, x509.load_der_x509_certificate(der), private_key)
-    issued._certificate_der = der  # what a worker sends back: not encoded a second time
-    return issued
+    return IssuedCertificate.signed(instance, certificate_der(instance, private_key, validity, ca), private_key)
 
 
 # ---------------------------------------------------------------------------------------

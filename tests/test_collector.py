@@ -16,8 +16,10 @@ from certkit._collector import RESTING_THRESHOLD, collector_at_rest
 
 @pytest.fixture
 def default_collector():
+    """CPython's default collector, with nothing frozen (whatever ran before in this process)."""
     thresholds = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
+    gc.unfreeze()
     try:
         yield
     finally:

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 __all__ = ["collector_at_rest", "rest_the_collector"]
 
-#: Allocations between two young-generation collections while the collector rests
-#: (CPython's default is 700).
+#: Container objects allocated (net of those freed) between two young-generation
+#: collections while the collector rests (CPython's default is 700).
 RESTING_THRESHOLD = 50_000
 
 

@@ -73,7 +73,7 @@ def _collector_resting(command: Callable[..., None]) -> Callable[..., None]:
     walked by every full collection cost ~25 µs a node."""
     @functools.wraps(command)
     def resting(*args: Any, **kwargs: Any) -> None:
-        from certkit._collector import collector_at_rest
+        from certkit._collector import collector_at_rest  # when it runs: --help imports only what it shows
 
         with collector_at_rest():
             command(*args, **kwargs)

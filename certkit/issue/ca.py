@@ -530,7 +530,7 @@ def certificate_pem_of_der(certificate_der: bytes) -> bytes:
     """The PEM of a certificate given as DER, as ``certificate_pem`` writes it (RFC 7468:
     base64 in lines of 64, each ending with a newline), without decoding the certificate:
     a pool worker has just signed the DER, and decoding it to encode it costs it more than
-    the base64 (tests/test_issue.py holds the two to the byte)."""
+    the base64 (tests/test_issue_tbs.py holds the two to the byte)."""
     text = binascii.b2a_base64(certificate_der, newline=False)
     lines = b"\n".join([text[start:start + 64] for start in range(0, len(text), 64)])
     return b"-----BEGIN CERTIFICATE-----\n" + lines + b"\n-----END CERTIFICATE-----\n"

@@ -82,10 +82,8 @@ class IssuedCertificate:
     def signed(cls, instance: Instance, certificate_der: bytes, private_key: PrivateKey) -> IssuedCertificate:
         """A certificate just signed: its DER (what a worker sends back, and what a PEM
         bundle encodes) kept, the certificate object decoded on first use."""
-        issued = cls.__new__(cls)
-        issued.instance, issued.packaged, issued.packaged_with = instance, None, None
-        issued._certificate, issued._private_key = None, private_key
-        issued._certificate_der, issued._key_der = certificate_der, b""
+        issued = cls.from_der(instance, certificate_der, b"")
+        issued._private_key = private_key
         return issued
 
     @property

@@ -57,6 +57,26 @@ def test_cryptography_warnings_name_the_file_once_each(tmp_path):
     assert all(line.startswith("warning: ") for line in result.stderr.splitlines() if line.strip())
 
 
+def test_a_country_name_that_is_not_two_letters_is_one_warning_naming_the_file(tmp_path):
+    """cryptography accepts a countryName of another length and warns (a UserWarning, not
+    its deprecation warning); the user gets one line that names the file, not Python's."""
+    from pyasn1.codec.der import decoder, encoder
+    from pyasn1.type import univ
+    from pyasn1_modules import rfc5280
+
+    certificate, _ = decoder.decode(_negative_serial_der("Hostile Test CA"), asn1Spec=rfc5280.Certificate())
+    tbs = certificate["tbsCertificate"]
+    tbs["serialNumber"] = univ.Integer(7)
+    tbs["subject"][0][0][0]["type"] = rfc5280.id_at_countryName  # "Hostile Test CA" as a country
+    path = tmp_path / "country.crt"
+    path.write_bytes(_pem(encoder.encode(certificate)))
+    result = run_certkit("inspect", path)
+    assert result.exit_code == 0, result.stderr
+    (warning,) = _warning_lines(result.stderr)  # cryptography 48: "Attribute's length must be >= 2 and <= 2, ..."
+    assert warning.startswith(f"warning: {path}: ") and "length" in warning, result.stderr
+    assert "Traceback" not in result.stderr and "UserWarning" not in result.stderr
+
+
 def test_an_audit_names_the_file_cryptography_warns_about(tmp_path):
     folder = tmp_path / "certs"
     folder.mkdir()

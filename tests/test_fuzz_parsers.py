@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,17 +90,22 @@ JSON_TEXT = st.recursive(
 )
 
 
-def only_certkit_errors(call, *args, **kwargs):
-    """``call``'s result, or None when it raised a one-line CertkitError; anything else fails.
-
-    cryptography's warnings are not failures: it warns (UserWarning, and its subclass
+@contextmanager
+def cryptography_may_warn() -> Iterator[None]:
+    """cryptography's warnings are not failures: it warns (UserWarning, and its subclass
     CryptographyDeprecationWarning) about what it accepts but RFC 5280 disallows, such as
     a countryName that is not two letters or a negative serial, and the command line turns
     each into a ``warning:`` line naming the file (tests/test_cli_warnings.py). certkit
     itself never warns through the warnings module."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+def only_certkit_errors(call, *args, **kwargs):
+    """``call``'s result, or None when it raised a one-line CertkitError; anything else fails."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        with cryptography_may_warn():
             return call(*args, **kwargs)
     except CertkitError as exc:
         assert exc.message and "\n" not in exc.message
@@ -301,8 +308,7 @@ def test_the_damaging_strategy_reaches_loadable_certificates():
         if data == valid:
             return False
         try:
-            with warnings.catch_warnings():  # a flipped serial bit: cryptography warns, and loads it
-                warnings.simplefilter("ignore", UserWarning)
+            with cryptography_may_warn():  # a flipped serial bit: cryptography warns, and loads it
                 x509.load_der_x509_certificate(data)
         except (ValueError, x509.InvalidVersion):
             return False

@@ -15,7 +15,7 @@ import binascii
 import datetime as _dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -450,7 +450,6 @@ def encrypt_traditional_pem(key: PrivateKey, password: str) -> bytes:
     cryptography would write AES-256-CBC (also readable by Elasticsearch), but matching
     certutil byte-for-byte in format keeps old tooling that only knows AES-128 working.
     """
-    import base64
     import secrets
 
     from cryptography.hazmat.primitives import padding
@@ -466,11 +465,7 @@ def encrypt_traditional_pem(key: PrivateKey, password: str) -> bytes:
     encryptor = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
     ciphertext = encryptor.update(padder.update(der) + padder.finalize()) + encryptor.finalize()
     label = "RSA PRIVATE KEY" if isinstance(key, rsa.RSAPrivateKey) else "EC PRIVATE KEY"
-    body = base64.b64encode(ciphertext).decode("ascii")
-    lines = [f"-----BEGIN {label}-----", "Proc-Type: 4,ENCRYPTED", f"DEK-Info: AES-128-CBC,{iv.hex().upper()}", ""]
-    lines += [body[i:i + 64] for i in range(0, len(body), 64)]
-    lines.append(f"-----END {label}-----")
-    return ("\n".join(lines) + "\n").encode("ascii")
+    return pem_block(label, ciphertext, headers=("Proc-Type: 4,ENCRYPTED", f"DEK-Info: AES-128-CBC,{iv.hex().upper()}"))
 
 
 #: PBKDF2-HMAC-SHA256 iterations protecting a CA key written with a password: OWASP's 2023
@@ -487,7 +482,6 @@ def encrypt_pkcs8(key: PrivateKey, password: str, iterations: int = CA_KEY_PBKDF
     cryptography writes PBES2 too, but with a fixed 2,048 iterations, hence by hand
     (RFC 8018 A.4, with certkit's DER encoder). OpenSSL and cryptography read it.
     """
-    import base64
     import hashlib
     import secrets
 
@@ -509,10 +503,7 @@ def encrypt_pkcs8(key: PrivateKey, password: str, iterations: int = CA_KEY_PBKDF
     scheme = der.algorithm(der.oid("2.16.840.1.101.3.4.1.42"), der.octet_string(iv))  # aes256-CBC
     encrypted = der.sequence(der.algorithm(der.oid("1.2.840.113549.1.5.13"), der.sequence(kdf, scheme)),  # PBES2
                              der.octet_string(ciphertext))
-    body = base64.b64encode(encrypted).decode("ascii")
-    lines = ["-----BEGIN ENCRYPTED PRIVATE KEY-----", *(body[i:i + 64] for i in range(0, len(body), 64)),
-             "-----END ENCRYPTED PRIVATE KEY-----"]
-    return ("\n".join(lines) + "\n").encode("ascii")
+    return pem_block("ENCRYPTED PRIVATE KEY", encrypted)
 
 
 def ca_private_key_pem(key: PrivateKey, password: str | None = None) -> bytes:
@@ -527,10 +518,17 @@ def certificate_pem(*certificates: x509.Certificate) -> bytes:
 
 
 def certificate_pem_of_der(certificate_der: bytes) -> bytes:
-    """The PEM of a certificate given as DER, as ``certificate_pem`` writes it (RFC 7468:
-    base64 in lines of 64, each ending with a newline), without decoding the certificate:
-    a pool worker has just signed the DER, and decoding it to encode it costs it more than
-    the base64 (tests/test_issue_tbs.py holds the two to the byte)."""
-    text = binascii.b2a_base64(certificate_der, newline=False)
-    lines = b"\n".join([text[start:start + 64] for start in range(0, len(text), 64)])
-    return b"-----BEGIN CERTIFICATE-----\n" + lines + b"\n-----END CERTIFICATE-----\n"
+    """The PEM of a certificate given as DER, as ``certificate_pem`` writes it, without
+    decoding the certificate: a pool worker has just signed the DER, and decoding it to
+    encode it costs it more than the base64 (tests/test_issue_tbs.py holds the two to the byte)."""
+    return pem_block("CERTIFICATE", certificate_der)
+
+
+def pem_block(label: str, data: bytes, headers: Sequence[str] = ()) -> bytes:
+    """``data`` as a PEM block (RFC 7468): the BEGIN line, any RFC 1421 headers and a blank
+    line, the base64 in lines of 64, the END line, each line ending with a newline."""
+    text = binascii.b2a_base64(data, newline=False)
+    head = [header.encode("ascii") for header in headers] + [b""] if headers else []
+    return b"\n".join([f"-----BEGIN {label}-----".encode("ascii"), *head,
+                       *[text[start:start + 64] for start in range(0, len(text), 64)],
+                       f"-----END {label}-----".encode("ascii"), b""])

@@ -161,6 +161,13 @@ def load_yaml(data: bytes | str, source: str) -> Any:
     if "\x00" in text:
         raise InputError(f"{source} contains NUL bytes: it is not a YAML text file")
 
+    # The plainest block YAML (what certkit and certutil write) is read without PyYAML's
+    # nodes; the rest, and every error, goes through PyYAML below.
+    from certkit.io.block_yaml import NOT_PLAIN, read_block_yaml
+
+    document = read_block_yaml(text)
+    if document is not NOT_PLAIN:
+        return document
     node = compose_plain(text)
     if node is EMPTY_DOCUMENT:
         return None

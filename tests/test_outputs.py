@@ -149,9 +149,32 @@ def test_tree_is_written_whole_with_key_modes(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_tree_refuses_entries_that_escape(tmp_path):
+@pytest.mark.parametrize("nodes", [3, 300])  # one thread, and the writer threads
+def test_a_tree_of_folders_holding_folders_and_files_is_written_whole(tmp_path, nodes):
+    # Folders that hold folders are made before the tasks; the others by the task that
+    # fills them (outputs._creation_tasks): every shape of tree must come out whole.
+    files = _many_node_files(nodes)
+    files.update({
+        "README": OutputFile(b"at the root"),
+        "deep/top.txt": OutputFile(b"in a folder that holds a folder"),
+        "deep/er/still/leaf.key": OutputFile(b"three levels down", secret=True),
+        "deep/er/mid.crt": OutputFile(b"two levels down"),
+        "n0/extra/n0.more": OutputFile(b"a node folder that holds a folder"),
+    })
+    out = write_tree(tmp_path / "bundle", files)
+    written = {path.relative_to(out).as_posix(): path for path in out.rglob("*") if path.is_file()}
+    assert sorted(written) == sorted(files)
+    for relative, entry in files.items():
+        assert written[relative].read_bytes() == entry.data
+        assert stat.S_IMODE(written[relative].stat().st_mode) == (0o600 if entry.secret else 0o644)
+    assert {stat.S_IMODE(path.stat().st_mode) for path in out.rglob("*") if path.is_dir()} == {0o755}
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("relative", ["../evil", "a/../../evil", "/etc/evil", "a/b/..", ".."])
+def test_tree_refuses_entries_that_escape(tmp_path, relative):
     with pytest.raises(OutputError, match="outside"):
-        write_tree(tmp_path / "b", {"../evil": OutputFile(b"x")})
+        write_tree(tmp_path / "b", {"ok/ok.crt": OutputFile(b"x"), relative: OutputFile(b"x")})
     assert sorted(os.listdir(tmp_path)) == []
 
 

@@ -258,7 +258,9 @@ def write_tree(
     """
     target = Path(path)
     for relative in files:
-        if ".." in Path(relative).parts or Path(relative).is_absolute():
+        # What Path(relative).parts and is_absolute() say, without two Path objects a file
+        # (22 ms for a 2,000-node bundle's 4,000 files)
+        if relative.startswith("/") or ".." in relative.split("/"):
             raise OutputError(f"refusing to write outside the output folder: {relative}")
     if any(entry.secret for entry in files.values()):
         check_secret_target(target)
@@ -271,11 +273,7 @@ def write_tree(
     try:
         os.mkdir(staging, 0o700)
         directories = sorted(_directories_of(files), key=lambda name: name.count("/"))
-        for directory in directories:  # shallowest first: parents exist before their folders
-            os.mkdir(os.path.join(staging, directory), 0o700)
-        _in_parallel([functools.partial(_write_new_file, os.path.join(staging, relative), entry.data,
-                                        SECRET_MODE if entry.secret else PUBLIC_MODE)
-                      for relative, entry in files.items()])
+        _in_parallel(_creation_tasks(staging, directories, files))
         # Directories made with 0700 so nobody peeks at keys while the bundle is built;
         # opened up to the usual 0755 only once everything is written.
         for directory in [*reversed(directories), ""]:
@@ -311,11 +309,40 @@ def write_tree(
     return target
 
 
+def _creation_tasks(staging: Path, directories: list[str], files: Mapping[str, OutputFile]) -> list[functools.partial[None]]:
+    """The calls that create ``files`` in ``staging``: the folders that hold other folders
+    are made here, shallowest first; each other folder is made by the task that then
+    creates its files, so that a bundle's 2,000 node folders (~50 µs of kernel time each
+    here, serialised on the staging folder's lock) are made while other threads create
+    files in the folders already made."""
+    holding = {directory.rpartition("/")[0] for directory in directories}
+    by_folder: dict[str, list[tuple[str, OutputFile]]] = {}
+    for relative, entry in files.items():
+        by_folder.setdefault(relative.rpartition("/")[0], []).append((relative, entry))
+    for directory in directories:
+        if directory in holding:
+            os.mkdir(os.path.join(staging, directory), 0o700)
+    tasks = [functools.partial(_create_folder, str(staging), directory if directory not in holding else None,
+                               by_folder.get(directory, ()))
+             for directory in directories if directory not in holding or directory in by_folder]
+    if "" in by_folder:
+        tasks.append(functools.partial(_create_folder, str(staging), None, by_folder[""]))
+    return tasks
+
+
+def _create_folder(staging: str, directory: str | None, entries: Iterable[tuple[str, OutputFile]]) -> None:
+    """Make ``directory`` (None: it exists) in ``staging``, then create ``entries`` there."""
+    if directory is not None:
+        os.mkdir(os.path.join(staging, directory), 0o700)
+    for relative, entry in entries:
+        _write_new_file(os.path.join(staging, relative), entry.data, SECRET_MODE if entry.secret else PUBLIC_MODE)
+
+
 #: Threads that create a folder's files together, and the fewest files worth them.
 #: Creating a file is a system call the kernel spends ~60-100 µs on here, with the GIL
 #: released: a 2,000-node bundle's 4,000 files took 0.3 s to 3 s in one thread, all of it
-#: after the key generation, on one core. (Its folders are made in one thread, parents
-#: first: 2,000 mkdirs in one parent contend for that folder's lock.)
+#: after the key generation, on one core. (Folders that hold folders are made first, in
+#: one thread; each other folder by the task that fills it, see _creation_tasks.)
 WRITER_THREADS = 4
 _PARALLEL_FROM = 64
 

@@ -250,3 +250,22 @@ def test_the_pem_written_from_the_der_is_cryptographys_pem_for_every_length():
         residues.add(len(issued.certificate_der) % 48)
         assert certificate_pem_of_der(issued.certificate_der) == certificate_pem(issued.certificate)
     assert residues == set(range(48))
+
+
+@pytest.mark.parametrize("key_type, key_size", [("ec", None), ("ec", 384), ("rsa", 2048), ("rsa", 3072)])
+def test_the_key_pem_written_from_the_traditional_der_is_cryptographys_pem(key_type, key_size):
+    """A PEM bundle's .key files are base64'd from the traditional DER the worker sends the
+    parent (one encoding of the key, not two): the bytes must be cryptography's
+    TraditionalOpenSSL PEM, and the parent must get the same key back from the DER."""
+    from certkit.issue.ca import private_key_pem
+    from certkit.issue.leaf import IssuedCertificate, issue_certificate
+
+    for _ in range(8 if key_type == "ec" else 2):  # EC keys' DER varies in length with the scalar
+        issued = issue_certificate(None, INSTANCES["plain"], key_type=key_type, key_size=key_size)
+        key = issued.private_key
+        expected = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                     serialization.NoEncryption())
+        assert private_key_pem(key, None, traditional_der=issued.private_key_der) == expected
+        assert private_key_pem(key, None) == expected
+        received = IssuedCertificate.from_der(INSTANCES["plain"], issued.certificate_der, issued.private_key_der)
+        assert received.private_key.private_numbers() == key.private_numbers()

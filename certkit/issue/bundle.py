@@ -102,8 +102,9 @@ def node_files(issued: IssuedCertificate, packaging: NodePackaging) -> dict[str,
         return {
             f"{folder}/{folder}.crt": OutputFile(certificate_pem_of_der(issued.certificate_der)
                                                  + packaging.intermediates_pem, compressible=False),
-            f"{folder}/{folder}.key": OutputFile(private_key_pem(issued.private_key, packaging.password), secret=True,
-                                                 compressible=False),
+            f"{folder}/{folder}.key": OutputFile(private_key_pem(issued.private_key, packaging.password,
+                                                                 traditional_der=issued.private_key_der),
+                                                 secret=True, compressible=False),
         }
     return {f"{folder}/{folder}.p12": OutputFile(node_keystore(issued, packaging), secret=True, compressible=False)}
 

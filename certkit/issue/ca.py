@@ -429,15 +429,25 @@ def check_fit_to_sign(
 # Writing a CA
 
 
-def private_key_pem(key: PrivateKey, password: str | None = None) -> bytes:
+def private_key_pem(key: PrivateKey, password: str | None = None, *, traditional_der: bytes | None = None) -> bytes:
     """The key as certutil writes it: traditional OpenSSL PEM (``BEGIN RSA/EC PRIVATE KEY``).
 
     With a password the key is encrypted the way Elasticsearch's PemUtils can read it:
     ``Proc-Type: 4,ENCRYPTED`` + ``DEK-Info: AES-128-CBC`` (PBES2 PKCS#8 is not readable
     by Elasticsearch, elastic/elasticsearch#78901).
+
+    ``traditional_der``: the key's traditional DER, when the caller has it already (a pool
+    worker makes it for the parent): an unencrypted key is then base64'd from it, one
+    encoding of the key instead of two (tests/test_issue_tbs.py holds the bytes to
+    cryptography's PEM).
     """
     if password:
         return encrypt_traditional_pem(key, password)
+    if traditional_der is not None:
+        if isinstance(key, rsa.RSAPrivateKey):
+            return pem_block("RSA PRIVATE KEY", traditional_der)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return pem_block("EC PRIVATE KEY", traditional_der)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                              serialization.NoEncryption())
 

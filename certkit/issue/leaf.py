@@ -71,7 +71,8 @@ class IssuedCertificate:
     @classmethod
     def from_der(cls, instance: Instance, certificate_der: bytes, key_der: bytes, packaged: Any = None,
                  packaged_with: Any = None) -> IssuedCertificate:
-        """What a worker sent: the certificate and its key (PKCS#8) as DER, decoded when used."""
+        """What a worker sent: the certificate and its key as DER (the key traditional:
+        :attr:`private_key_der`), decoded when used."""
         issued = cls.__new__(cls)
         issued.instance, issued.packaged, issued.packaged_with = instance, packaged, packaged_with
         issued._certificate = issued._private_key = None
@@ -99,6 +100,15 @@ class IssuedCertificate:
             self._private_key = cast(PrivateKey, serialization.load_der_private_key(
                 self._key_der, None, unsafe_skip_rsa_key_validation=True))
         return self._private_key
+
+    @property
+    def private_key_der(self) -> bytes:
+        """The key as traditional DER (PKCS#1 for RSA, SEC 1 for EC), what a worker sends
+        back and what the ``.key`` file encodes; made once."""
+        if not self._key_der:
+            self._key_der = self.private_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+        return self._key_der
 
     @property
     def certificate_der(self) -> bytes:
@@ -305,12 +315,9 @@ def _issue_in_worker(task: tuple[int, Instance]) -> tuple[int, bytes, bytes, Any
         state["ca"], instance, key_type=state["key_type"], key_size=state["key_size"],  # type: ignore[arg-type]
         validity=state["validity"],  # type: ignore[arg-type]
     )
-    key_der = issued.private_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
     package = state["package"]
     packaged = package(issued) if package is not None else None  # type: ignore[operator]
-    return index, issued.certificate_der, key_der, packaged
+    return index, issued.certificate_der, issued.private_key_der, packaged
 
 
 #: EC nodes per pool task: enough that the pool's per-task cost (pickling, pipes, the

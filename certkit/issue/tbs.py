@@ -133,6 +133,8 @@ class CertificateTemplate:
         self._issuer = issuer.public_bytes() if issuer is not None else None
         self._validity = der.sequence(_time(start), _time(end))
         self._authority_key_identifier = None if authority_key_id is None else _authority_key_identifier(authority_key_id)
+        self._signer: object = None
+        self._signing: tuple[bytes, tuple] = (b"", ())
 
     def sign(self, *, subject: bytes, public_key, serial_number: int, leading_extensions: bytes,
              subject_alt_names: x509.SubjectAlternativeName | None, signing_key) -> bytes:
@@ -140,7 +142,9 @@ class CertificateTemplate:
         :func:`subject_der`), then the extensions in certkit's order (``leading_extensions``,
         complete encodings; the subjectKeyIdentifier; the authorityKeyIdentifier; the
         subjectAltName if any), signed by ``signing_key``."""
-        algorithm, sign_arguments = _signature_algorithm(signing_key)
+        if signing_key is not self._signer:  # a run signs with one CA key: worked out once
+            self._signer, self._signing = signing_key, _signature_algorithm(signing_key)
+        algorithm, sign_arguments = self._signing
         spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         key_id = _key_identifier(spki)
         extensions = [

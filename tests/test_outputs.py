@@ -111,15 +111,19 @@ def _many_node_files(count: int, size: int = 100) -> dict[str, OutputFile]:
     return files
 
 
-def test_a_big_tree_is_written_whole_by_the_writer_threads(tmp_path):
-    files = _many_node_files(300)  # far past the count from which threads share the files
-    out = write_tree(tmp_path / "bundle", files)
-    written = {str(path.relative_to(out)): path for path in out.rglob("*") if path.is_file()}
+def assert_written_whole(out, files: dict[str, OutputFile]) -> None:
+    """``out`` holds exactly ``files``, each with its bytes and mode, in folders of 0755."""
+    written = {path.relative_to(out).as_posix(): path for path in out.rglob("*") if path.is_file()}
     assert sorted(written) == sorted(files)
     for relative, entry in files.items():
         assert written[relative].read_bytes() == entry.data
         assert stat.S_IMODE(written[relative].stat().st_mode) == (0o600 if entry.secret else 0o644)
     assert {stat.S_IMODE(path.stat().st_mode) for path in out.rglob("*") if path.is_dir()} == {0o755}
+
+
+def test_a_big_tree_is_written_whole_by_the_writer_threads(tmp_path):
+    files = _many_node_files(300)  # far past the count from which threads share the files
+    assert_written_whole(write_tree(tmp_path / "bundle", files), files)
     assert leftovers(tmp_path) == []
 
 
@@ -161,13 +165,7 @@ def test_a_tree_of_folders_holding_folders_and_files_is_written_whole(tmp_path, 
         "deep/er/mid.crt": OutputFile(b"two levels down"),
         "n0/extra/n0.more": OutputFile(b"a node folder that holds a folder"),
     })
-    out = write_tree(tmp_path / "bundle", files)
-    written = {path.relative_to(out).as_posix(): path for path in out.rglob("*") if path.is_file()}
-    assert sorted(written) == sorted(files)
-    for relative, entry in files.items():
-        assert written[relative].read_bytes() == entry.data
-        assert stat.S_IMODE(written[relative].stat().st_mode) == (0o600 if entry.secret else 0o644)
-    assert {stat.S_IMODE(path.stat().st_mode) for path in out.rglob("*") if path.is_dir()} == {0o755}
+    assert_written_whole(write_tree(tmp_path / "bundle", files), files)
     assert leftovers(tmp_path) == []
 
 

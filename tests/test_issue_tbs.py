@@ -269,3 +269,7 @@ def test_the_key_pem_written_from_the_traditional_der_is_cryptographys_pem(key_t
         assert private_key_pem(key, None) == expected
         received = IssuedCertificate.from_der(INSTANCES["plain"], issued.certificate_der, issued.private_key_der)
         assert received.private_key.private_numbers() == key.private_numbers()
+        encrypted = private_key_pem(key, "pw", traditional_der=issued.private_key_der)
+        assert b"Proc-Type: 4,ENCRYPTED" in encrypted
+        opened = serialization.load_pem_private_key(encrypted, b"pw")
+        assert opened.private_numbers() == key.private_numbers()

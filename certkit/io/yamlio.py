@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from certkit.errors import InputError
+from certkit.io.block_yaml import NOT_PLAIN, read_block_yaml
 
 MAX_YAML_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -163,8 +164,6 @@ def load_yaml(data: bytes | str, source: str) -> Any:
 
     # The plainest block YAML (what certkit and certutil write) is read without PyYAML's
     # nodes; the rest, and every error, goes through PyYAML below.
-    from certkit.io.block_yaml import NOT_PLAIN, read_block_yaml
-
     document = read_block_yaml(text)
     if document is not NOT_PLAIN:
         return document

@@ -437,12 +437,11 @@ def private_key_pem(key: PrivateKey, password: str | None = None, *, traditional
     by Elasticsearch, elastic/elasticsearch#78901).
 
     ``traditional_der``: the key's traditional DER, when the caller has it already (a pool
-    worker makes it for the parent): an unencrypted key is then base64'd from it, one
-    encoding of the key instead of two (tests/test_issue_tbs.py holds the bytes to
-    cryptography's PEM).
+    worker makes it for the parent): the PEM is then made from it, one encoding of the key
+    instead of two (tests/test_issue_tbs.py holds the bytes to cryptography's PEM).
     """
     if password:
-        return encrypt_traditional_pem(key, password)
+        return encrypt_traditional_pem(key, password, traditional_der=traditional_der)
     if traditional_der is not None:
         if isinstance(key, rsa.RSAPrivateKey):
             return pem_block("RSA PRIVATE KEY", traditional_der)
@@ -452,7 +451,7 @@ def private_key_pem(key: PrivateKey, password: str | None = None, *, traditional
                              serialization.NoEncryption())
 
 
-def encrypt_traditional_pem(key: PrivateKey, password: str) -> bytes:
+def encrypt_traditional_pem(key: PrivateKey, password: str, *, traditional_der: bytes | None = None) -> bytes:
     """Traditional OpenSSL encrypted PEM, AES-128-CBC, exactly as certutil writes node keys.
 
     The key schedule is OpenSSL's EVP_BytesToKey (one MD5 round over password + the first
@@ -465,8 +464,8 @@ def encrypt_traditional_pem(key: PrivateKey, password: str) -> bytes:
     from cryptography.hazmat.primitives import padding
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
+    der = traditional_der or key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
+                                               serialization.NoEncryption())
     iv = secrets.token_bytes(16)
     digest = hashes.Hash(hashes.MD5())
     digest.update(password.encode("utf-8") + iv[:8])

@@ -6,7 +6,8 @@ temporary names may remain, never a partial bundle under the real name.
 The signal is sent at spread-out moments of a real ``python -m certkit cert`` run (EC
 P-256 keys: 200 of them take well under two seconds), and once more the moment the
 issuing workers exist, so that start-up, key generation, keystore encryption and the
-final write are all hit.
+final write are all hit; the start-up itself also during the imports of named modules
+(on a loaded machine no sleep picks a moment of it).
 """
 
 from __future__ import annotations

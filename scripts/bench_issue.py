@@ -82,8 +82,8 @@ with multiprocessing.get_context("fork").Pool(int(sys.argv[2])) as pool:
 # default, RSA-2048, whose signature costs more than the EC key), on all cores as the
 # issue defines the bound: argv[3] forked processes share the nodes and run side by side,
 # as certkit's workers do, so the bound pays what two processes running at once pay on
-# the machine (on a shared VM, ~0-15% more per key and signature than one process
-# alone). Prints the CPU seconds per node of the loops, start-up aside, then the same
+# the machine (on this shared VM, 0-25% more per key and signature than one process
+# alone, from one moment to the next). Prints the CPU seconds per node of the loops, start-up aside, then the same
 # figure of one process alone.
 EC_KEY_AND_SIGN = """
 import os, sys, time

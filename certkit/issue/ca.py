@@ -442,13 +442,19 @@ def private_key_pem(key: PrivateKey, password: str | None = None, *, traditional
     """
     if password:
         return encrypt_traditional_pem(key, password, traditional_der=traditional_der)
-    if traditional_der is not None:
-        if isinstance(key, rsa.RSAPrivateKey):
-            return pem_block("RSA PRIVATE KEY", traditional_der)
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            return pem_block("EC PRIVATE KEY", traditional_der)
+    if traditional_der is not None and (label := _traditional_label(key)) is not None:
+        return pem_block(label, traditional_der)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                              serialization.NoEncryption())
+
+
+def _traditional_label(key: PrivateKey) -> str | None:
+    """The PEM label of ``key``'s traditional form (PKCS#1, SEC 1); None for other key types."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return "RSA PRIVATE KEY"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return "EC PRIVATE KEY"
+    return None
 
 
 def encrypt_traditional_pem(key: PrivateKey, password: str, *, traditional_der: bytes | None = None) -> bytes:
@@ -473,7 +479,7 @@ def encrypt_traditional_pem(key: PrivateKey, password: str, *, traditional_der: 
     padder = padding.PKCS7(128).padder()
     encryptor = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
     ciphertext = encryptor.update(padder.update(der) + padder.finalize()) + encryptor.finalize()
-    label = "RSA PRIVATE KEY" if isinstance(key, rsa.RSAPrivateKey) else "EC PRIVATE KEY"
+    label = _traditional_label(key) or "EC PRIVATE KEY"
     return pem_block(label, ciphertext, headers=("Proc-Type: 4,ENCRYPTED", f"DEK-Info: AES-128-CBC,{iv.hex().upper()}"))
 
 
